@@ -1,0 +1,42 @@
+from django.urls import path
+
+from agreements.views import administration, dashboard, network
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("netzwerk/", network.institution_list, name="institution_list"),
+    path("netzwerk/neu/", network.institution_create, name="institution_create"),
+    path("netzwerk/<int:pk>/", network.institution_detail, name="institution_detail"),
+    path("netzwerk/<int:pk>/bearbeiten/", network.institution_edit, name="institution_edit"),
+    path(
+        "netzwerk/<int:pk>/deaktivieren/",
+        network.institution_set_active,
+        {"active": False},
+        name="institution_deactivate",
+    ),
+    path(
+        "netzwerk/<int:pk>/aktivieren/", network.institution_set_active, {"active": True}, name="institution_activate"
+    ),
+    path("netzwerk/<int:pk>/ansprechpartner/", network.institution_contacts, name="institution_contacts"),
+    path("netzwerk/<int:pk>/angebote/", network.institution_offers, name="institution_offers"),
+    path("netzwerk/<int:pk>/leitung/", network.institution_leaders, name="institution_leaders"),
+    path("verwaltung/arbeitsfelder/", administration.arbeitsfeld_list, name="arbeitsfeld_list"),
+    path("verwaltung/arbeitsfelder/neu/", administration.arbeitsfeld_edit, name="arbeitsfeld_create"),
+    path("verwaltung/arbeitsfelder/<int:pk>/", administration.arbeitsfeld_edit, name="arbeitsfeld_edit"),
+    path("verwaltung/benutzer/", administration.user_list, name="user_list"),
+    path("verwaltung/benutzer/neu/", administration.user_create, name="user_create"),
+    path("verwaltung/benutzer/<int:pk>/", administration.user_edit, name="user_edit"),
+    path(
+        "verwaltung/benutzer/<int:pk>/deaktivieren/",
+        administration.user_set_active,
+        {"active": False},
+        name="user_deactivate",
+    ),
+    path(
+        "verwaltung/benutzer/<int:pk>/aktivieren/",
+        administration.user_set_active,
+        {"active": True},
+        name="user_activate",
+    ),
+    path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
+]

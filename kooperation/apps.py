@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KooperationConfig(AppConfig):
+    name = "kooperation"
+    verbose_name = "Kooperation"
