@@ -1,0 +1,260 @@
+"""Every URL of the project × every role: who gets the page, who is sent away, who is refused.
+
+How to add a URL
+----------------
+Add an entry to ``MATRIX`` keyed by the URL name (``"namespace:name"`` for namespaced
+URLs). An entry is a ``Case`` or a list of ``Case``\\ s (one per situation, e.g. an
+active and a deactivated institution), each with:
+
+- ``kwargs``: a function receiving ``fixture(name)`` (pytest's ``getfixturevalue``) and
+  returning the URL kwargs, e.g. ``lambda fixture: {"pk": fixture("institution").pk}``.
+  It may also change the data first (see ``_inactive_institution``). The roles' own
+  fixtures (``member``, ``coordinator`` …) belong to ``institution``; ``outsider`` is
+  Koordination of ``other_institution``; ``admin_user`` holds no membership.
+- ``get``: the expected answer to GET per role (see ``ROLES``); ``LOGIN`` means a
+  redirect to the login page.
+- ``post``: the same for POST (with ``post_data``), for views that change data. A
+  POST-only view has ``get=POST_ONLY`` (405 for everyone).
+
+The shortcuts ``signed_in(...)``, ``admin_only(...)`` and ``public(...)`` build the
+usual expectation dicts. ``test_every_url_is_in_the_matrix`` fails for any URL name
+without an entry, so a new view cannot ship without its access rules being pinned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"  # expected: 302 to the login page
+
+# role name -> fixture providing the user (None: not signed in)
+ROLES = {
+    "anonymous": None,
+    "outsider": "outsider",
+    "member": "member",
+    "coordinator": "coordinator",
+    "admin": "admin_user",
+}
+
+Expectation = dict[str, int | str]
+Fixture = Callable[[str], object]
+
+
+def signed_in(status: int = 200, **overrides: int) -> Expectation:
+    """Anonymous users are sent to the login page; every signed-in role gets `status`."""
+    expected: Expectation = {"anonymous": LOGIN, "outsider": status, "member": status, "coordinator": status}
+    expected["admin"] = status
+    expected.update(overrides)
+    return expected
+
+
+def admin_only(status: int = 200, refused: int = 403) -> Expectation:
+    """Only Administration passes; the other signed-in roles are refused."""
+    return signed_in(refused, admin=status)
+
+
+def public(status: int = 200, **overrides: int | str) -> Expectation:
+    """Everybody, signed in or not, gets `status`."""
+    expected: Expectation = dict.fromkeys(ROLES, status)
+    expected.update(overrides)
+    return expected
+
+
+POST_ONLY = public(405)
+
+
+@dataclass(frozen=True)
+class Case:
+    kwargs: Callable[[Fixture], dict] = lambda fixture: {}
+    get: Expectation = field(default_factory=dict)
+    post: Expectation | None = None
+    post_data: dict = field(default_factory=dict)
+    label: str = ""
+
+
+def _institution(fixture: Fixture) -> dict:
+    return {"pk": fixture("institution").pk}
+
+
+def _inactive_institution(fixture: Fixture) -> dict:
+    institution = fixture("institution")
+    institution.is_active = False
+    institution.save(update_fields=["is_active"])
+    return {"pk": institution.pk}
+
+
+def _arbeitsfeld(fixture: Fixture) -> dict:
+    return {"pk": fixture("institution").arbeitsfeld_id}
+
+
+def _account(fixture: Fixture) -> dict:
+    """A Fachkraft account of `institution`, edited by Administration."""
+    return {"pk": fixture("caseworker").pk}
+
+
+def _reset_token(fixture: Fixture) -> dict:
+    account = fixture("caseworker")
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(account.pk)),
+        "token": default_token_generator.make_token(account),
+    }
+
+
+MATRIX: dict[str, Case | list[Case]] = {
+    # Accounts (public pages; login sends signed-in users on to the dashboard).
+    "login": Case(get=public(200, outsider=302, member=302, coordinator=302, admin=302)),
+    "logout": Case(get=POST_ONLY, post=public(302)),
+    "password_change": Case(get=signed_in(), post=signed_in()),
+    "password_change_done": Case(get=signed_in()),
+    "password_reset": Case(get=public()),
+    "password_reset_done": Case(get=public()),
+    # A valid link redirects to the page that hides the token from the address bar.
+    "password_reset_confirm": Case(kwargs=_reset_token, get=public(302)),
+    "password_reset_complete": Case(get=public()),
+    "set_language": Case(get=public(302), post=public(302), post_data={"language": "en", "next": "/"}),
+    # Start page and network directory.
+    "dashboard": Case(get=signed_in()),
+    "institution_list": Case(get=signed_in()),
+    "institution_create": Case(get=admin_only(), post=admin_only()),
+    "institution_detail": [
+        Case(kwargs=_institution, get=signed_in(), label="active"),
+        Case(kwargs=_inactive_institution, get=admin_only(refused=404), label="inactive"),
+    ],
+    "institution_edit": [
+        Case(kwargs=_institution, get=admin_only(), post=admin_only(), label="active"),
+        Case(kwargs=_inactive_institution, get=admin_only(refused=404), label="inactive"),
+    ],
+    "institution_deactivate": Case(kwargs=_institution, get=POST_ONLY, post=admin_only(302)),
+    "institution_activate": Case(kwargs=_inactive_institution, get=POST_ONLY, post=admin_only(302, refused=404)),
+    "institution_contacts": [
+        Case(
+            kwargs=_institution,
+            get=signed_in(403, coordinator=200, admin=200),
+            post=signed_in(403, coordinator=200, admin=200),
+            label="active",
+        ),
+        Case(kwargs=_inactive_institution, get=admin_only(refused=404), label="inactive"),
+    ],
+    "institution_offers": [
+        Case(
+            kwargs=_institution,
+            get=signed_in(403, coordinator=200, admin=200),
+            post=signed_in(403, coordinator=200, admin=200),
+            label="active",
+        ),
+        Case(kwargs=_inactive_institution, get=admin_only(refused=404), label="inactive"),
+    ],
+    "institution_leaders": Case(kwargs=_institution, get=admin_only(), post=admin_only()),
+    # Administration (/verwaltung/).
+    "arbeitsfeld_list": Case(get=admin_only()),
+    "arbeitsfeld_create": Case(get=admin_only(), post=admin_only()),
+    "arbeitsfeld_edit": Case(kwargs=_arbeitsfeld, get=admin_only(), post=admin_only()),
+    "user_list": Case(get=admin_only()),
+    "user_create": Case(get=admin_only(), post=admin_only()),
+    "user_edit": Case(kwargs=_account, get=admin_only(), post=admin_only()),
+    "user_deactivate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    "user_activate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    "user_invite": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+}
+
+
+def _cases() -> list[tuple[str, Case]]:
+    cases = []
+    for name, entry in MATRIX.items():
+        for case in entry if isinstance(entry, list) else [entry]:
+            cases.append((name, case))
+    return cases
+
+
+def _params(method: str) -> list:
+    params = []
+    for name, case in _cases():
+        expected = case.get if method == "get" else case.post
+        if expected is None:
+            continue
+        for role in ROLES:
+            label = f"{name}[{case.label}]" if case.label else name
+            params.append(pytest.param(name, case, role, expected[role], id=f"{method}-{label}-{role}"))
+    return params
+
+
+def _url_names(patterns, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            names.add(f"{namespace}{pattern.name}" if pattern.name else f"<unnamed {pattern.pattern}>")
+    return names
+
+
+def _request(request, client, method: str, name: str, case: Case, role: str):
+    fixture = request.getfixturevalue
+    url = reverse(name, kwargs=case.kwargs(fixture))
+    if ROLES[role]:
+        client.force_login(fixture(ROLES[role]))
+    if method == "get":
+        return client.get(url)
+    return client.post(url, case.post_data)
+
+
+def _assert_answer(response, expected: int | str) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login") + "?next=")
+        return
+    assert response.status_code == expected
+    if expected == 403:
+        # The refusal says why (Weblate style), in German.
+        assert response.context["exception"], "403 without a reason"
+
+
+def test_every_url_is_in_the_matrix():
+    names = _url_names(get_resolver().url_patterns)
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"URL names without an entry in the permission matrix: {missing}"
+
+
+def test_matrix_has_no_stale_entries():
+    names = _url_names(get_resolver().url_patterns)
+    assert sorted(set(MATRIX) - names) == []
+
+
+def test_every_entry_covers_every_role():
+    for name, case in _cases():
+        for expected in (case.get, case.post):
+            if expected is not None:
+                assert set(expected) == set(ROLES), name
+
+
+@pytest.mark.parametrize(("name", "case", "role", "expected"), _params("get"))
+def test_get(request, client, name, case, role, expected):
+    _assert_answer(_request(request, client, "get", name, case, role), expected)
+
+
+@pytest.mark.parametrize(("name", "case", "role", "expected"), _params("post"))
+def test_post(request, client, name, case, role, expected):
+    _assert_answer(_request(request, client, "post", name, case, role), expected)
+
+
+def test_refusal_names_the_reason(client_for, member, institution):
+    response = client_for(member).get(reverse("institution_contacts", args=[institution.pk]))
+    assert response.status_code == 403
+    assert "Ansprechpartner/innen und Angebote von „Jugendamt Teststadt“ pflegen nur" in response.content.decode()
+
+
+def test_outsider_gets_404_for_a_deactivated_institution_not_403(client_for, outsider, institution):
+    institution.is_active = False
+    institution.save(update_fields=["is_active"])
+    response = client_for(outsider).get(reverse("institution_edit", args=[institution.pk]))
+    assert response.status_code == 404
