@@ -1,0 +1,146 @@
+"""Browser fixtures: Playwright (sync API) drives Debian's Chromium against pytest-django's live server.
+
+Tests use the fixtures `page` (desktop, German locale), `new_page` (other viewports),
+`login(page, user)` and `check_axe(page)`. Set BROWSER_SCREENSHOTS=/some/dir to save a
+full-page screenshot of every page that `check_axe` looks at.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD
+
+CHROMIUM = os.environ.get("KOOPERATION_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT_MS = 10_000
+
+_shot_numbers = itertools.count(1)
+
+
+def _require_chromium() -> None:
+    """Skip without Chromium locally; under CI a missing browser is a failure, never a skip."""
+    if Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK):
+        return
+    message = f"Chromium not found at {CHROMIUM} (set KOOPERATION_CHROMIUM or install the chromium package)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; browser tests must run in CI.", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Launch Chromium once per test module."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Between sync calls Playwright marks its event loop as running in this thread, so
+        # Django's ORM would refuse the test's own (synchronous) queries. The module scope
+        # keeps this switch and the loop away from the tests that run after this module.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server) -> Iterator[Callable]:
+    """Return a factory for pages in fresh German browser contexts (own cookies each)."""
+    contexts = []
+    errors: list[str] = []
+
+    def make(**options):
+        settings = {
+            "base_url": live_server.url,
+            "locale": "de-DE",
+            "timezone_id": "Europe/Berlin",
+            "viewport": DESKTOP,
+            # Bootstrap then skips its transitions, so a page is settled when a check looks at it.
+            "reduced_motion": "reduce",
+            **options,
+        }
+        context = browser.new_context(**settings)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    if errors:
+        pytest.fail("JavaScript errors in the browser:\n" + "\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def page(new_page):
+    """A desktop page in a German browser context."""
+    return new_page()
+
+
+def _screenshot(page) -> None:
+    folder = os.environ.get("BROWSER_SCREENSHOTS")
+    if not folder:
+        return
+    test = os.environ.get("PYTEST_CURRENT_TEST", "test").split(" ")[0].split("::")[-1]
+    where = re.sub(r"[^A-Za-z0-9]+", "-", page.url.split("//", 1)[-1].split("/", 1)[-1]).strip("-") or "start"
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    name = f"{re.sub(r'[^A-Za-z0-9_]+', '-', test)}-{next(_shot_numbers):03d}-{where}.png"
+    page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def _check_axe(page) -> None:
+    """Fail the test if axe-core finds WCAG 2.1 A/AA violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    _screenshot(page)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    if not violations:
+        return
+    lines = [f"axe-core found {len(violations)} WCAG 2.1 A/AA violation(s) on {page.url}:"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            lines.append(f"    {target}: {node.get('failureSummary', '').replace(chr(10), ' ')}")
+    pytest.fail("\n".join(lines), pytrace=False)
+
+
+def _login(page, user, password: str = PASSWORD) -> None:
+    """Sign in through the login form and wait for the page behind it."""
+    page.goto("/konto/anmelden/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/konto/anmelden/" not in url)
+
+
+@pytest.fixture
+def check_axe() -> Callable:
+    """Return check_axe(page): run axe-core (WCAG 2.1 A/AA) and fail listing every violation."""
+    return _check_axe
+
+
+@pytest.fixture
+def login() -> Callable:
+    """Return login(page, user): sign in through the German login page."""
+    return _login
