@@ -85,8 +85,10 @@ class VersionedModelForm(forms.ModelForm):
             self.add_error(None, _("Dieser Eintrag wurde inzwischen von jemand anderem gelöscht."))
             return
         changes = []
-        for name in self.fields:
-            if name == "version" or name not in self.cleaned_data:
+        model_fields = {field.name for field in type(current)._meta.get_fields()}
+        for name, field in self.fields.items():
+            # Only what the user edits: not the hidden id/version/parent fields, not a formset's DELETE box.
+            if field.widget.is_hidden or name not in model_fields or name not in self.cleaned_data:
                 continue
             saved = getattr(current, name, None)
             yours = self.cleaned_data[name]
@@ -118,6 +120,23 @@ def save_with_conflict_check(form_or_formset) -> bool:
     return True
 
 
+class SharedChoicesMixin:
+    """Load the options of the named select fields once per formset instead of once per row."""
+
+    shared_choice_fields: tuple[str, ...] = ()
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        shared = self.__dict__.setdefault("_shared_choices", {})
+        for name in self.shared_choice_fields:
+            if name not in shared:
+                # iter(): list() would first ask the choices for their length (an extra COUNT).
+                shared[name] = list(iter(form.fields[name].choices))
+            # Rendering uses these; validation still checks the field's queryset.
+            form.fields[name].choices = shared[name]
+        return form
+
+
 class VersionedInlineFormSet(forms.BaseInlineFormSet):
     """Rows that each carry their version; a stale row refuses the whole save."""
 
@@ -126,6 +145,19 @@ class VersionedInlineFormSet(forms.BaseInlineFormSet):
     def save(self, commit: bool = True):
         with transaction.atomic():
             return super().save(commit)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # A submitted row whose id is gone was deleted by someone else since the page was loaded.
+        form.deleted_meanwhile = self.is_bound and i < self.initial_form_count() and form.instance.pk is None
+        return form
+
+    def full_clean(self):
+        super().full_clean()
+        for form in self.forms:
+            if getattr(form, "deleted_meanwhile", False) and not self._should_delete_form(form):
+                form.conflict_deleted = True
+                form.add_error(None, _("Dieser Eintrag wurde inzwischen von jemand anderem gelöscht."))
 
     def _form_for(self, obj):
         return next(f for f in self.initial_forms if f.instance.pk == obj.pk)

@@ -77,3 +77,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     institution = factory.SubFactory(InstitutionFactory)
     role = Role.MITGLIED
+
+
+def form_data(form) -> dict:
+    """The POST data a browser submits for a rendered form (unchecked boxes and empty values left out)."""
+    data = {}
+    for bound in form:
+        value = bound.value()
+        if value is None or value is False or value == "":
+            continue
+        data[bound.html_name] = "on" if value is True else value
+    return data
+
+
+def formset_data(formset) -> dict:
+    """The POST data a browser submits for a rendered formset, management form included."""
+    data = form_data(formset.management_form)
+    for form in formset.forms:
+        data.update(form_data(form))
+    return data

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Institution, Membership, Role, User
-from kooperation.forms import FilterForm, VersionedModelForm, helper
+from kooperation.forms import FilterForm, SharedChoicesMixin, VersionedModelForm, helper
 
 
 class UserForm(VersionedModelForm):
@@ -49,7 +49,9 @@ class MembershipForm(forms.ModelForm):
         self.fields["institution"].empty_label = _("– Institution wählen –")
 
 
-class BaseMembershipFormSet(forms.BaseInlineFormSet):
+class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
+    shared_choice_fields = ("institution",)
+
     def clean(self):
         super().clean()
         seen = set()

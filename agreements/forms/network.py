@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Arbeitsfeld, Contact, Institution, Leader, Offer, Role, User
-from kooperation.forms import FilterForm, VersionedInlineFormSet, VersionedModelForm, helper
+from kooperation.forms import FilterForm, SharedChoicesMixin, VersionedInlineFormSet, VersionedModelForm, helper
 
 
 class InstitutionForm(VersionedModelForm):
@@ -80,12 +80,16 @@ class LeaderForm(VersionedModelForm):
         self.fields["user"].empty_label = _("– kein Konto –")
 
 
-def _formset(model, form, extra: int = 1):
+class LeaderRowsFormSet(SharedChoicesMixin, VersionedInlineFormSet):
+    shared_choice_fields = ("user",)
+
+
+def _formset(model, form, extra: int = 1, formset=VersionedInlineFormSet):
     return forms.inlineformset_factory(
         Institution,
         model,
         form=form,
-        formset=VersionedInlineFormSet,
+        formset=formset,
         extra=extra,
         can_delete=True,
     )
@@ -93,7 +97,7 @@ def _formset(model, form, extra: int = 1):
 
 ContactFormSet = _formset(Contact, ContactForm)
 OfferFormSet = _formset(Offer, OfferForm)
-LeaderFormSet = _formset(Leader, LeaderForm)
+LeaderFormSet = _formset(Leader, LeaderForm, formset=LeaderRowsFormSet)
 
 
 class ArbeitsfeldForm(VersionedModelForm):
