@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install messages lint format check-deploy clean
+.PHONY: run test install messages makemessages lint format check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,8 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# compilemessages only reads LOCALE_PATHS, but settings refuse to load without a key when DEBUG is off.
+messages: export DJANGO_SECRET_KEY ?= build-only-secret-key-for-compilemessages-0123456789-abcdefghij
 messages: install
 	$(MANAGE) compilemessages --ignore '.venv' --verbosity 0
 
@@ -44,6 +46,11 @@ test: export DJANGO_STATIC_MANIFEST ?= false
 test: messages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# German is the source language; this refreshes the English catalogue after UI strings change.
+makemessages: export DJANGO_SECRET_KEY ?= build-only-secret-key-for-makemessages-0123456789-abcdefghijk
+makemessages: install
+	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=static/vendor --ignore=tests
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,9 +59,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Production-like settings (DEBUG off, HTTPS on, a fresh random key) must give zero warnings.
 check-deploy: install
-	DJANGO_SECRET_KEY=ci-$$(date +%s)-a-long-random-looking-secret-key-for-the-deploy-check-only \
-	DJANGO_ALLOWED_HOSTS=kooperation.example.org DJANGO_DEBUG=false \
+	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DJANGO_ALLOWED_HOSTS=kooperation.example.org DJANGO_DEBUG=false DJANGO_HTTPS=true \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 clean:
