@@ -146,3 +146,13 @@ def test_navigation_toggler_opens_the_menu_on_a_phone(new_page, login, check_axe
     expect(page.get_by_role("heading", level=1)).to_have_text("Netzwerk")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     check_axe(page)
+
+
+def test_skip_link_takes_keyboard_users_to_the_content(page, login, member, network):
+    login(page, member)
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Zum Inhalt springen")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
