@@ -5,3 +5,34 @@ from django.utils.translation import gettext_lazy as _
 class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = _("Netzwerk und Vereinbarungen")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from agreements import models
+
+        # The history (Verlauf) of every agreement and every row of its text.
+        unversioned = ["version", "updated_at"]
+        for model in (
+            models.Agreement,
+            models.Partner,
+            models.TargetGroup,
+            models.Goal,
+            models.Indicator,
+            models.Criterion,
+            models.Responsibility,
+            models.CommunicationPath,
+            models.DataSharingRule,
+            models.FlowPlan,
+            models.DataProtection,
+            models.ConferenceRules,
+            models.Term,
+        ):
+            auditlog.register(model, exclude_fields=unversioned)
+        # Master data changes are traceable too.
+        for model in (models.Institution, models.Contact, models.Offer, models.Leader, models.Membership):
+            auditlog.register(model, exclude_fields=unversioned)
+        auditlog.register(
+            models.User, include_fields=["email", "first_name", "last_name", "is_active", "is_administration"]
+        )
+        auditlog.register(models.CatalogueEntry, exclude_fields=unversioned)

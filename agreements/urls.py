@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import administration, dashboard, network
+from agreements.views import administration, agreement, catalogue, dashboard, network, sections
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -39,4 +39,16 @@ urlpatterns = [
         name="user_activate",
     ),
     path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
+    path("verwaltung/kataloge/", catalogue.catalogue_overview, name="catalogue_overview"),
+    path("verwaltung/kataloge/<slug:kind>/", catalogue.catalogue_edit, name="catalogue_edit"),
+    path("vereinbarungen/", agreement.agreement_list, name="agreement_list"),
+    path("vereinbarungen/neu/", agreement.agreement_create, name="agreement_create"),
+    path("vereinbarungen/<int:pk>/", agreement.agreement_detail, name="agreement_detail"),
+    path("vereinbarungen/<int:pk>/bearbeiten/", agreement.agreement_edit, name="agreement_edit"),
+    path("vereinbarungen/<int:pk>/partner/", agreement.agreement_partners, name="agreement_partners"),
+    path("vereinbarungen/<int:pk>/schritt/<slug:name>/", agreement.agreement_transition, name="agreement_transition"),
+    path("vereinbarungen/<int:pk>/verlauf/", agreement.agreement_history, name="agreement_history"),
+    path("vereinbarungen/<int:pk>/vergleich/", agreement.agreement_compare, name="agreement_compare"),
+    path("vereinbarungen/<int:pk>/abschnitt/<slug:key>/", sections.section_edit, name="agreement_section"),
+    path("vereinbarungen/<int:pk>/abschnitt/<slug:key>/zeile/", sections.section_row, name="agreement_section_row"),
 ]

@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 MANAGE_NETWORK = "network.manage"  # institutions, Arbeitsfelder, Leitung
 MANAGE_USERS = "users.manage"
 EDIT_DIRECTORY_ENTRY = "institution.edit_directory"  # contacts and offers
+MANAGE_CATALOGUES = "catalogues.manage"
+CREATE_AGREEMENT = "agreement.create"
+EDIT_AGREEMENT = "agreement.edit"  # text, partners and sections while not frozen
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,54 @@ def can_edit_directory_entry(user, institution) -> Decision:
     )
 
 
+def can_manage_catalogues(user) -> Decision:
+    if user.is_authenticated and user.is_active and user.is_administration:
+        return ALLOWED
+    return denied(_("Nur die Administration pflegt die Kataloge."))
+
+
+def can_create_agreement(user) -> Decision:
+    from agreements.models import Role
+
+    if institution_ids(user, Role.KOORDINATION):
+        return ALLOWED
+    return denied(_("Vereinbarungen legt die Koordination einer Institution an."))
+
+
+def partner_institution_ids(agreement) -> set[int]:
+    """IDs of the agreement's partner institutions, loaded once per agreement object."""
+    cached = getattr(agreement, "_partner_institution_ids", None)
+    if cached is None:
+        cached = {p.institution_id for p in agreement.partners.all()}
+        agreement._partner_institution_ids = cached
+    return cached
+
+
+def is_partner_coordinator(user, agreement) -> bool:
+    from agreements.models import Role
+
+    return bool(institution_ids(user, Role.KOORDINATION) & partner_institution_ids(agreement))
+
+
+def can_edit_agreement(user, agreement) -> Decision:
+    """Koordination of a partner institution, while the revision is not frozen."""
+    if not agreement.is_editable:
+        return denied(
+            _("Diese Revision hat den Status „%(status)s“ und kann nicht mehr bearbeitet werden.")
+            % {"status": agreement.get_status_display()}
+        )
+    if not is_partner_coordinator(user, agreement):
+        return denied(_("Die Vereinbarung bearbeitet nur die Koordination einer Partnerinstitution."))
+    return ALLOWED
+
+
 CHECKS = {
     MANAGE_NETWORK: lambda user, obj=None: can_manage_network(user),
     MANAGE_USERS: lambda user, obj=None: can_manage_users(user),
     EDIT_DIRECTORY_ENTRY: can_edit_directory_entry,
+    MANAGE_CATALOGUES: lambda user, obj=None: can_manage_catalogues(user),
+    CREATE_AGREEMENT: lambda user, obj=None: can_create_agreement(user),
+    EDIT_AGREEMENT: can_edit_agreement,
 }
 
 
@@ -123,3 +170,15 @@ def get_managed_user(user, pk: int):
     if account is None:
         raise Http404
     return account
+
+
+def get_agreement_for(user, pk: int, write: bool = False):
+    """Load an agreement the user may see; 404 outside, 403 for writes not allowed."""
+    from agreements.models import Agreement
+
+    agreement = Agreement.objects.visible_to(user).select_related("coordinating_institution").filter(pk=pk).first()
+    if agreement is None:
+        raise Http404
+    if write:
+        require(can_edit_agreement(user, agreement))
+    return agreement

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "auditlog",
     "kooperation",
     "agreements",
     "conferences",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
 ]
 
 ROOT_URLCONF = "kooperation.urls"
@@ -164,6 +166,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Kooperation <noreply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 PASSWORD_RESET_TIMEOUT = env_int("KOOPERATION_PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
+
+# The history (Verlauf) keeps who changed what; IP addresses are not needed for that.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 LOGGING = {
     "version": 1,

@@ -69,3 +69,23 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def partner_institution(db):
+    """A third institution, partner of `agreement` next to `institution`."""
+    return InstitutionFactory(name="Klinikum Teststadt", short_name="KL")
+
+
+@pytest.fixture
+def agreement(institution, partner_institution, coordinator):
+    """An agreement in Entwurf between `institution` (coordinating) and `partner_institution`."""
+    from agreements.services.agreement import create_agreement
+
+    return create_agreement(
+        coordinator,
+        title="Kooperationsvereinbarung Teststadt",
+        preamble="Gemeinsam für Familien.",
+        coordinating_institution=institution,
+        institutions=[partner_institution],
+    )

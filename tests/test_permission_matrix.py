@@ -109,6 +109,34 @@ def _reset_token(fixture: Fixture) -> dict:
     }
 
 
+def _agreement(fixture: Fixture) -> dict:
+    return {"pk": fixture("agreement").pk}
+
+
+def _agreement_section(fixture: Fixture) -> dict:
+    return {"pk": fixture("agreement").pk, "key": "zielgruppen"}
+
+
+def _frozen_agreement(fixture: Fixture) -> dict:
+    agreement = fixture("agreement")
+    agreement.status = "in_kraft"
+    agreement.save(update_fields=["status"])
+    return {"pk": agreement.pk}
+
+
+def _start_work(fixture: Fixture) -> dict:
+    return {"pk": fixture("agreement").pk, "name": "start_work"}
+
+
+def partners(status: int = 200, refused: int = 403) -> Expectation:
+    """Agreements: outsiders never learn they exist; partners' Koordination may edit."""
+    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": refused}
+
+
+def partners_read(status: int = 200) -> Expectation:
+    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": status}
+
+
 MATRIX: dict[str, Case | list[Case]] = {
     # Accounts (public pages; login sends signed-in users on to the dashboard).
     "login": Case(get=public(200, outsider=302, member=302, coordinator=302, admin=302)),
@@ -164,6 +192,27 @@ MATRIX: dict[str, Case | list[Case]] = {
     "user_deactivate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "user_activate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "user_invite": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    # Catalogues (Administration).
+    "catalogue_overview": Case(get=admin_only()),
+    "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),
+    # Agreements: visible to partners' users and Administration, edited by partners' Koordination.
+    "agreement_list": Case(get=signed_in()),
+    "agreement_create": Case(
+        get=signed_in(403, outsider=200, coordinator=200), post=signed_in(403, outsider=200, coordinator=200)
+    ),
+    "agreement_detail": Case(kwargs=_agreement, get=partners_read()),
+    "agreement_edit": [
+        Case(kwargs=_agreement, get=partners(), post=partners(), label="entwurf"),
+        Case(kwargs=_frozen_agreement, get=partners(refused=403, status=403), label="frozen"),
+    ],
+    "agreement_partners": Case(kwargs=_agreement, get=partners(), post=partners()),
+    "agreement_section": [
+        Case(kwargs=_agreement_section, get=partners(), post=partners(), label="entwurf"),
+    ],
+    "agreement_section_row": Case(kwargs=_agreement_section, get=partners()),
+    "agreement_transition": Case(kwargs=_start_work, get=POST_ONLY, post=partners_read(302)),
+    "agreement_history": Case(kwargs=_agreement, get=partners_read()),
+    "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
 }
 
 

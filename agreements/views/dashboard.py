@@ -7,6 +7,7 @@ from itertools import groupby
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from agreements.models import Agreement
 from kooperation.permissions import memberships
 
 
@@ -18,4 +19,9 @@ def dashboard(request):
         {"institution": institution, "roles": [m.get_role_display() for m in group]}
         for institution, group in groupby(own, key=lambda m: m.institution)
     ]
-    return render(request, "agreements/dashboard.html", {"institutions": institutions})
+    agreements = (
+        Agreement.objects.visible_to(request.user)
+        .select_related("coordinating_institution")
+        .order_by("-updated_at", "pk")[:10]
+    )
+    return render(request, "agreements/dashboard.html", {"institutions": institutions, "agreements": agreements})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from agreements.demo import seed_agreements
 from agreements.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 
 DEMO_PASSWORD = "kooperation-demo"
@@ -178,6 +179,8 @@ class Command(BaseCommand):
         for copy in range(1, scale + 1):
             institutions = self._institutions(fields, copy)
             self._users(institutions, copy)
+            coordinator = User.objects.get(email=self._email("koordination", copy))
+            seed_agreements(institutions, coordinator, suffix="" if copy == 1 else f" (Region {copy})")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodaten geladen ({Institution.objects.count()} Institutionen, {User.objects.count()} Konten)."
@@ -225,6 +228,10 @@ class Command(BaseCommand):
                     )
             result[short] = institution
         return result
+
+    @staticmethod
+    def _email(local: str, copy: int) -> str:
+        return f"{local}@{DOMAIN}" if copy == 1 else f"{local}.{copy}@{DOMAIN}"
 
     def _users(self, institutions: dict[str, Institution], copy: int) -> None:
         for local, first, last, short, roles, is_admin in DEMO_USERS:

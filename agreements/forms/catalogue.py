@@ -1,0 +1,43 @@
+"""The catalogue editor: an ordered model formset over one catalogue kind."""
+
+from __future__ import annotations
+
+from django import forms
+
+from agreements.models import CatalogueEntry
+from kooperation.forms import VersionedFormSetMixin, VersionedModelForm
+
+
+class CatalogueEntryForm(VersionedModelForm):
+    class Meta:
+        model = CatalogueEntry
+        fields = ["label", "text", "is_active"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class BaseCatalogueFormSet(VersionedFormSetMixin, forms.BaseModelFormSet):
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def save_existing(self, form, obj, commit=True):
+        obj.position = form.cleaned_data.get("ORDER") or obj.position
+        return super().save_existing(form, obj, commit)
+
+    def save_new(self, form, commit=True):
+        obj = form.save(commit=False)
+        obj.kind = self.kind
+        obj.position = form.cleaned_data.get("ORDER") or (len(self.forms) + 1)
+        if commit:
+            obj.save()
+        return obj
+
+
+CatalogueEntryFormSet = forms.modelformset_factory(
+    CatalogueEntry,
+    form=CatalogueEntryForm,
+    formset=BaseCatalogueFormSet,
+    extra=1,
+    can_delete=True,
+    can_order=True,
+)

@@ -1,0 +1,125 @@
+"""The agreement's lifecycle as a state machine (SPEC section 3).
+
+Each transition names its source states, its target, who may trigger it and the
+preconditions that must hold; a refused transition says why in German. Later parts
+of the product register further transitions with `register()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agreements.models import Agreement, Status, StatusChange
+from agreements.services.errors import DomainError
+from kooperation import permissions as perms
+
+logger = logging.getLogger(__name__)
+
+Precondition = Callable[[Agreement], list[str]]
+RoleCheck = Callable[[object, Agreement], perms.Decision]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    confirm: str
+    sources: tuple[str, ...]
+    target: str
+    allowed: RoleCheck
+    preconditions: tuple[Precondition, ...] = field(default=())
+    needs_comment: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {}
+
+
+def register(transition: Transition) -> Transition:
+    TRANSITIONS[transition.name] = transition
+    return transition
+
+
+def partner_coordinator(user, agreement: Agreement) -> perms.Decision:
+    if perms.is_partner_coordinator(user, agreement):
+        return perms.ALLOWED
+    return perms.denied(_("Diesen Schritt geht nur die Koordination einer Partnerinstitution."))
+
+
+def at_least_two_partners(agreement: Agreement) -> list[str]:
+    if len(perms.partner_institution_ids(agreement)) < 2:
+        return [_("Eine Kooperation braucht mindestens zwei Partnerinstitutionen.")]
+    return []
+
+
+register(
+    Transition(
+        name="start_work",
+        label=gettext_lazy("Erarbeitung beginnen"),
+        confirm=gettext_lazy("Die Arbeitsstruktur steht, und die Vereinbarung geht in die Erarbeitung. Fortfahren?"),
+        sources=(Status.ENTWURF,),
+        target=Status.IN_ERARBEITUNG,
+        allowed=partner_coordinator,
+        preconditions=(at_least_two_partners,),
+    )
+)
+
+
+def check(user, agreement: Agreement, name: str) -> perms.Decision:
+    """Say whether the user may take this transition now, and if not, why."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        return perms.denied(_("Diesen Schritt gibt es nicht."))
+    if agreement.status not in transition.sources:
+        return perms.denied(
+            _("Dieser Schritt ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
+        )
+    decision = transition.allowed(user, agreement)
+    if not decision:
+        return decision
+    missing = [reason for pre in transition.preconditions for reason in pre(agreement)]
+    if missing:
+        return perms.denied(" ".join(missing))
+    return perms.ALLOWED
+
+
+def available(user, agreement: Agreement) -> list[tuple[Transition, perms.Decision]]:
+    """The transitions leaving the current status, each with the user's decision (for buttons)."""
+    return [
+        (transition, check(user, agreement, transition.name))
+        for transition in TRANSITIONS.values()
+        if agreement.status in transition.sources and transition.allowed(user, agreement)
+    ]
+
+
+def perform(user, agreement: Agreement, name: str, comment: str = "") -> Agreement:
+    """Take a transition atomically and record who took it when; raise DomainError if refused."""
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        decision = check(user, locked, name)
+        if not decision:
+            raise DomainError(decision.reason)
+        transition = TRANSITIONS[name]
+        if transition.needs_comment and not comment.strip():
+            raise DomainError(_("Bitte geben Sie eine Begründung an."))
+        previous = locked.status
+        locked.status = transition.target
+        locked.version += 1
+        locked.save(update_fields=["status", "version", "updated_at"])
+        StatusChange.objects.create(
+            agreement=locked,
+            transition=name,
+            from_status=previous,
+            to_status=transition.target,
+            by=user,
+            at=timezone.now(),
+            comment=comment,
+        )
+    logger.info("agreement %s: %s by user %s (%s → %s)", locked.pk, name, user.pk, previous, transition.target)
+    return locked

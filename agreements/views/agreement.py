@@ -1,0 +1,230 @@
+"""Agreements: list, create, detail with completeness, partners, transitions, history, comparison."""
+
+from __future__ import annotations
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agreements import sections as agreement_sections
+from agreements.compare import compare_revisions
+from agreements.forms.agreement import (
+    AgreementCreateForm,
+    AgreementFilterForm,
+    AgreementForm,
+    PartnerFormSet,
+    PartnerSelectForm,
+)
+from agreements.history import history_entries
+from agreements.models import Agreement, Partner
+from agreements.services import agreement as agreement_service
+from agreements.services import lifecycle
+from agreements.services.errors import DomainError
+from kooperation import permissions as perms
+from kooperation.concurrency import ConflictError
+from kooperation.forms import save_with_conflict_check
+
+PAGE_SIZE = 20
+
+
+@login_required
+def agreement_list(request):
+    """List the agreements visible to the user, filterable and paginated."""
+    form = AgreementFilterForm(request.GET or None, user=request.user)
+    queryset = (
+        form.filter_queryset(Agreement.objects.visible_to(request.user))
+        .select_related("coordinating_institution")
+        .prefetch_related(Prefetch("partners", queryset=Partner.objects.select_related("institution")))
+        .order_by("-updated_at", "pk")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agreements/agreement_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query.urlencode(),
+            "can_create": perms.can_create_agreement(request.user),
+        },
+    )
+
+
+@login_required
+def agreement_create(request):
+    """Koordination creates an agreement with its partners."""
+    perms.require(perms.can_create_agreement(request.user))
+    form = AgreementCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        agreement = agreement_service.create_agreement(
+            request.user,
+            title=form.cleaned_data["title"],
+            preamble=form.cleaned_data["preamble"],
+            coordinating_institution=form.cleaned_data["coordinating_institution"],
+            institutions=form.cleaned_data["partners"],
+        )
+        messages.success(request, _("Die Vereinbarung „%(title)s“ wurde angelegt.") % {"title": agreement.title})
+        return redirect(agreement)
+    return render(request, "agreements/agreement_create.html", {"form": form})
+
+
+def _full_agreement(user, pk: int) -> Agreement:
+    agreement = perms.get_agreement_for(user, pk)
+    full = agreement_sections.with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
+    return full
+
+
+@login_required
+def agreement_detail(request, pk: int):
+    """Show every section with its completeness, the partners, the lifecycle and its buttons."""
+    agreement = _full_agreement(request.user, pk)
+    states = agreement_sections.completeness(agreement)
+    return render(
+        request,
+        "agreements/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "states": states,
+            "complete_count": sum(1 for s in states if s.complete),
+            "can_edit": perms.can_edit_agreement(request.user, agreement),
+            "transitions": lifecycle.available(request.user, agreement),
+            "status_changes": agreement.status_changes.select_related("by"),
+            "revisions": agreement.revisions(),
+        },
+    )
+
+
+@login_required
+def agreement_edit(request, pk: int):
+    """Edit title and preamble."""
+    agreement = perms.get_agreement_for(request.user, pk, write=True)
+    form = AgreementForm(request.POST or None, instance=agreement)
+    if request.method == "POST" and form.is_valid() and save_with_conflict_check(form):
+        agreement.touch()
+        messages.success(request, _("Die Änderungen wurden gespeichert."))
+        return redirect(agreement)
+    return render(request, "agreements/agreement_form.html", {"form": form, "agreement": agreement})
+
+
+@login_required
+def agreement_partners(request, pk: int):
+    """Choose the partner institutions and record what each brings and expects."""
+    agreement = perms.get_agreement_for(request.user, pk, write=True)
+    action = request.POST.get("action") if request.method == "POST" else None
+    select_form = PartnerSelectForm(
+        request.POST if action == "partners" else None, agreement=agreement, prefix="auswahl"
+    )
+    formset = PartnerFormSet(
+        request.POST if action == "contributions" else None,
+        instance=agreement,
+        queryset=Partner.objects.filter(agreement=agreement).select_related("institution"),
+        prefix="partner",
+    )
+    if action == "partners" and select_form.is_valid():
+        try:
+            removed, added = agreement_service.set_partners(
+                agreement, select_form.cleaned_data["institutions"], select_form.cleaned_data["version"]
+            )
+        except ConflictError as conflict:
+            # Keep the user's choice, but against the current state, and say what is saved now.
+            data = request.POST.copy()
+            data["auswahl-version"] = str(conflict.current.version)
+            select_form = PartnerSelectForm(data, agreement=conflict.current, prefix="auswahl")
+            select_form.is_valid()
+            saved = ", ".join(p.institution.name for p in conflict.current.partners.select_related("institution"))
+            select_form.add_error(
+                None,
+                _(
+                    "Die Partnerliste wurde inzwischen von jemand anderem geändert. Gespeichert sind jetzt: "
+                    "%(partners)s. Ihre Auswahl steht noch im Formular; speichern Sie erneut, um sie zu übernehmen."
+                )
+                % {"partners": saved},
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            if added or removed:
+                messages.success(request, _("Die Partnerliste wurde gespeichert."))
+            return redirect("agreement_partners", pk=agreement.pk)
+    if action == "contributions" and formset.is_valid() and save_with_conflict_check(formset):
+        agreement.touch()
+        messages.success(request, _("Die Beiträge und Erwartungen wurden gespeichert."))
+        return redirect(agreement)
+    return render(
+        request,
+        "agreements/agreement_partners.html",
+        {"agreement": agreement, "select_form": select_form, "formset": formset},
+    )
+
+
+@require_POST
+@login_required
+def agreement_transition(request, pk: int, name: str):
+    """Take a lifecycle step (POST with confirmation); refusals say why."""
+    agreement = perms.get_agreement_for(request.user, pk)
+    if name not in lifecycle.TRANSITIONS:
+        raise Http404
+    try:
+        agreement = lifecycle.perform(request.user, agreement, name, request.POST.get("comment", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Die Vereinbarung hat jetzt den Status „%(status)s“.") % {"status": agreement.get_status_display()},
+        )
+    return redirect("agreement_detail", pk=pk)
+
+
+@login_required
+def agreement_history(request, pk: int):
+    """The Verlauf: every change of the agreement and its rows, newest first."""
+    agreement = perms.get_agreement_for(request.user, pk)
+    entries = LogEntry.objects.filter(additional_data__agreement_id=agreement.pk).select_related(
+        "actor", "content_type"
+    )
+    page = Paginator(entries.order_by("-timestamp", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "agreements/agreement_history.html",
+        {"agreement": agreement, "page_obj": page, "entries": history_entries(page.object_list)},
+    )
+
+
+@login_required
+def agreement_compare(request, pk: int):
+    """Compare two revisions of the same agreement section by section."""
+    agreement = perms.get_agreement_for(request.user, pk)
+    revisions = list(agreement.revisions())
+    by_pk = {r.pk: r for r in revisions}
+
+    def pick(name, default):
+        try:
+            return by_pk[int(request.GET.get(name, default))]
+        except (KeyError, TypeError, ValueError):
+            raise Http404 from None
+
+    older_default = agreement.predecessor_id or agreement.pk
+    older, newer = pick("a", older_default), pick("b", agreement.pk)
+    if older.revision > newer.revision:
+        older, newer = newer, older
+    full = {a.pk: a for a in agreement_sections.with_full_text(Agreement.objects.filter(pk__in={older.pk, newer.pk}))}
+    return render(
+        request,
+        "agreements/agreement_compare.html",
+        {
+            "agreement": agreement,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "sections": compare_revisions(full[older.pk], full[newer.pk]),
+        },
+    )
