@@ -137,7 +137,7 @@ class SharedChoicesMixin:
         return form
 
 
-class VersionedInlineFormSet(forms.BaseInlineFormSet):
+class VersionedFormSetMixin:
     """Rows that each carry their version; a stale row refuses the whole save."""
 
     has_conflict = False
@@ -178,13 +178,43 @@ class VersionedInlineFormSet(forms.BaseInlineFormSet):
             raise
         super().delete_existing(obj, commit)
 
+
+class VersionedInlineFormSet(VersionedFormSetMixin, forms.BaseInlineFormSet):
+    """Versioned rows belonging to one parent; new rows are appended in form order."""
+
     def save_new(self, form, commit=True):
         obj = form.save(commit=False)
         setattr(obj, self.fk.name, self.instance)
-        obj.position = self.forms.index(form)
+        obj.position = self._position(form)
         if commit:
             obj.save()
+            form.save_m2m()
+            if hasattr(form, "save_children"):
+                form.save_children(obj)
         return obj
+
+    def _position(self, form) -> int:
+        return self.forms.index(form)
+
+
+class OrderedInlineFormSet(VersionedInlineFormSet):
+    """Ordered rows: the ORDER field (moved by buttons, or typed without JavaScript) sets positions."""
+
+    ordering_widget = forms.NumberInput
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "ORDER" in form.fields:
+            form.fields["ORDER"].label = _("Position")
+            form.fields["ORDER"].widget.attrs.update({"class": "form-control order-input", "min": 1})
+
+    def _position(self, form) -> int:
+        order = form.cleaned_data.get("ORDER")
+        return order if order is not None else len(self.forms) + self.forms.index(form)
+
+    def save_existing(self, form, obj, commit=True):
+        obj.position = self._position(form)
+        return super().save_existing(form, obj, commit)
 
 
 class FilterForm(forms.Form):
