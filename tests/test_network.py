@@ -471,8 +471,8 @@ def test_saving_again_after_a_conflict_takes_over_your_version(admin_user, insti
     assert institution.city == "Zweitstadt"
 
 
-def test_institution_edit_conflicts_with_a_concurrent_deactivation_free_save(admin_user, institution):
-    """Deactivating does not bump the version: an open edit form still saves without a conflict."""
+def test_saving_an_open_edit_form_does_not_undo_a_deactivation_meanwhile(admin_user, institution):
+    """Deactivating does not bump the version, and the edit form does not carry is_active."""
     url = reverse("institution_edit", args=[institution.pk])
     first, _first_data, second, second_data = _two_editors(admin_user, url)
     first.post(reverse("institution_deactivate", args=[institution.pk]))

@@ -53,7 +53,7 @@ class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
     shared_choice_fields = ("institution",)
 
     def clean(self):
-        super().clean()
+        # Before Django's own duplicate check, which would drop the fields and show only a generic message.
         seen = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
@@ -64,6 +64,7 @@ class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
             if key in seen:
                 form.add_error("role", _("Diese Rolle ist für diese Institution bereits eingetragen."))
             seen.add(key)
+        super().clean()
 
 
 MembershipFormSet = forms.inlineformset_factory(
