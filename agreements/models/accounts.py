@@ -18,6 +18,10 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username):
+        """Find the account for a sign-in: addresses are stored in lower case, people type them in any."""
+        return self.get(email=str(username).strip().lower())
+
     def create_superuser(self, email: str, password: str | None = None, **extra):
         extra.update(is_staff=True, is_superuser=True, is_administration=True)
         return self.create_user(email, password, **extra)
