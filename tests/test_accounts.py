@@ -216,6 +216,27 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, member):
     assert signed_in["Location"] == reverse("dashboard")
 
 
+@pytest.mark.parametrize(
+    ("passwords", "message"),
+    [
+        ((NEW_PASSWORD, NEW_PASSWORD + "!"), "Die beiden Passwörter sind nicht identisch."),
+        (("kurz", "kurz"), "Dieses Passwort ist zu kurz. Es muss mindestens 10 Zeichen enthalten."),
+        (("", ""), "Dieses Feld ist zwingend erforderlich."),
+    ],
+    ids=["mismatch", "too-short", "empty"],
+)
+def test_bad_new_password_from_the_reset_link_gets_a_german_field_error(client, member, passwords, message):
+    client.post(reverse("password_reset"), {"email": member.email})
+    form_url = client.get(_link_in(mail.outbox[0].body))["Location"]
+    response = client.post(form_url, {"new_password1": passwords[0], "new_password2": passwords[1]})
+    assert response.status_code == 200
+    errors = [error.strip() for errors in response.context["form"].errors.values() for error in errors]
+    assert message in errors
+    assert message in response.content.decode()
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD)
+
+
 def test_password_reset_does_not_reveal_unknown_addresses(client):
     response = client.post(reverse("password_reset"), {"email": "niemand@test.example"})
     assert response["Location"] == reverse("password_reset_done")
