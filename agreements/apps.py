@@ -27,6 +27,12 @@ class AgreementsConfig(AppConfig):
             models.DataProtection,
             models.ConferenceRules,
             models.Term,
+            models.PrepGroupSeat,
+            models.BoardMember,
+            models.Subgroup,
+            models.GuidingQuestion,
+            models.SubgroupAnswer,
+            models.Reflection,
         ):
             auditlog.register(model, exclude_fields=unversioned)
         # Master data changes are traceable too.

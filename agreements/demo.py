@@ -4,29 +4,46 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
+
 from agreements.models import (
     Agreement,
+    AnswerStatus,
     CommunicationPath,
     DataSharingRule,
+    Decision,
     FlowPlan,
     Goal,
     Indicator,
     Institution,
+    Partner,
+    Reflection,
     Responsibility,
+    Subgroup,
+    SubgroupAnswer,
+    SubgroupScope,
     TargetGroup,
 )
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle
+from agreements.services import lifecycle, structure
 
 MAIN_TITLE = "Kooperationsvereinbarung Drogenhilfe, Jugendhilfe und medizinische Versorgung"
 DRAFT_TITLE = "Kooperationsvereinbarung Übergang Schule – Beruf"
+APPROVAL_TITLE = "Kooperationsvereinbarung Substitution und Elternschaft"
 
 
-def seed_agreements(institutions: dict[str, Institution], coordinator, suffix: str = "") -> None:
-    """Create the demo agreements once (idempotent by title)."""
+def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "") -> None:
+    """Create the demo agreements once (idempotent by title); `users(local)` finds a demo account."""
+    coordinator = users("koordination")
     main_title = f"{MAIN_TITLE}{suffix}"
     if not Agreement.objects.filter(title=main_title).exists():
-        _main_agreement(main_title, institutions, coordinator)
+        agreement = _main_agreement(main_title, institutions, coordinator)
+        _staff(agreement, institutions, users, answer_all=False)
+        lifecycle.perform(coordinator, agreement, "start_work")
+        _answer(agreement, users, everything=False)
+    approval_title = f"{APPROVAL_TITLE}{suffix}"
+    if not Agreement.objects.filter(title=approval_title).exists():
+        _approval_round(approval_title, institutions, users)
     draft_title = f"{DRAFT_TITLE}{suffix}"
     if not Agreement.objects.filter(title=draft_title).exists():
         agreement_service.create_agreement(
@@ -192,5 +209,96 @@ def _main_agreement(title: str, inst: dict[str, Institution], coordinator) -> Ag
     term.notice_period_months = 6
     term.board_duties = "Jährliche Überprüfung der Handhabung; Anpassung bei Umsetzungsproblemen."
     term.save()
+    return agreement
+
+
+def _staff(agreement: Agreement, inst, users, answer_all: bool) -> None:
+    """Vorbereitungsgruppe, Kooperationsgremium and one subgroup per partner, as seed 002 describes."""
+    youth, drugs, clinic = inst["Jugendamt"], inst["DroBe"], inst["Klinikum"]
+    structure.set_prep_group(
+        agreement,
+        {
+            youth.arbeitsfeld: users("koordination"),
+            drugs.arbeitsfeld: users("mitglied"),
+            clinic.arbeitsfeld: users("koordination.klinikum"),
+        },
+        Agreement.objects.get(pk=agreement.pk).version,
+    )
+    structure.set_board(
+        agreement,
+        {
+            youth: [users("koordination")],
+            drugs: [users("mitglied"), users("koordination.drobe")],
+            clinic: [users("koordination.klinikum")],
+        },
+        Agreement.objects.get(pk=agreement.pk).version,
+    )
+    structure.create_subgroups(agreement, SubgroupScope.INSTITUTION, users("koordination"))
+    members = {
+        youth.pk: ["fachkraft.jugendamt", "koordination"],
+        drugs.pk: ["mitglied", "fachkraft"],
+        clinic.pk: ["koordination.klinikum", "fachkraft.klinikum"],
+    }
+    for subgroup in Subgroup.objects.filter(agreement=agreement):
+        structure.update_subgroup(
+            subgroup,
+            name=subgroup.name,
+            members=[users(local) for local in members[subgroup.institution_id]],
+            questions=list(subgroup.questions.all()),
+            expected_version=subgroup.version,
+        )
+
+
+ANSWERS = {
+    "Jugendamt": "Wir begegnen Müttern und Vätern mit Suchtproblematik mit Respekt und ohne Vorverurteilung; "
+    "entscheidend ist, ob die Basisversorgung des Kindes gesichert ist.",
+    "DroBe": "Unsere Klientinnen brauchen die Sicherheit, dass eine Zusammenarbeit mit dem Jugendamt nicht "
+    "automatisch eine Herausnahme des Kindes bedeutet; wir informieren offen und nur mit Einwilligung.",
+    "Klinikum": "Für uns ist eine frühe Information vor der Entbindung wichtig, damit die Entlassplanung "
+    "gemeinsam gelingt.",
+}
+
+
+def _answer(agreement: Agreement, users, everything: bool) -> None:
+    """Submitted answers: all of them, or all of the Jugendamt and the first three of the others."""
+    now = timezone.now()
+    for subgroup in Subgroup.objects.filter(agreement=agreement).select_related("institution"):
+        short = subgroup.institution.short_name
+        answers = list(SubgroupAnswer.objects.filter(subgroup=subgroup).select_related("question"))
+        for i, answer in enumerate(answers):
+            answer.text = f"{ANSWERS.get(short, '')} ({answer.question.text[:40]} …)"
+            if everything or short == "Jugendamt" or i < 3:
+                answer.status, answer.submitted_at = AnswerStatus.SUBMITTED, now
+            answer.save()
+    for partner in Partner.objects.filter(agreement=agreement).select_related("institution"):
+        for reflection in Reflection.objects.filter(partner=partner):
+            reflection.text = f"{partner.institution.short_name}: {ANSWERS.get(partner.institution.short_name, '')}"
+            if everything or partner.institution.short_name == "Jugendamt":
+                reflection.status, reflection.submitted_at = AnswerStatus.SUBMITTED, now
+            reflection.save()
+
+
+def _approval_round(title: str, inst, users) -> Agreement:
+    """A complete structure, all answers submitted; round 1 returned by the Klinikum, round 2 running."""
+    coordinator = users("koordination")
+    agreement = _main_agreement(title, inst, coordinator)
+    _staff(agreement, inst, users, answer_all=True)
     lifecycle.perform(coordinator, agreement, "start_work")
+    _answer(agreement, users, everything=True)
+    youth, drugs, clinic = inst["Jugendamt"], inst["DroBe"], inst["Klinikum"]
+    lifecycle.perform(coordinator, agreement, "start_approval")
+    structure.decide(users("koordination"), agreement, youth.pk, Decision.APPROVED, "")
+    structure.decide(
+        users("koordination.klinikum"),
+        agreement,
+        clinic.pk,
+        Decision.RETURNED,
+        "Bitte im Ablaufplan der Klinik ergänzen, wer den Sozialdienst vor der Entbindung informiert.",
+    )
+    plan = FlowPlan.objects.get(agreement=agreement, arbeitsfeld=clinic.arbeitsfeld)
+    plan.recommendation += " Die Drogenberatung informiert den Sozialdienst der Klinik spätestens in der 30. SSW."
+    plan.save()
+    lifecycle.perform(coordinator, agreement, "start_approval")
+    structure.decide(users("koordination"), agreement, youth.pk, Decision.APPROVED, "")
+    structure.decide(users("mitglied"), agreement, drugs.pk, Decision.APPROVED, "")
     return agreement

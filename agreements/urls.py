@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import administration, agreement, catalogue, dashboard, network, sections
+from agreements.views import administration, agreement, catalogue, dashboard, network, sections, structure
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -51,4 +51,18 @@ urlpatterns = [
     path("vereinbarungen/<int:pk>/vergleich/", agreement.agreement_compare, name="agreement_compare"),
     path("vereinbarungen/<int:pk>/abschnitt/<slug:key>/", sections.section_edit, name="agreement_section"),
     path("vereinbarungen/<int:pk>/abschnitt/<slug:key>/zeile/", sections.section_row, name="agreement_section_row"),
+    path("vereinbarungen/<int:pk>/leitfaden/", structure.agreement_guide, name="agreement_guide"),
+    path("vereinbarungen/<int:pk>/vorbereitungsgruppe/", structure.structure_prep, name="structure_prep"),
+    path("vereinbarungen/<int:pk>/gremium/", structure.structure_board, name="structure_board"),
+    path("vereinbarungen/<int:pk>/untergruppen/", structure.structure_subgroups, name="structure_subgroups"),
+    path("vereinbarungen/<int:pk>/ergebnisse/", structure.agreement_answers, name="agreement_answers"),
+    path("vereinbarungen/<int:pk>/abstimmung/", structure.agreement_approval, name="agreement_approval"),
+    path(
+        "vereinbarungen/<int:pk>/interne-klaerung/<int:partner_pk>/",
+        structure.partner_reflection,
+        name="partner_reflection",
+    ),
+    path("untergruppen/<int:pk>/", structure.subgroup_work, name="subgroup_work"),
+    path("untergruppen/<int:pk>/bearbeiten/", structure.subgroup_edit, name="subgroup_edit"),
+    path("antworten/<int:pk>/zurueckholen/", structure.answer_reopen, name="answer_reopen"),
 ]

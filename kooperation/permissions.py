@@ -182,3 +182,342 @@ def get_agreement_for(user, pk: int, write: bool = False):
     if write:
         require(can_edit_agreement(user, agreement))
     return agreement
+
+
+# Working structure: subgroups' drafts stay inside their institution ---------------------
+
+
+def subgroup_insider(user, subgroup) -> bool:
+    """Members of the subgroup and users of its institution(s) see its drafts; nobody else."""
+    from agreements.models import Partner
+
+    if subgroup.members.filter(pk=user.pk).exists():
+        return True
+    own = institution_ids(user)
+    if subgroup.institution_id:
+        return subgroup.institution_id in own
+    return Partner.objects.filter(
+        agreement_id=subgroup.agreement_id, institution__arbeitsfeld_id=subgroup.arbeitsfeld_id, institution_id__in=own
+    ).exists()
+
+
+def can_answer(user, subgroup) -> Decision:
+    from agreements.models import Status
+
+    if not subgroup.members.filter(pk=user.pk).exists():
+        return denied(_("Die Antworten schreiben die Mitglieder der Untergruppe."))
+    if subgroup.agreement.status != Status.IN_ERARBEITUNG:
+        return denied(
+            _("Antworten werden erarbeitet, solange die Vereinbarung „In Erarbeitung“ ist (jetzt: %(status)s).")
+            % {"status": subgroup.agreement.get_status_display()}
+        )
+    return ALLOWED
+
+
+def get_subgroup_for(user, pk: int):
+    """Load a subgroup for its insiders; everyone else gets 404 (drafts are internal)."""
+    from agreements.models import Agreement, Subgroup
+
+    subgroup = (
+        Subgroup.objects.select_related("agreement", "institution", "arbeitsfeld")
+        .filter(pk=pk, agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        .first()
+    )
+    if subgroup is None or not subgroup_insider(user, subgroup):
+        raise Http404
+    return subgroup
+
+
+def get_partner_for(user, agreement, partner_pk: int):
+    """Load a partner of the agreement for users of that institution (internal clarification)."""
+    partner = agreement.partners.select_related("institution").filter(pk=partner_pk).first()
+    if partner is None or partner.institution_id not in institution_ids(user):
+        raise Http404
+    return partner
+
+
+def can_edit_reflection(user, partner) -> Decision:
+    if not partner.agreement.is_editable:
+        return denied(_("Die Vereinbarung ist eingefroren; die interne Klärung kann nicht mehr geändert werden."))
+    if partner.institution_id not in institution_ids(user):
+        return denied(_("Die interne Klärung schreibt die Institution selbst."))
+    return ALLOWED
+
+
+# ---------------------------------------------------------------------------
+# Cases and conferences (conferences app)
+#
+# Case data are social data (SGB VIII §§ 61–65, GDPR Art. 9). A case is visible to the
+# users of its owning institution and of every participating institution covered by a
+# valid consent; Administration is no back door. Fachkraft and Koordination of such an
+# institution document; Sitzungen follow the agreement (partners' users).
+# ---------------------------------------------------------------------------
+
+CREATE_CASE = "case.create"
+EDIT_CASE = "case.edit"  # note, institutions, consents, planning conferences
+DOCUMENT_CONFERENCE = "case.document_conference"  # needs a valid consent for every institution
+VIEW_ACCESS_LOG = "case.view_access_log"
+CREATE_MEETING = "meeting.create"
+EDIT_MEETING = "meeting.edit"
+UPDATE_TASK = "task.update"
+
+CASE_EDIT_ROLES = ("fachkraft", "koordination")
+
+
+def case_editor_institution_ids(user) -> set[int]:
+    """Institutions in which the user may open and document cases (Fachkraft or Koordination)."""
+    return {m.institution_id for m in memberships(user) if m.institution.is_active and m.role in CASE_EDIT_ROLES}
+
+
+def consent_covered_institution_ids(case) -> set[int]:
+    """Institutions covered today by a valid consent (reads the prefetched consents)."""
+    cached = getattr(case, "_covered_institution_ids", None)
+    if cached is None:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        cached = {i.pk for c in case.consents.all() if c.is_valid_on(today) for i in c.institutions.all()}
+        case._covered_institution_ids = cached
+    return cached
+
+
+def case_institution_ids(case) -> set[int]:
+    """Institutions taking part in the case (reads the prefetched participations)."""
+    cached = getattr(case, "_case_institution_ids", None)
+    if cached is None:
+        cached = {p.institution_id for p in case.participations.all()}
+        case._case_institution_ids = cached
+    return cached
+
+
+def case_access_institution_ids(case) -> set[int]:
+    """The owning institution, and every participant covered by a valid consent (as Case.visible_to)."""
+    return {case.owner_institution_id} | (case_institution_ids(case) & consent_covered_institution_ids(case))
+
+
+def can_create_case(user) -> Decision:
+    if case_editor_institution_ids(user):
+        return ALLOWED
+    return denied(_("Fälle legen Fachkräfte und die Koordination einer Institution an."))
+
+
+def can_edit_case(user, case) -> Decision:
+    """Fachkraft or Koordination of an institution with access to the case."""
+    if case_editor_institution_ids(user) & case_access_institution_ids(case):
+        return ALLOWED
+    return denied(_("Fälle bearbeiten nur Fachkräfte und die Koordination der beteiligten Institutionen."))
+
+
+def uncovered_institutions(case) -> list:
+    """Participating institutions without a valid consent today (reads prefetched rows)."""
+    covered = consent_covered_institution_ids(case)
+    return [p.institution for p in case.participations.all() if p.institution_id not in covered]
+
+
+def consent_block_reason(case) -> str:
+    """Why no new conference may be documented, or "" when every institution is covered."""
+    if not consent_covered_institution_ids(case):
+        return _(
+            "Es liegt keine gültige Einwilligung vor. Ohne erklärtes Einverständnis der Familie kann keine "
+            "Hilfekonferenz dokumentiert werden."
+        )
+    missing = uncovered_institutions(case)
+    if missing:
+        return _(
+            "Für %(names)s liegt keine gültige Einwilligung vor. Erfassen Sie eine Einwilligung, die diese "
+            "Institution umfasst, oder nehmen Sie sie aus dem Fall."
+        ) % {"names": ", ".join(f"„{i.name}“" for i in missing)}
+    return ""
+
+
+def can_document_conference(user, case) -> Decision:
+    """A new or open conference may be documented only while every institution is covered by consent."""
+    decision = can_edit_case(user, case)
+    if not decision:
+        return decision
+    reason = consent_block_reason(case)
+    return denied(reason) if reason else ALLOWED
+
+
+def can_edit_conference(user, conference) -> Decision:
+    if conference.is_final:
+        return denied(
+            _("Das Ergebnisprotokoll ist abgeschlossen und kann nur noch durch einen Nachtrag ergänzt werden.")
+        )
+    return can_document_conference(user, conference.case)
+
+
+def can_add_conference_addendum(user, conference) -> Decision:
+    if not conference.is_final:
+        return denied(_("Nachträge gibt es erst, wenn das Ergebnisprotokoll abgeschlossen ist."))
+    return can_edit_case(user, conference.case)
+
+
+def can_view_access_log(user, case) -> Decision:
+    from agreements.models import Role
+
+    if has_role(user, case.owner_institution_id, Role.KOORDINATION):
+        return ALLOWED
+    return denied(_("Das Zugriffsprotokoll sieht nur die Koordination der fallführenden Institution."))
+
+
+def can_create_meeting(user) -> Decision:
+    from agreements.models import Role
+
+    if institution_ids(user, Role.KOORDINATION):
+        return ALLOWED
+    return denied(_("Sitzungen legt die Koordination einer Partnerinstitution an."))
+
+
+def can_edit_meeting(user, meeting) -> Decision:
+    """Koordination of a partner institution, or the meeting's Protokollführung, until finalised."""
+    if meeting.is_final:
+        return denied(_("Das Protokoll ist abgeschlossen und kann nur noch durch einen Nachtrag ergänzt werden."))
+    return _meeting_editor(user, meeting)
+
+
+def can_add_meeting_addendum(user, meeting) -> Decision:
+    if not meeting.is_final:
+        return denied(_("Nachträge gibt es erst, wenn das Protokoll abgeschlossen ist."))
+    return _meeting_editor(user, meeting)
+
+
+def _meeting_editor(user, meeting) -> Decision:
+    if meeting.recorder_id == user.pk or is_partner_coordinator(user, meeting.agreement):
+        return ALLOWED
+    return denied(
+        _("Das Sitzungsprotokoll bearbeiten die Protokollführung und die Koordination der Partnerinstitutionen.")
+    )
+
+
+def can_update_task(user, task) -> Decision:
+    """The responsible person, Fachkraft or Koordination of the responsible institution, or the protocol's editors."""
+    if task.responsible_user_id == user.pk:
+        return ALLOWED
+    if task.responsible_institution_id in case_editor_institution_ids(user):
+        return ALLOWED
+    if task.case_id is not None and can_edit_case(user, task.case):
+        return ALLOWED
+    if task.meeting_id is not None and _meeting_editor(user, task.meeting):
+        return ALLOWED
+    return denied(
+        _(
+            "Den Stand einer Aufgabe tragen die verantwortliche Person, die Fachkräfte und die Koordination der "
+            "verantwortlichen Institution ein."
+        )
+    )
+
+
+CHECKS.update(
+    {
+        CREATE_CASE: lambda user, obj=None: can_create_case(user),
+        EDIT_CASE: can_edit_case,
+        DOCUMENT_CONFERENCE: can_document_conference,
+        VIEW_ACCESS_LOG: can_view_access_log,
+        CREATE_MEETING: lambda user, obj=None: can_create_meeting(user),
+        EDIT_MEETING: can_edit_meeting,
+        UPDATE_TASK: can_update_task,
+    }
+)
+
+
+def with_case_access(case):
+    """Prefetch what the case checks read: participations and consents with their institutions."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from conferences.models import CaseInstitution, Consent
+
+    prefetch_related_objects(
+        [case],
+        Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
+        Prefetch("consents", queryset=Consent.objects.prefetch_related("institutions")),
+    )
+    return case
+
+
+def get_case_for(user, pk: int, permission: str | None = None):
+    """Load a case visible to the user; 404 outside (also for Administration), 403 when not allowed."""
+    from conferences.models import Case
+
+    case = Case.objects.visible_to(user).select_related("agreement", "owner_institution").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    with_case_access(case)
+    if permission:
+        require(check(user, permission, case))
+    return case
+
+
+def get_conference_for(user, pk: int, write: bool = False):
+    """Load a conference of a case visible to the user; 404 outside, 403 for writes not allowed."""
+    from conferences.models import Case, Conference
+
+    conference = (
+        Conference.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
+        .select_related("case__agreement", "case__owner_institution", "moderator", "finalised_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if conference is None:
+        raise Http404
+    with_case_access(conference.case)
+    if write:
+        require(can_edit_conference(user, conference))
+    return conference
+
+
+def get_consent_for(user, pk: int, write: bool = False):
+    from conferences.models import Case, Consent
+
+    consent = (
+        Consent.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
+        .select_related("case__agreement", "case__owner_institution")
+        .filter(pk=pk)
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    with_case_access(consent.case)
+    if write:
+        require(can_edit_case(user, consent.case))
+    return consent
+
+
+def get_meeting_for(user, pk: int, write: bool = False):
+    """Load a Sitzung of an agreement the user sees; 404 outside, 403 for writes not allowed."""
+    from conferences.models import Meeting
+
+    meeting = (
+        Meeting.objects.visible_to(user).select_related("agreement", "recorder", "finalised_by").filter(pk=pk).first()
+    )
+    if meeting is None:
+        raise Http404
+    if write:
+        require(can_edit_meeting(user, meeting))
+    return meeting
+
+
+def get_task_for(user, pk: int, write: bool = False):
+    """Load a task of a case or meeting visible to the user; 404 outside, 403 when not allowed."""
+    from conferences.models import Task
+
+    task = (
+        Task.objects.visible_to(user)
+        .select_related(
+            "case__agreement",
+            "case__owner_institution",
+            "conference",
+            "meeting__agreement",
+            "responsible_institution",
+            "responsible_user",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        raise Http404
+    if task.case_id:
+        with_case_access(task.case)
+    if write:
+        require(can_update_task(user, task))
+    return task

@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 from django.views.i18n import set_language
 
+from kooperation.forms_auth import PasswordResetForm
+
 account_patterns = [
     path(
         "anmelden/",
@@ -20,6 +22,7 @@ account_patterns = [
     path(
         "passwort/vergessen/",
         auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
         ),

@@ -37,7 +37,8 @@ def test_dashboard_query_count_does_not_grow(size, client_for, member, django_as
     for institution in InstitutionFactory.create_batch(size):
         MembershipFactory(user=member, institution=institution, role=Role.FACHKRAFT)
     client = client_for(member)
-    with django_assert_num_queries(7):
+    # session, user, memberships, agreements, open answers, approvals expected, internal clarification, …
+    with django_assert_num_queries(10):
         response = client.get(reverse("dashboard"))
     assert len(response.context["institutions"]) == size + 1
 
@@ -369,3 +370,13 @@ def test_unknown_page_gives_the_german_404_page(client_for, member):
     response = client_for(member).get("/gibt-es-nicht/")
     assert response.status_code == 404
     assert "Seite nicht gefunden" in response.content.decode()
+
+
+def test_invited_account_whose_link_expired_can_ask_for_a_new_one(client, mailoutbox):
+    account = UserFactory(email="eingeladen@test.example")
+    account.set_unusable_password()
+    account.save()
+    response = client.post(reverse("password_reset"), {"email": "Eingeladen@Test.example"})
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [["eingeladen@test.example"]]
+    assert "/konto/passwort/neu/" in mailoutbox[0].body

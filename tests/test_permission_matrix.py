@@ -128,6 +128,33 @@ def _start_work(fixture: Fixture) -> dict:
     return {"pk": fixture("agreement").pk, "name": "start_work"}
 
 
+def _subgroup(fixture: Fixture) -> dict:
+    """The subgroup of `institution` (where member and coordinator work); admin is no insider."""
+    from agreements.models import Subgroup
+    from agreements.services.structure import create_subgroups
+
+    agreement = fixture("agreement")
+    create_subgroups(agreement, "institution", fixture("coordinator"))
+    return {"pk": Subgroup.objects.get(agreement=agreement, institution=fixture("institution")).pk}
+
+
+def _answer(fixture: Fixture) -> dict:
+    from agreements.models import SubgroupAnswer
+
+    subgroup = _subgroup(fixture)["pk"]
+    return {"pk": SubgroupAnswer.objects.filter(subgroup_id=subgroup).first().pk}
+
+
+def _own_partner(fixture: Fixture) -> dict:
+    agreement = fixture("agreement")
+    return {"pk": agreement.pk, "partner_pk": agreement.partners.get(institution=fixture("institution")).pk}
+
+
+def insiders(member: int = 200, coordinator: int = 200) -> Expectation:
+    """Drafts of a subgroup or partner: only its institution's users; everybody else gets 404."""
+    return {"anonymous": LOGIN, "outsider": 404, "member": member, "coordinator": coordinator, "admin": 404}
+
+
 def partners(status: int = 200, refused: int = 403) -> Expectation:
     """Agreements: outsiders never learn they exist; partners' Koordination may edit."""
     return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": refused}
@@ -213,6 +240,18 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_transition": Case(kwargs=_start_work, get=POST_ONLY, post=partners_read(302)),
     "agreement_history": Case(kwargs=_agreement, get=partners_read()),
     "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
+    # The guided working structure.
+    "agreement_guide": Case(kwargs=_agreement, get=partners_read()),
+    "structure_prep": Case(kwargs=_agreement, get=partners_read(), post=partners()),
+    "structure_board": Case(kwargs=_agreement, get=partners_read(), post=partners()),
+    "structure_subgroups": Case(kwargs=_agreement, get=partners_read(), post=partners()),
+    "agreement_answers": Case(kwargs=_agreement, get=partners_read()),
+    # Not in Abstimmung and no board seat: visible, but nobody may decide.
+    "agreement_approval": Case(kwargs=_agreement, get=partners_read(), post=partners_read(403)),
+    "subgroup_work": Case(kwargs=_subgroup, get=insiders(), post=insiders(403, 403)),
+    "subgroup_edit": Case(kwargs=_subgroup, get=insiders(member=403), post=insiders(member=403)),
+    "answer_reopen": Case(kwargs=_answer, get=POST_ONLY, post=insiders(403, 403)),
+    "partner_reflection": Case(kwargs=_own_partner, get=insiders(), post=insiders()),
 }
 
 

@@ -24,6 +24,12 @@ class CatalogueEntry(Versioned):
         _("Kennzeichen"), max_length=5, blank=True, help_text=_("z. B. a–j bei den Bedingungen gelingender Kooperation")
     )
     text = models.TextField(_("Text"))
+    section = models.CharField(
+        _("gehört zum Abschnitt"),
+        max_length=30,
+        blank=True,
+        help_text=_("Nur für Leitfragen: die Antworten erscheinen beim Schreiben dieses Abschnitts."),
+    )
     position = models.PositiveIntegerField(_("Reihenfolge"), default=0)
     is_active = models.BooleanField(
         _("aktiv"), default=True, help_text=_("Nur aktive Einträge werden in neue Vereinbarungen übernommen.")

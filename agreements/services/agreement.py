@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import (
     Agreement,
+    BoardMember,
     CatalogueEntry,
     CatalogueKind,
     CommunicationPath,
@@ -21,11 +22,14 @@ from agreements.models import (
     Goal,
     Indicator,
     Partner,
+    PrepGroupSeat,
     Responsibility,
     Status,
+    Subgroup,
     TargetGroup,
     Term,
 )
+from agreements.services import structure
 from agreements.services.errors import DomainError
 from kooperation.concurrency import claim_version
 
@@ -50,10 +54,12 @@ def create_agreement(user, *, title, preamble, coordinating_institution, institu
         Partner.objects.create(agreement=agreement, institution=institution, position=position)
     criteria = CatalogueEntry.objects.filter(kind=CatalogueKind.BASISKRITERIUM, is_active=True)
     Criterion.objects.bulk_create(
-        [Criterion(agreement=agreement, text=entry.text, position=i) for i, entry in enumerate(criteria)]
+        [Criterion(agreement=agreement, text=entry.text, position=i) for i, entry in enumerate(criteria, start=1)]
     )
     for model in SINGLE_MODELS:
         model.objects.create(agreement=agreement)
+    structure.copy_questions(agreement)
+    structure.create_reflections(agreement.partners.all())
     logger.info("agreement %s created by user %s", agreement.pk, user.pk)
     return agreement
 
@@ -71,10 +77,18 @@ def set_partners(agreement: Agreement, institutions, expected_version: int) -> t
     added = [i for pk, i in wanted.items() if pk not in current]
     for partner in removed:
         Responsibility.objects.filter(agreement=agreement, institution_id=partner.institution_id).delete()
+        BoardMember.objects.filter(agreement=agreement, institution_id=partner.institution_id).delete()
+        Subgroup.objects.filter(agreement=agreement, institution_id=partner.institution_id).delete()
         partner.delete()
     next_position = max((p.position for p in current.values()), default=-1) + 1
-    for offset, institution in enumerate(sorted(added, key=lambda i: i.name)):
+    new_partners = [
         Partner.objects.create(agreement=agreement, institution=institution, position=next_position + offset)
+        for offset, institution in enumerate(sorted(added, key=lambda i: i.name))
+    ]
+    structure.create_reflections(new_partners)
+    remaining_fields = {i.arbeitsfeld_id for i in wanted.values()}
+    PrepGroupSeat.objects.filter(agreement=agreement).exclude(arbeitsfeld_id__in=remaining_fields).delete()
+    Subgroup.objects.filter(agreement=agreement, institution=None).exclude(arbeitsfeld_id__in=remaining_fields).delete()
     agreement.touch()
     agreement._partner_institution_ids = None
     return [p.institution for p in removed], added
@@ -127,5 +141,58 @@ def copy_revision(source: Agreement, user) -> Agreement:
         single.agreement = copy
         single.version = 1
         single.save()
+    _copy_structure(source, copy)
     logger.info("agreement %s amended into %s by user %s", source.pk, copy.pk, user.pk)
     return copy
+
+
+def _copy_structure(source: Agreement, copy: Agreement) -> None:
+    """Carry the working structure and the subgroups' answers over into the next revision."""
+    from agreements.models import GuidingQuestion, Reflection, SubgroupAnswer
+
+    questions = {}
+    for question in GuidingQuestion.objects.filter(agreement=source):
+        old_pk = question.pk
+        question.pk = question.id = None
+        question._state.adding = True
+        question.agreement, question.version = copy, 1
+        question.save()
+        questions[old_pk] = question
+    for seat in PrepGroupSeat.objects.filter(agreement=source):
+        PrepGroupSeat.objects.create(agreement=copy, arbeitsfeld_id=seat.arbeitsfeld_id, user_id=seat.user_id)
+    for member in BoardMember.objects.filter(agreement=source):
+        BoardMember.objects.create(agreement=copy, institution_id=member.institution_id, user_id=member.user_id)
+    for subgroup in Subgroup.objects.filter(agreement=source).prefetch_related("members", "answers"):
+        new = Subgroup.objects.create(
+            agreement=copy,
+            name=subgroup.name,
+            institution_id=subgroup.institution_id,
+            arbeitsfeld_id=subgroup.arbeitsfeld_id,
+        )
+        new.members.set(subgroup.members.all())
+        answers = list(subgroup.answers.all())
+        new.questions.set([questions[a.question_id] for a in answers if a.question_id in questions])
+        SubgroupAnswer.objects.bulk_create(
+            [
+                SubgroupAnswer(
+                    subgroup=new,
+                    question=questions[a.question_id],
+                    text=a.text,
+                    status=a.status,
+                    submitted_at=a.submitted_at,
+                    updated_by_id=a.updated_by_id,
+                )
+                for a in answers
+                if a.question_id in questions
+            ]
+        )
+    partners = {p.institution_id: p for p in copy.partners.all()}
+    for reflection in Reflection.objects.filter(partner__agreement=source).select_related("partner"):
+        Reflection.objects.create(
+            partner=partners[reflection.partner.institution_id],
+            question=reflection.question,
+            position=reflection.position,
+            text=reflection.text,
+            status=reflection.status,
+            submitted_at=reflection.submitted_at,
+        )

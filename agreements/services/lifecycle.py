@@ -36,6 +36,8 @@ class Transition:
     allowed: RoleCheck
     preconditions: tuple[Precondition, ...] = field(default=())
     needs_comment: bool = False
+    # Runs inside the transaction after the status changed (e.g. open an approval round).
+    after: Callable[[object, Agreement], None] | None = None
 
 
 TRANSITIONS: dict[str, Transition] = {}
@@ -52,10 +54,30 @@ def partner_coordinator(user, agreement: Agreement) -> perms.Decision:
     return perms.denied(_("Diesen Schritt geht nur die Koordination einer Partnerinstitution."))
 
 
-def at_least_two_partners(agreement: Agreement) -> list[str]:
-    if len(perms.partner_institution_ids(agreement)) < 2:
-        return [_("Eine Kooperation braucht mindestens zwei Partnerinstitutionen.")]
-    return []
+def _first_reasons(reasons: list[str], limit: int = 3) -> list[str]:
+    if len(reasons) > limit:
+        return [*reasons[:limit], _("… und %(count)d weitere fehlende Angaben.") % {"count": len(reasons) - limit}]
+    return reasons
+
+
+def structure_complete(agreement: Agreement) -> list[str]:
+    """Partners, Vorbereitungsgruppe, Kooperationsgremium and Untergruppen are valid."""
+    from agreements.structure import Structure
+
+    return _first_reasons(Structure(agreement).structure_missing())
+
+
+def text_complete(agreement: Agreement) -> list[str]:
+    """Every section of the text is complete."""
+    from agreements.sections import incomplete_reasons, with_full_text
+
+    return _first_reasons(incomplete_reasons(with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()))
+
+
+def _open_round(user, agreement: Agreement) -> None:
+    from agreements.services.structure import open_approval_round
+
+    open_approval_round(user, agreement)
 
 
 register(
@@ -66,7 +88,23 @@ register(
         sources=(Status.ENTWURF,),
         target=Status.IN_ERARBEITUNG,
         allowed=partner_coordinator,
-        preconditions=(at_least_two_partners,),
+        preconditions=(structure_complete,),
+    )
+)
+
+register(
+    Transition(
+        name="start_approval",
+        label=gettext_lazy("Abstimmung beginnen"),
+        confirm=gettext_lazy(
+            "Der Text wird allen Partnern zur Zustimmung vorgelegt und kann währenddessen nicht bearbeitet "
+            "werden. Fortfahren?"
+        ),
+        sources=(Status.IN_ERARBEITUNG,),
+        target=Status.IN_ABSTIMMUNG,
+        allowed=partner_coordinator,
+        preconditions=(structure_complete, text_complete),
+        after=_open_round,
     )
 )
 
@@ -121,5 +159,7 @@ def perform(user, agreement: Agreement, name: str, comment: str = "") -> Agreeme
             at=timezone.now(),
             comment=comment,
         )
+        if transition.after:
+            transition.after(user, locked)
     logger.info("agreement %s: %s by user %s (%s → %s)", locked.pk, name, user.pk, previous, transition.target)
     return locked

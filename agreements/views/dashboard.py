@@ -1,19 +1,61 @@
-"""The start page (Übersicht)."""
+"""The start page (Übersicht): the user's institutions, agreements and what the work expects now."""
 
 from __future__ import annotations
 
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import render
 
-from agreements.models import Agreement
-from kooperation.permissions import memberships
+from agreements.models import (
+    Agreement,
+    AnswerStatus,
+    Approval,
+    BoardMember,
+    Partner,
+    Status,
+    SubgroupAnswer,
+)
+from kooperation.permissions import institution_ids, memberships
+
+
+def expectations(user) -> dict:
+    """What the working structure expects of the user now (open questions, approvals)."""
+    open_answers = (
+        SubgroupAnswer.objects.filter(
+            subgroup__members=user,
+            status=AnswerStatus.DRAFT,
+            subgroup__agreement__status=Status.IN_ERARBEITUNG,
+        )
+        .values("subgroup_id", "subgroup__name", "subgroup__agreement__title")
+        .annotate(count=Count("pk"))
+        .order_by("subgroup__agreement__title", "subgroup__name")
+    )
+    decided = Approval.objects.filter(
+        round__agreement=OuterRef("agreement"), round__closed_at__isnull=True, institution=OuterRef("institution")
+    )
+    approvals = (
+        BoardMember.objects.filter(user=user, agreement__status=Status.IN_ABSTIMMUNG)
+        .annotate(decided=Exists(decided))
+        .filter(decided=False)
+        .select_related("agreement", "institution")
+    )
+    reflections = (
+        Partner.objects.filter(
+            institution_id__in=institution_ids(user),
+            agreement__status__in=[Status.ENTWURF, Status.IN_ERARBEITUNG],
+            reflections__status=AnswerStatus.DRAFT,
+        )
+        .select_related("agreement", "institution")
+        .distinct()
+    )
+    return {"open_answers": list(open_answers), "approvals": list(approvals), "reflections": list(reflections)}
 
 
 @login_required
 def dashboard(request):
-    """Show the user's institutions and roles."""
+    """Show the user's institutions and roles, agreements and open work."""
     own = sorted(memberships(request.user), key=lambda m: (m.institution.name, m.role))
     institutions = [
         {"institution": institution, "roles": [m.get_role_display() for m in group]}
@@ -24,4 +66,8 @@ def dashboard(request):
         .select_related("coordinating_institution")
         .order_by("-updated_at", "pk")[:10]
     )
-    return render(request, "agreements/dashboard.html", {"institutions": institutions, "agreements": agreements})
+    return render(
+        request,
+        "agreements/dashboard.html",
+        {"institutions": institutions, "agreements": agreements, **expectations(request.user)},
+    )

@@ -26,12 +26,14 @@ from agreements.forms.agreement import (
     rows_formset,
 )
 from agreements.models import (
+    AnswerStatus,
     CommunicationPath,
     Criterion,
     DataSharingRule,
     FlowPlan,
     Goal,
     Responsibility,
+    SubgroupAnswer,
     TargetGroup,
 )
 from agreements.sections import SECTIONS_BY_KEY
@@ -72,7 +74,7 @@ EDITORS = {
     ),
     "aufgaben": SectionEditor(
         gettext_lazy("Arbeitsteilung und Auftragsklärung: wer übernimmt welche Rolle und welche Aufgaben?"),
-        rows=rows_formset(Responsibility, ResponsibilityForm),
+        rows=rows_formset(Responsibility, ResponsibilityForm, shared_choices=("institution",)),
         rows_need_agreement=True,
         select_related=("institution",),
     ),
@@ -97,7 +99,7 @@ EDITORS = {
             "Aus der Sicht jedes Arbeitsfeldes: eine mögliche Betreuungssituation, die Handlungsempfehlung "
             "und ihr Ziel."
         ),
-        rows=rows_formset(FlowPlan, FlowPlanForm),
+        rows=rows_formset(FlowPlan, FlowPlanForm, shared_choices=("arbeitsfeld",)),
         rows_need_agreement=True,
         select_related=("arbeitsfeld",),
     ),
@@ -158,6 +160,9 @@ def section_edit(request, pk: int, key: str):
             "editor": editor,
             "formset": formset,
             "single": single,
+            "answers": SubgroupAnswer.objects.filter(
+                question__agreement=agreement, question__section=key, status=AnswerStatus.SUBMITTED
+            ).select_related("question", "subgroup"),
         },
     )
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
 from agreements.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
@@ -170,6 +173,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=int, default=1, help="Vervielfachung für Lasttests (Standard 1)")
 
+    # Demo data notifies nobody: the structure's e-mails would only clutter the console.
+    @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
     @transaction.atomic
     def handle(self, *args, scale: int = 1, **options):
         if scale < 1:
@@ -179,8 +184,9 @@ class Command(BaseCommand):
         for copy in range(1, scale + 1):
             institutions = self._institutions(fields, copy)
             self._users(institutions, copy)
-            coordinator = User.objects.get(email=self._email("koordination", copy))
-            seed_agreements(institutions, coordinator, suffix="" if copy == 1 else f" (Region {copy})")
+            accounts = {u.email: u for u in User.objects.filter(email__endswith=DOMAIN)}
+            users = partial(self._account, accounts, copy=copy)
+            seed_agreements(institutions, users, suffix="" if copy == 1 else f" (Region {copy})")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodaten geladen ({Institution.objects.count()} Institutionen, {User.objects.count()} Konten)."
@@ -228,6 +234,10 @@ class Command(BaseCommand):
                     )
             result[short] = institution
         return result
+
+    @classmethod
+    def _account(cls, accounts: dict, local: str, copy: int):
+        return accounts[cls._email(local, copy)]
 
     @staticmethod
     def _email(local: str, copy: int) -> str:

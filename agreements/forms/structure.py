@@ -1,0 +1,189 @@
+"""Forms for the working structure and the approval round."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import (
+    Decision,
+    GuidingQuestion,
+    Reflection,
+    Subgroup,
+    SubgroupAnswer,
+    SubgroupScope,
+    User,
+)
+from agreements.sections import SECTIONS
+from kooperation.forms import VersionedFormSetMixin, VersionedModelForm
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.email
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.email
+
+
+class PrepGroupForm(forms.Form):
+    """One select per Arbeitsfeld present among the partners."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.structure = structure
+        self.fields["version"].initial = structure.agreement.version
+        seats = {s.arbeitsfeld_id: s.user_id for s in structure.prep_seats}
+        self.field_names = []
+        for arbeitsfeld in structure.fields:
+            eligible = structure.users_of(structure.institutions_of_field(arbeitsfeld.pk))
+            name = f"feld_{arbeitsfeld.pk}"
+            self.fields[name] = PersonChoiceField(
+                label=arbeitsfeld.name,
+                queryset=User.objects.filter(pk__in=[u.pk for u in eligible]),
+                required=False,
+                initial=seats.get(arbeitsfeld.pk),
+                empty_label=_("– noch niemand –"),
+                error_messages={
+                    "invalid_choice": _("Bitte eine Person einer Partnerinstitution dieses Arbeitsfelds wählen.")
+                },
+            )
+            self.fields[name].choices = [("", _("– noch niemand –"))] + [
+                (u.pk, u.get_full_name() or u.email) for u in eligible
+            ]
+            self.field_names.append((arbeitsfeld, name))
+
+    def chosen(self) -> dict:
+        return {arbeitsfeld: self.cleaned_data.get(name) for arbeitsfeld, name in self.field_names}
+
+
+class BoardForm(forms.Form):
+    """Checkboxes per partner institution: its representatives in the board."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = structure.agreement.version
+        self.field_names = []
+        for partner in structure.partners:
+            people = structure.people.get(partner.institution_id, [])
+            name = f"institution_{partner.institution_id}"
+            self.fields[name] = PeopleChoiceField(
+                label=partner.institution.name,
+                queryset=User.objects.filter(pk__in=[u.pk for u in people]),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=[b.user_id for b in structure.board if b.institution_id == partner.institution_id],
+                error_messages={"invalid_choice": _("Bitte nur Personen dieser Institution wählen.")},
+            )
+            self.fields[name].choices = [(u.pk, u.get_full_name() or u.email) for u in people]
+            self.field_names.append((partner.institution, name))
+
+    def chosen(self) -> dict:
+        return {institution: list(self.cleaned_data.get(name) or []) for institution, name in self.field_names}
+
+
+class SubgroupCreateForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Untergruppen bilden"),
+        choices=SubgroupScope.choices,
+        initial=SubgroupScope.INSTITUTION,
+        widget=forms.RadioSelect,
+    )
+
+
+class SubgroupForm(VersionedModelForm):
+    members = PeopleChoiceField(
+        label=_("Mitglieder"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    questions = forms.ModelMultipleChoiceField(
+        label=_("Leitfragen"),
+        queryset=GuidingQuestion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Subgroup
+        fields = ["name", "members", "questions"]
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, **kwargs)
+        eligible = structure.users_of(structure.subgroup_institutions(self.instance))
+        self.fields["members"].queryset = User.objects.filter(pk__in=[u.pk for u in eligible])
+        self.fields["members"].error_messages["invalid_choice"] = _(
+            "Mitglieder einer Untergruppe kommen aus ihrer Institution (bzw. ihrem Arbeitsfeld)."
+        )
+        self.fields["questions"].queryset = GuidingQuestion.objects.filter(agreement=structure.agreement)
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Frage"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    section = forms.ChoiceField(label=_("gehört zum Abschnitt"), required=False)
+    subgroups = forms.ModelMultipleChoiceField(
+        label=_("zuweisen an"), queryset=Subgroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [("", _("– kein bestimmter Abschnitt –"))] + [
+            (s.key, s.title) for s in SECTIONS
+        ]
+        self.fields["subgroups"].queryset = Subgroup.objects.filter(agreement=agreement)
+
+
+class AnswerForm(VersionedModelForm):
+    class Meta:
+        model = SubgroupAnswer
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+
+class VersionedModelFormSet(VersionedFormSetMixin, forms.BaseModelFormSet):
+    pass
+
+
+AnswerFormSet = forms.modelformset_factory(
+    SubgroupAnswer, form=AnswerForm, formset=VersionedModelFormSet, extra=0, can_delete=False
+)
+
+
+class ReflectionForm(VersionedModelForm):
+    class Meta:
+        model = Reflection
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+ReflectionFormSet = forms.modelformset_factory(
+    Reflection, form=ReflectionForm, formset=VersionedModelFormSet, extra=0, can_delete=False
+)
+
+
+class DecisionForm(forms.Form):
+    institution = forms.TypedChoiceField(label=_("für"), coerce=int)
+    decision = forms.ChoiceField(label=_("Entscheidung"), choices=Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Anmerkung"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bei einer Rückgabe bitte beschreiben, was geändert werden soll."),
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [(i.pk, i.name) for i in institutions]
+        if len(institutions) == 1:
+            self.fields["institution"].initial = institutions[0].pk
+            self.fields["institution"].widget = forms.HiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Decision.RETURNED and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Bitte schreiben Sie dazu, was am Text geändert werden soll."))
+        return data

@@ -1,0 +1,26 @@
+"""E-mails about the working structure: a subject line and a link, never case or personal content."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from agreements.services.network import absolute_url
+
+logger = logging.getLogger(__name__)
+
+
+def notify(users, subject: str, message: str, path: str) -> None:
+    """Send each active user a short German e-mail with a link, after the transaction commits."""
+    recipients = sorted({u.email for u in users if u.is_active and u.email})
+    if not recipients:
+        return
+    with translation.override("de"):
+        body = render_to_string("agreements/email/notification.txt", {"message": message, "link": absolute_url(path)})
+    mails = [(subject, body, None, [address]) for address in recipients]
+    transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=False))
+    logger.info("notification %r to %d recipients", subject, len(recipients))
