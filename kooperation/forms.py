@@ -197,6 +197,13 @@ class VersionedInlineFormSet(VersionedFormSetMixin, forms.BaseInlineFormSet):
         return self.forms.index(form)
 
 
+class NewRowPositionField(forms.IntegerField):
+    """The Position of a row not saved yet: it places the row but does not make a blank row an entry."""
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
 class OrderedInlineFormSet(VersionedInlineFormSet):
     """Ordered rows: the ORDER field (moved by buttons, or typed without JavaScript) sets positions."""
 
@@ -205,6 +212,9 @@ class OrderedInlineFormSet(VersionedInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "ORDER" in form.fields:
+            if index is None or index >= self.initial_form_count():
+                # The move buttons number every row, the blank one too; a position alone is no new entry.
+                form.fields["ORDER"] = NewRowPositionField(required=False, widget=self.get_ordering_widget())
             form.fields["ORDER"].label = _("Position")
             form.fields["ORDER"].widget.attrs.update({"class": "form-control order-input", "min": 1})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import (
@@ -29,6 +30,7 @@ from kooperation import permissions as perms
 from kooperation.forms import (
     FilterForm,
     OrderedInlineFormSet,
+    SharedChoicesMixin,
     VersionedInlineFormSet,
     VersionedModelForm,
     helper,
@@ -130,6 +132,7 @@ class GoalForm(VersionedModelForm):
     indicators = forms.CharField(
         label=_("Indikatoren"),
         widget=_textarea(3),
+        error_messages={"required": _("Bitte mindestens einen messbaren Indikator angeben.")},
         help_text=_("Woran erkennen alle, dass das Ziel erreicht ist? Ein messbarer Indikator pro Zeile."),
     )
 
@@ -190,8 +193,8 @@ class ResponsibilityForm(VersionedModelForm):
 
     def __init__(self, *args, agreement: Agreement, **kwargs):
         super().__init__(*args, **kwargs)
-        ids = [p.institution_id for p in agreement.partners.all()]
-        self.fields["institution"].queryset = Institution.objects.filter(pk__in=ids)
+        # A subquery, not a list of ids: building a row's form must cost no query of its own.
+        self.fields["institution"].queryset = Institution.objects.filter(partnerships__agreement=agreement)
         self.fields["institution"].empty_label = _("– Partner wählen –")
         self.fields["institution"].error_messages["invalid_choice"] = _(
             "Bitte eine Partnerinstitution dieser Vereinbarung wählen."
@@ -224,8 +227,9 @@ class FlowPlanForm(VersionedModelForm):
 
     def __init__(self, *args, agreement: Agreement, **kwargs):
         super().__init__(*args, **kwargs)
-        ids = {p.institution.arbeitsfeld_id for p in agreement.partners.all()}
-        self.fields["arbeitsfeld"].queryset = Arbeitsfeld.objects.filter(pk__in=ids)
+        self.fields["arbeitsfeld"].queryset = Arbeitsfeld.objects.filter(
+            institutions__partnerships__agreement=agreement
+        ).distinct()
         self.fields["arbeitsfeld"].empty_label = _("– Arbeitsfeld wählen –")
         self.fields["arbeitsfeld"].error_messages["invalid_choice"] = _(
             "Bitte ein Arbeitsfeld der Partnerinstitutionen wählen."
@@ -274,7 +278,9 @@ class TermForm(VersionedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("duration_months", "review_interval_months"):
+            # Setting min_value after the field is built adds no validator, so add it too.
             self.fields[name].min_value = 1
+            self.fields[name].validators.append(MinValueValidator(1))
             self.fields[name].widget.attrs["min"] = 1
         self.helper = helper(
             "valid_from",
@@ -304,12 +310,16 @@ class TermForm(VersionedModelForm):
         return data
 
 
-def rows_formset(model, form, agreement_kwargs: bool = False):
+def rows_formset(model, form, shared_choices: tuple[str, ...] = ()):
+    """An ordered formset of the agreement's rows; `shared_choices` name selects loaded once for all rows."""
+    formset = type(
+        f"{model.__name__}FormSet", (SharedChoicesMixin, OrderedInlineFormSet), {"shared_choice_fields": shared_choices}
+    )
     return forms.inlineformset_factory(
         Agreement,
         model,
         form=form,
-        formset=OrderedInlineFormSet,
+        formset=formset,
         extra=1,
         can_delete=True,
         can_order=True,
