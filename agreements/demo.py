@@ -19,17 +19,21 @@ from agreements.models import (
     Partner,
     Reflection,
     Responsibility,
+    SignatureMethod,
     Subgroup,
     SubgroupAnswer,
     SubgroupScope,
     TargetGroup,
 )
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle, structure
+from agreements.services import lifecycle, signing, structure
 
 MAIN_TITLE = "Kooperationsvereinbarung Drogenhilfe, Jugendhilfe und medizinische Versorgung"
 DRAFT_TITLE = "Kooperationsvereinbarung Übergang Schule – Beruf"
 APPROVAL_TITLE = "Kooperationsvereinbarung Substitution und Elternschaft"
+IN_FORCE_TITLE = "Kooperationsvereinbarung Frühe Hilfen für Familien mit Suchtbelastung"
+SIGNING_TITLE = "Kooperationsvereinbarung Hilfekonferenzen rund um die Geburt"
+REVIEW_TITLE = "Kooperationsvereinbarung Nachsorge nach der Entbindung"
 
 
 def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "") -> None:
@@ -44,6 +48,28 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
     approval_title = f"{APPROVAL_TITLE}{suffix}"
     if not Agreement.objects.filter(title=approval_title).exists():
         _approval_round(approval_title, institutions, users)
+    in_force_title = f"{IN_FORCE_TITLE}{suffix}"
+    if not Agreement.objects.filter(title=in_force_title).exists():
+        agreement = _signed(
+            in_force_title, institutions, users, signers=["leitung", "leitung.drobe", "leitung.klinikum"]
+        )
+        amendment = signing.start_amendment(coordinator, agreement)
+        amendment.preamble += " Mit dieser Änderung kommen die Familienhebammen als Ansprechpartnerinnen hinzu."
+        amendment.save(update_fields=["preamble"])
+    signing_title = f"{SIGNING_TITLE}{suffix}"
+    if not Agreement.objects.filter(title=signing_title).exists():
+        _signed(signing_title, institutions, users, signers=["leitung", "leitung.drobe"])
+    review_title = f"{REVIEW_TITLE}{suffix}"
+    if not Agreement.objects.filter(title=review_title).exists():
+        today = timezone.localdate()
+        _signed(
+            review_title,
+            institutions,
+            users,
+            signers=["leitung", "leitung.drobe", "leitung.klinikum"],
+            valid_from=today.replace(year=today.year - 1, day=1),
+        )
+        signing.daily(today)
     draft_title = f"{DRAFT_TITLE}{suffix}"
     if not Agreement.objects.filter(title=draft_title).exists():
         agreement_service.create_agreement(
@@ -276,6 +302,39 @@ def _answer(agreement: Agreement, users, everything: bool) -> None:
             if everything or partner.institution.short_name == "Jugendamt":
                 reflection.status, reflection.submitted_at = AnswerStatus.SUBMITTED, now
             reflection.save()
+
+
+def _signed(title: str, inst, users, signers: list[str], valid_from=None) -> Agreement:
+    """Through the whole walk-through to the frozen contract, signed by the given Leitung accounts."""
+    coordinator = users("koordination")
+    agreement = _main_agreement(title, inst, coordinator)
+    if valid_from:
+        agreement.term.valid_from = valid_from
+        agreement.term.save()
+    _staff(agreement, inst, users, answer_all=True)
+    lifecycle.perform(coordinator, agreement, "start_work")
+    _answer(agreement, users, everything=True)
+    lifecycle.perform(coordinator, agreement, "start_approval")
+    for institution, representative in (
+        (inst["Jugendamt"], "koordination"),
+        (inst["DroBe"], "mitglied"),
+        (inst["Klinikum"], "koordination.klinikum"),
+    ):
+        structure.decide(users(representative), agreement, institution.pk, Decision.APPROVED, "")
+    lifecycle.perform(coordinator, agreement, "release_for_signing")
+    signing.ensure_contract(agreement.pk)
+    places = {"leitung": "Lindenbrück", "leitung.drobe": "Lindenbrück", "leitung.klinikum": "Lindenbrück"}
+    by_account = {"leitung": inst["Jugendamt"], "leitung.drobe": inst["DroBe"], "leitung.klinikum": inst["Klinikum"]}
+    for local in signers:
+        signing.record_signature(
+            users(local),
+            agreement,
+            by_account[local],
+            signed_on=timezone.localdate(),
+            place=places[local],
+            method=SignatureMethod.IN_APP,
+        )
+    return Agreement.objects.get(pk=agreement.pk)
 
 
 def _approval_round(title: str, inst, users) -> Agreement:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements.views import administration, agreement, catalogue, dashboard, network, sections, structure
+from agreements.views import administration, agreement, catalogue, dashboard, network, sections, signing, structure
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -65,4 +65,10 @@ urlpatterns = [
     path("untergruppen/<int:pk>/", structure.subgroup_work, name="subgroup_work"),
     path("untergruppen/<int:pk>/bearbeiten/", structure.subgroup_edit, name="subgroup_edit"),
     path("antworten/<int:pk>/zurueckholen/", structure.answer_reopen, name="answer_reopen"),
+    path("vereinbarungen/<int:pk>/vorschau.pdf", signing.contract_preview, name="contract_preview"),
+    path("vereinbarungen/<int:pk>/vertrag.pdf", signing.contract_download, name="contract_download"),
+    path("vereinbarungen/<int:pk>/unterzeichnung/", signing.agreement_signatures, name="agreement_signatures"),
+    path("vereinbarungen/<int:pk>/revisionen/", signing.agreement_revisions, name="agreement_revisions"),
+    path("vereinbarungen/<int:pk>/aenderung/", signing.agreement_amend, name="agreement_amend"),
+    path("unterschriften/<int:pk>/datei/", signing.signature_file, name="signature_file"),
 ]

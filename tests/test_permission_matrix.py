@@ -124,6 +124,26 @@ def _frozen_agreement(fixture: Fixture) -> dict:
     return {"pk": agreement.pk}
 
 
+def _signature_with_file(fixture: Fixture) -> dict:
+    from django.core.files.base import ContentFile
+
+    from agreements.models import Signature
+
+    agreement = fixture("agreement")
+    signature = Signature(
+        agreement=agreement,
+        institution=fixture("institution"),
+        signer_name="Lea Leitung",
+        signer_function="Amtsleitung",
+        signed_on="2026-11-02",
+        place="Teststadt",
+        method="scan",
+        recorded_by=fixture("coordinator"),
+    )
+    signature.file.save("seite.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    return {"pk": signature.pk}
+
+
 def _start_work(fixture: Fixture) -> dict:
     return {"pk": fixture("agreement").pk, "name": "start_work"}
 
@@ -240,6 +260,17 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_transition": Case(kwargs=_start_work, get=POST_ONLY, post=partners_read(302)),
     "agreement_history": Case(kwargs=_agreement, get=partners_read()),
     "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
+    # The contract, signatures, revisions.
+    "contract_preview": Case(kwargs=_agreement, get=partners_read()),
+    "contract_download": [
+        Case(kwargs=_agreement, get=partners_read(404), label="not frozen"),
+        Case(kwargs=_frozen_agreement, get=partners_read(), label="frozen"),
+    ],
+    # Only a partner's Leitung signs, and only while the revision waits for signatures.
+    "agreement_signatures": Case(kwargs=_agreement, get=partners_read(), post=partners_read(403)),
+    "agreement_revisions": Case(kwargs=_agreement, get=partners_read()),
+    "agreement_amend": Case(kwargs=_agreement, get=POST_ONLY, post=partners_read(302)),
+    "signature_file": Case(kwargs=_signature_with_file, get=partners_read()),
     # The guided working structure.
     "agreement_guide": Case(kwargs=_agreement, get=partners_read()),
     "structure_prep": Case(kwargs=_agreement, get=partners_read(), post=partners()),

@@ -16,6 +16,7 @@ from agreements.models.sections import (
     TargetGroup,
     Term,
 )
+from agreements.models.signing import FrozenContract, Signature, SignatureMethod
 from agreements.models.structure import (
     AnswerStatus,
     Approval,
@@ -49,6 +50,7 @@ __all__ = [
     "DataSharingRule",
     "Decision",
     "FlowPlan",
+    "FrozenContract",
     "Goal",
     "GuidingQuestion",
     "Indicator",
@@ -63,6 +65,8 @@ __all__ = [
     "Reflection",
     "Responsibility",
     "Role",
+    "Signature",
+    "SignatureMethod",
     "Status",
     "StatusChange",
     "Subgroup",

@@ -79,6 +79,11 @@ class Agreement(Versioned):
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
     review_due_on = models.DateField(_("Überprüfung fällig am"), null=True, blank=True)
+    in_force_from = models.DateField(_("in Kraft ab"), null=True, blank=True)
+    in_force_until = models.DateField(_("in Kraft bis"), null=True, blank=True)
+    ended_on = models.DateField(_("beendet am"), null=True, blank=True)
+    end_reason = models.TextField(_("Grund der Beendigung"), blank=True)
+    signature_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AgreementQuerySet.as_manager()
 
@@ -173,7 +178,13 @@ class StatusChange(models.Model):
     from_status = models.CharField(_("von"), max_length=30, choices=Status.choices)
     to_status = models.CharField(_("nach"), max_length=30, choices=Status.choices)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("durch")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("durch"),
+        help_text=_("leer: automatisch durch die tägliche Prüfung"),
     )
     at = models.DateTimeField(_("am"), default=timezone.now)
     comment = models.TextField(_("Bemerkung"), blank=True)

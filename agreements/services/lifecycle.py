@@ -36,8 +36,8 @@ class Transition:
     allowed: RoleCheck
     preconditions: tuple[Precondition, ...] = field(default=())
     needs_comment: bool = False
-    # Runs inside the transaction after the status changed (e.g. open an approval round).
-    after: Callable[[object, Agreement], None] | None = None
+    # Runs inside the transaction after the status changed: after(user, agreement, comment).
+    after: Callable[[object, Agreement, str], None] | None = None
 
 
 TRANSITIONS: dict[str, Transition] = {}
@@ -74,10 +74,37 @@ def text_complete(agreement: Agreement) -> list[str]:
     return _first_reasons(incomplete_reasons(with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()))
 
 
-def _open_round(user, agreement: Agreement) -> None:
+def _open_round(user, agreement: Agreement, comment: str) -> None:
     from agreements.services.structure import open_approval_round
 
     open_approval_round(user, agreement)
+
+
+def all_partners_approved(agreement: Agreement) -> list[str]:
+    from agreements.structure import Structure
+
+    structure = Structure(agreement)
+    if structure.all_approved():
+        return []
+    return _first_reasons(structure.approvals_missing() or [_("Nicht alle Partner haben zugestimmt.")])
+
+
+def _freeze(user, agreement: Agreement, comment: str) -> None:
+    from agreements.services.signing import freeze
+
+    freeze(user, agreement)
+
+
+def _review_done(user, agreement: Agreement, comment: str) -> None:
+    from agreements.services.signing import schedule_next_review
+
+    schedule_next_review(agreement)
+
+
+def _ended(user, agreement: Agreement, comment: str) -> None:
+    agreement.ended_on = timezone.localdate()
+    agreement.end_reason = comment.strip()
+    agreement.save(update_fields=["ended_on", "end_reason"])
 
 
 register(
@@ -105,6 +132,51 @@ register(
         allowed=partner_coordinator,
         preconditions=(structure_complete, text_complete),
         after=_open_round,
+    )
+)
+
+
+register(
+    Transition(
+        name="release_for_signing",
+        label=gettext_lazy("Zur Unterzeichnung freigeben"),
+        confirm=gettext_lazy(
+            "Der Text wird als Revision eingefroren; das Vertrags-PDF wird einmal erzeugt und gespeichert. "
+            "Danach kann diese Revision nicht mehr geändert werden. Fortfahren?"
+        ),
+        sources=(Status.IN_ABSTIMMUNG,),
+        target=Status.ZUR_UNTERZEICHNUNG,
+        allowed=partner_coordinator,
+        preconditions=(all_partners_approved,),
+        after=_freeze,
+    )
+)
+
+register(
+    Transition(
+        name="complete_review",
+        label=gettext_lazy("Überprüfung abschließen: Vereinbarung gilt unverändert weiter"),
+        confirm=gettext_lazy(
+            "Das Kooperationsgremium hat die Vereinbarung überprüft; sie gilt unverändert weiter und die "
+            "nächste Überprüfung wird terminiert. Fortfahren?"
+        ),
+        sources=(Status.UEBERPRUEFUNG_FAELLIG,),
+        target=Status.IN_KRAFT,
+        allowed=partner_coordinator,
+        after=_review_done,
+    )
+)
+
+register(
+    Transition(
+        name="end",
+        label=gettext_lazy("Vereinbarung beenden"),
+        confirm=gettext_lazy("Die Vereinbarung wird beendet. Das kann nicht rückgängig gemacht werden. Fortfahren?"),
+        sources=(Status.ZUR_UNTERZEICHNUNG, Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG),
+        target=Status.BEENDET,
+        allowed=partner_coordinator,
+        needs_comment=True,
+        after=_ended,
     )
 )
 
@@ -160,6 +232,6 @@ def perform(user, agreement: Agreement, name: str, comment: str = "") -> Agreeme
             comment=comment,
         )
         if transition.after:
-            transition.after(user, locked)
+            transition.after(user, locked, comment)
     logger.info("agreement %s: %s by user %s (%s → %s)", locked.pk, name, user.pk, previous, transition.target)
     return locked

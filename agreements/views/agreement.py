@@ -22,10 +22,11 @@ from agreements.forms.agreement import (
     PartnerSelectForm,
 )
 from agreements.history import history_entries
-from agreements.models import Agreement, Partner
+from agreements.models import Agreement, Partner, Status
 from agreements.services import agreement as agreement_service
 from agreements.services import lifecycle
 from agreements.services.errors import DomainError
+from agreements.services.signing import FROZEN
 from kooperation import permissions as perms
 from kooperation.concurrency import ConflictError
 from kooperation.forms import save_with_conflict_check
@@ -98,6 +99,10 @@ def agreement_detail(request, pk: int):
             "transitions": lifecycle.available(request.user, agreement),
             "status_changes": agreement.status_changes.select_related("by"),
             "revisions": agreement.revisions(),
+            "frozen_statuses": FROZEN,
+            "can_amend": agreement.status in (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG)
+            and agreement.successor_or_none() is None
+            and perms.is_partner_coordinator(request.user, agreement),
         },
     )
 

@@ -1,0 +1,48 @@
+"""Forms for signatures."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import SignatureMethod
+
+
+class SignatureForm(forms.Form):
+    institution = forms.TypedChoiceField(label=_("für"), coerce=int)
+    signed_on = forms.DateField(
+        label=_("unterzeichnet am"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    place = forms.CharField(label=_("in (Ort)"), max_length=100)
+    method = forms.ChoiceField(
+        label=_("Form der Unterschrift"),
+        choices=SignatureMethod.choices,
+        widget=forms.RadioSelect,
+        initial=SignatureMethod.IN_APP,
+    )
+    file = forms.FileField(
+        label=_("Datei"),
+        required=False,
+        help_text=_("Eingescannte unterschriebene Seite (PDF, PNG, JPEG) oder das digital signierte Vertrags-PDF."),
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [(i.pk, i.name) for i in institutions]
+        self.fields["signed_on"].initial = timezone.localdate()
+        if len(institutions) == 1:
+            self.fields["institution"].initial = institutions[0].pk
+            self.fields["institution"].widget = forms.HiddenInput()
+
+    def clean_signed_on(self):
+        value = self.cleaned_data["signed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Das Datum der Unterschrift darf nicht in der Zukunft liegen."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") in (SignatureMethod.SCAN, SignatureMethod.DIGITAL) and not data.get("file"):
+            self.add_error("file", _("Bitte die unterschriebene Datei hochladen."))
+        return data

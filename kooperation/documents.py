@@ -1,0 +1,138 @@
+"""PDF documents: one renderer per document type, WeasyPrint, and only the project's own static files.
+
+A renderer turns a print template (templates/print/…, extending print/base.html) into
+``(filename, mimetype, bytes)``. While rendering, the URL fetcher serves the project's
+static files and data: URIs and refuses everything else: no network, no local paths
+(file://), so nothing typed into a document can make the server fetch anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import posixpath
+from io import BytesIO
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import FileResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from weasyprint import HTML, Attachment
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+# Documents are rendered against this base address; it never resolves to anything real.
+BASE_URL = "https://kooperation.invalid/"
+
+
+class URLRefused(ValueError):
+    """A resource the renderer may not load."""
+
+
+def _static_prefix() -> str:
+    return BASE_URL + settings.STATIC_URL.lstrip("/")
+
+
+def _static_file(name: str) -> str | None:
+    """The path of a static file: from the finders (source tree), else from STATIC_ROOT (hashed names)."""
+    found = finders.find(name)
+    if found:
+        return found
+    try:
+        if staticfiles_storage.exists(name):
+            return staticfiles_storage.path(name)
+    except (NotImplementedError, ValueError):
+        return None
+    return None
+
+
+class StaticFilesURLFetcher(URLFetcher):
+    """Fetch the project's static files ({% static %} URLs) and data: URIs; refuse every other URL."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("https", "data"), allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        prefix = _static_prefix()
+        if not url.startswith(prefix):
+            logger.warning("document renderer refused %s", url[:200])
+            raise URLRefused(f"only the project's static files may be loaded, not {url[:200]}")
+        name = posixpath.normpath(unquote(urlsplit(url).path)[len(urlsplit(prefix).path) :])
+        if name.startswith(("..", "/", ".")) or "/." in name:
+            raise URLRefused(f"not a static file: {name[:200]}")
+        path = _static_file(name)
+        if path is None:
+            raise URLRefused(f"no such static file: {name[:200]}")
+        with open(path, "rb") as handle:
+            body = handle.read()
+        mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": mimetype})
+
+
+def json_attachment(name: str, content: bytes, description: str) -> Attachment:
+    """A JSON file embedded in the PDF (e.g. the machine-readable content of a contract)."""
+    return Attachment(
+        string=content,
+        name=name,
+        description=str(description),
+        url_fetcher=StaticFilesURLFetcher(),
+        relationship="Data",
+    )
+
+
+class PdfRenderer:
+    """Render one document type; subclasses set template_name and give get_context() and filename()."""
+
+    template_name: str = ""
+    mimetype = "application/pdf"
+    # e.g. "pdf/a-3b" for archival copies; None for a plain PDF.
+    pdf_variant: str | None = None
+
+    def get_context(self) -> dict:
+        raise NotImplementedError
+
+    def filename(self) -> str:
+        raise NotImplementedError
+
+    def metadata(self) -> dict:
+        """title, author, subject of the PDF (the base template writes them into the HTML head)."""
+        return {}
+
+    def attachments(self) -> list:
+        return []
+
+    def render_html(self) -> str:
+        # A document is a record in the network's language, whatever the reader's UI language.
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {
+                # What print/base.html shows in the page margins; documents override what they need.
+                "running_title": "",
+                "running_revision": "",
+                "running_fingerprint": "",
+                "draft_mark": "",
+                "page_label_before": _("Seite "),
+                "page_label_between": _(" von "),
+                "metadata": self.metadata(),
+                **self.get_context(),
+            }
+            return render_to_string(self.template_name, context)
+
+    def render(self) -> tuple[str, str, bytes]:
+        document = HTML(string=self.render_html(), base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher())
+        options = {"attachments": self.attachments()}
+        if self.pdf_variant:
+            options["pdf_variant"] = self.pdf_variant
+        return self.filename(), self.mimetype, document.write_pdf(**options)
+
+
+def pdf_response(renderer: PdfRenderer) -> FileResponse:
+    """Serve a freshly rendered document as a download."""
+    filename, mimetype, content = renderer.render()
+    return FileResponse(BytesIO(content), as_attachment=True, filename=filename, content_type=mimetype)
