@@ -70,6 +70,7 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
             valid_from=today.replace(year=today.year - 1, day=1),
         )
         signing.daily(today)
+        _quality_dialogues(Agreement.objects.get(title=review_title), users)
     draft_title = f"{DRAFT_TITLE}{suffix}"
     if not Agreement.objects.filter(title=draft_title).exists():
         agreement_service.create_agreement(
@@ -361,3 +362,41 @@ def _approval_round(title: str, inst, users) -> Agreement:
     structure.decide(users("koordination"), agreement, youth.pk, Decision.APPROVED, "")
     structure.decide(users("mitglied"), agreement, drugs.pk, Decision.APPROVED, "")
     return agreement
+
+
+# Self-assessments per year and partner: levels for the four dimensions, conditions not fully met.
+QUALITY = {
+    -1: {
+        "Jugendamt": ([3, 2, 3, 2], {"e": "teilweise", "g": "nicht_erfuellt"}),
+        "DroBe": ([2, 2, 2, 2], {"e": "nicht_erfuellt", "f": "teilweise", "i": "teilweise"}),
+        "Klinikum": ([2, 3, 2, 1], {"e": "teilweise", "g": "nicht_erfuellt"}),
+    },
+    0: {
+        "Jugendamt": ([4, 3, 4, 3], {"g": "teilweise"}),
+        "DroBe": ([3, 3, 2, 3], {"f": "teilweise", "i": "teilweise"}),
+        "Klinikum": ([4, 3, 4, 4], {}),
+    },
+}
+
+
+def _quality_dialogues(agreement: Agreement, users) -> None:
+    """Two years of quality dialogues with differing self-assessments (seed 004)."""
+    from agreements import quality as quality_logic
+    from agreements.services import quality
+
+    coordinator = users("koordination")
+    representative = {"Jugendamt": "koordination", "DroBe": "mitglied", "Klinikum": "koordination.klinikum"}
+    dims = quality_logic.dimensions()
+    conditions = quality_logic.conditions()
+    this_year = timezone.localdate().year
+    for offset, by_partner in QUALITY.items():
+        dialogue = quality.open_dialogue(coordinator, agreement, this_year + offset)
+        for assessment in dialogue.assessments.select_related("institution"):
+            short = assessment.institution.short_name
+            levels, states = by_partner[short]
+            data = {
+                "comment": f"Einschätzung {short} {dialogue.year}",
+                "levels": list(zip(dims, levels, strict=False)),
+                "conditions": [(c, states.get(c.label, "erfuellt"), "") for c in conditions],
+            }
+            quality.save_assessment(users(representative[short]), assessment, data, assessment.version, submit=True)

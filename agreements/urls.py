@@ -1,6 +1,16 @@
 from django.urls import path
 
-from agreements.views import administration, agreement, catalogue, dashboard, network, sections, signing, structure
+from agreements.views import (
+    administration,
+    agreement,
+    catalogue,
+    dashboard,
+    network,
+    quality,
+    sections,
+    signing,
+    structure,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -71,4 +81,14 @@ urlpatterns = [
     path("vereinbarungen/<int:pk>/revisionen/", signing.agreement_revisions, name="agreement_revisions"),
     path("vereinbarungen/<int:pk>/aenderung/", signing.agreement_amend, name="agreement_amend"),
     path("unterschriften/<int:pk>/datei/", signing.signature_file, name="signature_file"),
+    path("vereinbarungen/<int:pk>/qualitaet/", quality.quality_overview, name="quality_overview"),
+    path("vereinbarungen/<int:pk>/qualitaet/eroeffnen/", quality.quality_open, name="quality_open"),
+    path("qualitaetsdialoge/<int:pk>/", quality.quality_dialogue, name="quality_dialogue"),
+    path(
+        "qualitaetsdialoge/<int:pk>/einschaetzung/<int:institution_pk>/",
+        quality.assessment_edit,
+        name="quality_assessment",
+    ),
+    path("verwaltung/qualitaetsstufen/", quality.quality_levels, name="quality_levels"),
+    path("verwaltung/qualitaetsstufen/<int:pk>/", quality.quality_dimension_edit, name="quality_dimension_edit"),
 ]

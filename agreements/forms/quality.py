@@ -1,0 +1,97 @@
+"""The self-assessment form: five levels per dimension, the ten conditions, a comment."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import ConditionState, QualityDimension, QualityLevel
+from kooperation.forms import VersionedInlineFormSet, VersionedModelForm
+
+
+class AssessmentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Anmerkungen"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, assessment, dimensions, conditions, submit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submit = submit
+        self.dimensions, self.conditions = dimensions, conditions
+        ratings = {r.dimension_id: r.level for r in assessment.ratings.all()}
+        reflections = {c.label: c for c in assessment.conditions.all()}
+        self.fields["version"].initial = assessment.version
+        self.fields["comment"].initial = assessment.comment
+        self.dimension_fields, self.condition_fields = [], []
+        for dimension in dimensions:
+            name = f"dimension_{dimension.pk}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=dimension.name,
+                coerce=int,
+                required=False,
+                empty_value=None,
+                widget=forms.RadioSelect,
+                choices=[(lvl.level, f"{lvl.level} – {lvl.name}: {lvl.description}") for lvl in dimension.levels.all()],
+                initial=ratings.get(dimension.pk),
+            )
+            self.dimension_fields.append((dimension, name))
+        states = [("", _("– bitte wählen –")), *ConditionState.choices]
+        for condition in conditions:
+            state, note = f"bedingung_{condition.label}", f"notiz_{condition.label}"
+            current = reflections.get(condition.label)
+            self.fields[state] = forms.ChoiceField(
+                label=f"{condition.label}) {condition.text}",
+                choices=states,
+                required=False,
+                initial=current.state if current else "",
+            )
+            self.fields[note] = forms.CharField(
+                label=_("Anmerkung zu %(label)s)") % {"label": condition.label},
+                required=False,
+                max_length=500,
+                initial=current.note if current else "",
+            )
+            self.condition_fields.append((condition, state, note))
+
+    def clean(self):
+        data = super().clean()
+        if self.submit:
+            for _dimension, name in self.dimension_fields:
+                if not data.get(name):
+                    self.add_error(name, _("Bitte vor der Abgabe eine Stufe wählen."))
+            for _condition, state, _note in self.condition_fields:
+                if not data.get(state):
+                    self.add_error(state, _("Bitte vor der Abgabe einschätzen."))
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "comment": data["comment"],
+            "levels": [(d, data.get(name)) for d, name in self.dimension_fields],
+            "conditions": [(c, data.get(state), data.get(note, "")) for c, state, note in self.condition_fields],
+        }
+
+    def bound_dimensions(self):
+        return [(dimension, self[name]) for dimension, name in self.dimension_fields]
+
+    def bound_conditions(self):
+        return [(condition, self[state], self[note]) for condition, state, note in self.condition_fields]
+
+
+class QualityDimensionForm(VersionedModelForm):
+    class Meta:
+        model = QualityDimension
+        fields = ["name", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class QualityLevelForm(VersionedModelForm):
+    class Meta:
+        model = QualityLevel
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+QualityLevelFormSet = forms.inlineformset_factory(
+    QualityDimension, QualityLevel, form=QualityLevelForm, formset=VersionedInlineFormSet, extra=0, can_delete=False
+)
