@@ -16,6 +16,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("netzwerk/", network.institution_list, name="institution_list"),
     path("netzwerk/neu/", network.institution_create, name="institution_create"),
+    path("netzwerk/bild/", network.network_picture, name="network_picture"),
     path("netzwerk/<int:pk>/", network.institution_detail, name="institution_detail"),
     path("netzwerk/<int:pk>/bearbeiten/", network.institution_edit, name="institution_edit"),
     path(

@@ -145,3 +145,14 @@ class InstitutionFilterForm(FilterForm):
         if data["arbeitsfeld"]:
             queryset = queryset.filter(arbeitsfeld=data["arbeitsfeld"])
         return queryset.search(data["q"] or "")
+
+
+class NetworkPictureFilterForm(FilterForm):
+    arbeitsfeld = forms.ModelChoiceField(
+        label=_("Arbeitsfeld"), queryset=Arbeitsfeld.objects.all(), required=False, empty_label=_("Alle Arbeitsfelder")
+    )
+    beendet = forms.BooleanField(label=_("auch beendete Vereinbarungen"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["beendet"].widget.attrs["class"] = "form-check-input"

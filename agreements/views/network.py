@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agreements import network_picture as network_picture_data
 from agreements import services
 from agreements.forms.network import (
     ContactFormSet,
     InstitutionFilterForm,
     InstitutionForm,
     LeaderFormSet,
+    NetworkPictureFilterForm,
     OfferFormSet,
 )
 from agreements.models import Institution, Membership, Offer
@@ -143,3 +145,13 @@ def institution_leaders(request, pk: int):
     institution = perms.get_institution_for(request.user, pk, perms.MANAGE_NETWORK)
     formset = LeaderFormSet(request.POST or None, instance=institution, form_kwargs={"institution": institution})
     return _edit_rows(request, institution, formset, _("Leitung"))
+
+
+@login_required
+def network_picture(request):
+    """Which institutions cooperate under which agreements, filterable by Arbeitsfeld."""
+    form = NetworkPictureFilterForm(request.GET or None)
+    arbeitsfeld = form.cleaned_data["arbeitsfeld"] if form.is_valid() else None
+    include_ended = bool(form.cleaned_data.get("beendet")) if form.is_valid() else False
+    picture = network_picture_data.build(request.user, arbeitsfeld, include_ended)
+    return render(request, "agreements/network_picture.html", {"filter_form": form, **picture})
