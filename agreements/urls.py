@@ -78,6 +78,7 @@ urlpatterns = [
     path("antworten/<int:pk>/zurueckholen/", structure.answer_reopen, name="answer_reopen"),
     path("vereinbarungen/<int:pk>/vorschau.pdf", signing.contract_preview, name="contract_preview"),
     path("vereinbarungen/<int:pk>/vertrag.pdf", signing.contract_download, name="contract_download"),
+    path("vereinbarungen/<int:pk>/kooperationsblatt.pdf", signing.cooperation_sheet, name="cooperation_sheet"),
     path("vereinbarungen/<int:pk>/unterzeichnung/", signing.agreement_signatures, name="agreement_signatures"),
     path("vereinbarungen/<int:pk>/revisionen/", signing.agreement_revisions, name="agreement_revisions"),
     path("vereinbarungen/<int:pk>/aenderung/", signing.agreement_amend, name="agreement_amend"),

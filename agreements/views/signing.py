@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements.documents import ContractRenderer
+from agreements.documents import ContractRenderer, CooperationSheetRenderer
 from agreements.forms.signing import SignatureForm
 from agreements.models import FrozenContract, Signature
 from agreements.services import signing
@@ -23,6 +23,13 @@ def contract_preview(request, pk: int):
     """The contract PDF of the current text, marked 'Entwurf' on every page."""
     agreement = perms.get_agreement_for(request.user, pk)
     return pdf_response(ContractRenderer(agreement, draft=True))
+
+
+@login_required
+def cooperation_sheet(request, pk: int):
+    """The Kooperationsblatt as a one-page PDF."""
+    agreement = perms.get_agreement_for(request.user, pk)
+    return pdf_response(CooperationSheetRenderer(agreement))
 
 
 @login_required
