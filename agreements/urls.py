@@ -7,6 +7,7 @@ from agreements.views import (
     dashboard,
     network,
     quality,
+    reports,
     sections,
     signing,
     structure,
@@ -17,6 +18,9 @@ urlpatterns = [
     path("netzwerk/", network.institution_list, name="institution_list"),
     path("netzwerk/neu/", network.institution_create, name="institution_create"),
     path("netzwerk/bild/", network.network_picture, name="network_picture"),
+    path("netzwerk/<int:pk>/nachweis/", reports.evidence_report, name="evidence_report"),
+    path("netzwerk/<int:pk>/nachweis.pdf", reports.evidence_pdf, name="evidence_pdf"),
+    path("netzwerk/<int:pk>/nachweis.csv", reports.evidence_csv_download, name="evidence_csv"),
     path("netzwerk/<int:pk>/", network.institution_detail, name="institution_detail"),
     path("netzwerk/<int:pk>/bearbeiten/", network.institution_edit, name="institution_edit"),
     path(

@@ -69,6 +69,7 @@ def institution_detail(request, pk: int):
             "members": members,
             "can_manage": perms.can_manage_network(request.user),
             "can_edit_entry": perms.can_edit_directory_entry(request.user, institution),
+            "can_view_evidence": perms.can_view_evidence(request.user, institution),
         },
     )
 
