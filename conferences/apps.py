@@ -5,3 +5,35 @@ from django.utils.translation import gettext_lazy as _
 class ConferencesConfig(AppConfig):
     name = "conferences"
     verbose_name = _("Hilfekonferenzen und Sitzungen")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from conferences import models
+        from conferences.audit import MASKED_FIELDS
+
+        # Every write to case data is logged with its case_id; reads are logged by the views.
+        unversioned = ["version", "updated_at"]
+        m2m = {"Consent": {"institutions"}, "Conference": {"invited"}}
+        for model in (
+            models.Case,
+            models.CaseInstitution,
+            models.Consent,
+            models.Conference,
+            models.StaffParticipant,
+            models.FamilyParticipant,
+            models.CriterionCheck,
+            models.Task,
+            models.Addendum,
+            models.Meeting,
+            models.AgendaItem,
+            models.Attendance,
+        ):
+            name = model.__name__
+            auditlog.register(
+                model,
+                exclude_fields=list(unversioned),
+                mask_fields=MASKED_FIELDS.get(name, []),
+                mask_callable="conferences.audit.mask_text",
+                m2m_fields=m2m.get(name, set()),
+            )

@@ -41,6 +41,7 @@ urlpatterns = [
     path("konto/", include(account_patterns)),
     path("sprache/", set_language, name="set_language"),
     path("", include("agreements.urls")),
+    path("", include("conferences.urls")),
 ]
 
 handler500 = "kooperation.views.server_error"

@@ -89,3 +89,31 @@ def agreement(institution, partner_institution, coordinator):
         coordinating_institution=institution,
         institutions=[partner_institution],
     )
+
+
+# Cases, consents, conferences, meetings and tasks (conferences app).
+from tests.conference_fixtures import (  # noqa: E402
+    case_without_consent,
+    conference,
+    consent,
+    final_conference,
+    final_meeting,
+    help_case,
+    media_root,
+    meeting,
+    partner_worker,
+    task,
+)
+
+__all__ = [
+    "case_without_consent",
+    "conference",
+    "consent",
+    "final_conference",
+    "final_meeting",
+    "help_case",
+    "media_root",
+    "meeting",
+    "partner_worker",
+    "task",
+]

@@ -184,6 +184,56 @@ def partners_read(status: int = 200) -> Expectation:
     return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": status}
 
 
+# Cases and conferences: outsiders and Administration (no membership) never learn a case exists;
+# Fachkraft and Koordination of an institution with access document, its other users read.
+def case_read(status: int = 200) -> Expectation:
+    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": 404}
+
+
+def case_write(status: int = 200, refused: int = 403) -> Expectation:
+    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": 404}
+
+
+def _case(fixture: Fixture) -> dict:
+    return {"pk": fixture("help_case").pk}
+
+
+def _case_without_consent(fixture: Fixture) -> dict:
+    return {"pk": fixture("case_without_consent").pk}
+
+
+def _consent(fixture: Fixture) -> dict:
+    return {"pk": fixture("consent").pk}
+
+
+def _conference(fixture: Fixture) -> dict:
+    return {"pk": fixture("conference").pk}
+
+
+def _final_conference(fixture: Fixture) -> dict:
+    return {"pk": fixture("final_conference").pk}
+
+
+def _conference_row(fixture: Fixture) -> dict:
+    return {"pk": fixture("conference").pk, "kind": "aufgaben"}
+
+
+def _meeting(fixture: Fixture) -> dict:
+    return {"pk": fixture("meeting").pk}
+
+
+def _final_meeting(fixture: Fixture) -> dict:
+    return {"pk": fixture("final_meeting").pk}
+
+
+def _meeting_row(fixture: Fixture) -> dict:
+    return {"pk": fixture("meeting").pk, "kind": "tagesordnung"}
+
+
+def _task(fixture: Fixture) -> dict:
+    return {"pk": fixture("task").pk}
+
+
 MATRIX: dict[str, Case | list[Case]] = {
     # Accounts (public pages; login sends signed-in users on to the dashboard).
     "login": Case(get=public(200, outsider=302, member=302, coordinator=302, admin=302)),
@@ -283,6 +333,56 @@ MATRIX: dict[str, Case | list[Case]] = {
     "subgroup_edit": Case(kwargs=_subgroup, get=insiders(member=403), post=insiders(member=403)),
     "answer_reopen": Case(kwargs=_answer, get=POST_ONLY, post=insiders(403, 403)),
     "partner_reflection": Case(kwargs=_own_partner, get=insiders(), post=insiders()),
+    # Cases, consents and Hilfekonferenzen (conferences app).
+    "case_list": Case(get=signed_in()),
+    "case_create": Case(
+        get=signed_in(403, outsider=200, coordinator=200), post=signed_in(403, outsider=200, coordinator=200)
+    ),
+    "case_detail": Case(kwargs=_case, get=case_read()),
+    "case_edit": Case(kwargs=_case, get=case_write(), post=case_write()),
+    "case_institutions": Case(kwargs=_case, get=case_write(), post=case_write()),
+    "consent_create": Case(kwargs=_case, get=case_write(), post=case_write()),
+    "case_access_log": Case(kwargs=_case, get=case_write()),
+    "conference_create": [
+        Case(kwargs=_case, get=case_write(), post=case_write(), label="consent"),
+        Case(kwargs=_case_without_consent, get=case_write(403), label="no consent"),
+    ],
+    "consent_revoke": Case(kwargs=_consent, get=case_write(), post=case_write()),
+    "consent_document": Case(kwargs=_consent, get=case_read()),
+    "conference_detail": Case(kwargs=_conference, get=case_read()),
+    "conference_plan": [
+        Case(kwargs=_conference, get=case_write(), post=case_write(), label="open"),
+        Case(kwargs=_final_conference, get=case_write(403), label="final"),
+    ],
+    "conference_protocol": [
+        Case(kwargs=_conference, get=case_write(), post=case_write(), label="open"),
+        Case(kwargs=_final_conference, get=case_write(403), post=case_write(403), label="final"),
+    ],
+    "conference_row": Case(kwargs=_conference_row, get=case_write()),
+    "conference_finalise": Case(kwargs=_conference, get=POST_ONLY, post=case_read(302)),
+    "conference_addendum": [
+        Case(kwargs=_final_conference, get=case_write(), post=case_write(), label="final"),
+        Case(kwargs=_conference, get=case_write(403), label="open"),
+    ],
+    "conference_pdf": Case(kwargs=_final_conference, get=case_read()),
+    "conference_ics": Case(kwargs=_conference, get=case_read()),
+    # Sitzungen: the agreement's partners read (Administration too), Koordination and Protokollführung write.
+    "meeting_list": Case(get=signed_in()),
+    "meeting_create": Case(
+        get=signed_in(403, outsider=200, coordinator=200), post=signed_in(403, outsider=200, coordinator=200)
+    ),
+    "meeting_detail": Case(kwargs=_meeting, get=partners_read()),
+    "meeting_edit": [
+        Case(kwargs=_meeting, get=partners(), post=partners(), label="open"),
+        Case(kwargs=_final_meeting, get=partners(403), label="final"),
+    ],
+    "meeting_row": Case(kwargs=_meeting_row, get=partners()),
+    "meeting_finalise": Case(kwargs=_meeting, get=POST_ONLY, post=partners_read(302)),
+    "meeting_addendum": Case(kwargs=_final_meeting, get=partners(), post=partners()),
+    "meeting_pdf": Case(kwargs=_final_meeting, get=partners_read()),
+    # Meine Aufgaben: the task belongs to `institution`; its Koordination updates it, its Mitglied only reads.
+    "my_tasks": Case(get=signed_in()),
+    "task_status": Case(kwargs=_task, get=case_write(), post=case_write()),
 }
 
 

@@ -17,6 +17,7 @@ from agreements.models import (
     Status,
     SubgroupAnswer,
 )
+from conferences.views.tasks import task_summary
 from kooperation.permissions import institution_ids, memberships
 
 
@@ -69,5 +70,10 @@ def dashboard(request):
     return render(
         request,
         "agreements/dashboard.html",
-        {"institutions": institutions, "agreements": agreements, **expectations(request.user)},
+        {
+            "institutions": institutions,
+            "agreements": agreements,
+            "tasks": task_summary(request.user),
+            **expectations(request.user),
+        },
     )

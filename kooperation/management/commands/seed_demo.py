@@ -10,6 +10,7 @@ from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
 from agreements.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
+from conferences.demo import seed_conferences
 
 DEMO_PASSWORD = "kooperation-demo"
 DOMAIN = "kooperation.example"
@@ -187,6 +188,7 @@ class Command(BaseCommand):
             accounts = {u.email: u for u in User.objects.filter(email__endswith=DOMAIN)}
             users = partial(self._account, accounts, copy=copy)
             seed_agreements(institutions, users, suffix="" if copy == 1 else f" (Region {copy})")
+            seed_conferences(institutions, users, suffix="" if copy == 1 else f" (Region {copy})")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodaten geladen ({Institution.objects.count()} Institutionen, {User.objects.count()} Konten)."

@@ -1,0 +1,367 @@
+"""Demo cases, Hilfekonferenzen and Sitzungen for seed_demo: pseudonymous codes and role words only."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from django.utils import timezone
+
+from agreements.demo import MAIN_TITLE
+from agreements.models import Agreement, Institution
+from conferences import services
+from conferences.models import (
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    Body,
+    Case,
+    Conference,
+    CriterionCheck,
+    FamilyParticipant,
+    FamilyRole,
+    InformationKind,
+    Meeting,
+    Rating,
+    StaffParticipant,
+    Task,
+    TaskStatus,
+)
+from kooperation import permissions as perms
+
+# Demo cases are recognised by their note (idempotency); notes never name anyone.
+NOTES = {
+    "familie_a": "Demo: Mutter in Substitution, Säugling; Entlassung aus der Neonatologie begleitet.",
+    "familie_b": "Demo: Vater mit Suchtmittelbelastung, Kleinkind in der Krippe.",
+    "familie_c": "Demo: Einwilligung widerrufen – Protokolle archiviert.",
+}
+R = Rating
+# The Basiskriterien over three conferences of the first case: the development the case page shows.
+TREND = [
+    [R.TEILWEISE, R.ERFUELLT, R.ERFUELLT],
+    [R.NICHT_ERFUELLT, R.TEILWEISE, R.ERFUELLT],
+    [R.ERFUELLT, R.ERFUELLT, R.ERFUELLT],
+    [R.TEILWEISE, R.TEILWEISE, R.ERFUELLT],
+    [R.NICHT_BEURTEILBAR, R.TEILWEISE, R.TEILWEISE],
+    [R.TEILWEISE, R.ERFUELLT, R.ERFUELLT],
+]
+
+
+def seed_conferences(institutions: dict[str, Institution], users, suffix: str = "") -> None:
+    """Create the demo cases and meetings once under the main demo agreement (idempotent)."""
+    agreement = Agreement.objects.filter(title=f"{MAIN_TITLE}{suffix}").first()
+    if agreement is None:
+        return
+    youth, drugs, clinic = institutions["Jugendamt"], institutions["DroBe"], institutions["Klinikum"]
+    if not Case.objects.filter(agreement=agreement, note=NOTES["familie_a"]).exists():
+        _family_a(agreement, youth, drugs, clinic, users)
+    if not Case.objects.filter(agreement=agreement, note=NOTES["familie_b"]).exists():
+        _family_b(agreement, youth, drugs, users)
+    if not Case.objects.filter(agreement=agreement, note=NOTES["familie_c"]).exists():
+        _family_c(agreement, youth, clinic, users)
+    if not Meeting.objects.filter(agreement=agreement).exists():
+        _meetings(agreement, youth, drugs, clinic, users)
+
+
+def _days(n: int):
+    return timezone.localdate() + timedelta(days=n)
+
+
+def _case(agreement, owner, others, user, note, given_by, information):
+    case = services.create_case(user, agreement=agreement, owner_institution=owner, note=note)
+    services.record_consent(
+        user,
+        case,
+        given_by=given_by,
+        given_on=_days(-200),
+        valid_until=_days(165),
+        institutions=[owner, *others],
+        information=information,
+    )
+    services.set_case_institutions(user, case, [owner, *others], case.version)
+    case.refresh_from_db()
+    return case
+
+
+def _conference(case, user, days_ago, ratings, staff, family, texts, tasks, final=True):
+    conference = Conference.objects.create(
+        case=case,
+        date=_days(-days_ago),
+        start_time=time(10, 0),
+        end_time=time(11, 30),
+        place="Jugendamt Lindenbrück, Besprechungsraum 2",
+        moderator=user,
+        invited_family=[role for role, _present in family],
+        situation=texts[0],
+        needs_parents=texts[1],
+        needs_child=texts[2],
+        next_date=_days(-days_ago + 90),
+        created_by=user,
+    )
+    conference.invited.set([person for person, _institution in staff])
+    for position, criterion in enumerate(case.agreement.criteria.all()):
+        rating = ratings[position] if position < len(ratings) else R.NICHT_BEURTEILBAR
+        CriterionCheck.objects.create(
+            conference=conference,
+            criterion=criterion,
+            text=criterion.text,
+            position=position,
+            rating=rating,
+            note="" if rating == R.ERFUELLT else "Wird in der nächsten Hilfekonferenz erneut geprüft.",
+        )
+    for position, (person, institution) in enumerate(staff):
+        StaffParticipant.objects.create(conference=conference, institution=institution, user=person, position=position)
+    for position, (role, present) in enumerate(family):
+        FamilyParticipant.objects.create(conference=conference, role=role, present=present, position=position)
+    for position, (what, institution, person, due_in, status) in enumerate(tasks):
+        Task.objects.create(
+            case=case,
+            conference=conference,
+            what=what,
+            responsible_institution=institution,
+            responsible_user=person,
+            due_on=_days(due_in),
+            how="im persönlichen Gespräch",
+            with_whom="mit der Mutter",
+            status=status,
+            status_note="erledigt wie vereinbart" if status == TaskStatus.ERLEDIGT else "",
+            position=position,
+        )
+    if final:
+        conference.finalised_at = timezone.now() - timedelta(days=max(days_ago - 2, 0))
+        conference.finalised_by = user
+        conference.save(update_fields=["finalised_at", "finalised_by"])
+    return conference
+
+
+def _family_a(agreement, youth, drugs, clinic, users):
+    fk_youth, fk_drugs, fk_clinic = users("fachkraft.jugendamt"), users("fachkraft"), users("fachkraft.klinikum")
+    case = _case(
+        agreement,
+        youth,
+        [drugs, clinic],
+        fk_youth,
+        NOTES["familie_a"],
+        FamilyRole.MUTTER,
+        [InformationKind.HILFEKONFERENZ, InformationKind.KIND, InformationKind.SUCHT, InformationKind.GESUNDHEIT],
+    )
+    staff = [(fk_youth, youth), (fk_drugs, drugs), (fk_clinic, clinic)]
+    family = [(FamilyRole.MUTTER, True), (FamilyRole.VATER, False)]
+    _conference(
+        case,
+        fk_youth,
+        150,
+        [row[0] for row in TREND],
+        staff,
+        family,
+        (
+            "Entlassung von Mutter und Säugling aus der Klinik steht bevor; Substitution stabil, Wohnung noch "
+            "ohne Kinderbett.",
+            "Begleitung der Substitution; Unterstützung bei der Einrichtung der Wohnung.",
+            "Kinderärztliche Anbindung, Beobachtung der Entzugssymptomatik.",
+        ),
+        [
+            ("Kinderbett und Erstausstattung beantragen", youth, fk_youth, -140, TaskStatus.ERLEDIGT),
+            ("Termin bei der Kinderärztin vereinbaren", clinic, fk_clinic, -145, TaskStatus.ERLEDIGT),
+        ],
+    )
+    _conference(
+        case,
+        fk_youth,
+        60,
+        [row[1] for row in TREND],
+        staff,
+        [(FamilyRole.MUTTER, True), (FamilyRole.VATER, True)],
+        (
+            "Mutter versorgt das Kind zuverlässig; Tagesstruktur noch unregelmäßig.",
+            "Elterngruppe der Drogenberatung; Budgetberatung.",
+            "Vorsorgeuntersuchung U5 wahrgenommen; Förderung im Alltag ausbauen.",
+        ),
+        [
+            ("Anmeldung zur Elterngruppe „Starke Eltern“", drugs, fk_drugs, -30, TaskStatus.ERLEDIGT),
+            ("Antrag auf Krippenplatz begleiten", youth, fk_youth, -5, TaskStatus.OFFEN),
+        ],
+    )
+    conference = _conference(
+        case,
+        fk_youth,
+        10,
+        [row[2] for row in TREND],
+        staff,
+        [(FamilyRole.MUTTER, True), (FamilyRole.VATER, False)],
+        (
+            "Stabile Lage; die Familie nimmt die vereinbarten Hilfen an.",
+            "Weiter Begleitung der Substitution, Austausch alle drei Monate.",
+            "Eingewöhnung in der Krippe vorbereiten.",
+        ),
+        [
+            ("Eingewöhnung in der Krippe mit der Mutter planen", youth, None, 14, TaskStatus.OFFEN),
+            ("Beikonsum-Screening besprechen", drugs, fk_drugs, -2, TaskStatus.OFFEN),
+            ("U6 beim Kinderarzt bestätigen lassen", clinic, None, 30, TaskStatus.OFFEN),
+        ],
+    )
+    planned = Conference.objects.create(
+        case=case,
+        date=conference.next_date,
+        start_time=time(9, 30),
+        place="Drogenberatung Lindenbrück, Gruppenraum",
+        moderator=fk_youth,
+        invited_family=[FamilyRole.MUTTER, FamilyRole.VATER],
+        created_by=fk_youth,
+    )
+    perms.with_case_access(case)
+    services.prepare_protocol(planned, [fk_youth, fk_drugs, fk_clinic], planned.invited_family)
+
+
+def _family_b(agreement, youth, drugs, users):
+    fk_drugs, fk_youth = users("fachkraft"), users("fachkraft.jugendamt")
+    case = _case(
+        agreement,
+        drugs,
+        [youth],
+        fk_drugs,
+        NOTES["familie_b"],
+        FamilyRole.VATER,
+        [InformationKind.HILFEKONFERENZ, InformationKind.HILFEVERLAUF],
+    )
+    _conference(
+        case,
+        fk_drugs,
+        20,
+        [R.ERFUELLT, R.TEILWEISE, R.ERFUELLT, R.ERFUELLT, R.TEILWEISE, R.TEILWEISE],
+        [(fk_drugs, drugs), (fk_youth, youth)],
+        [(FamilyRole.VATER, True), (FamilyRole.SORGEBERECHTIGT, True)],
+        (
+            "Der Vater sucht Unterstützung; die Großmutter übernimmt verlässlich die Betreuung am Nachmittag.",
+            "Suchtberatung wöchentlich; Klärung der Erziehungsverantwortung.",
+            "Krippenbesuch regelmäßig; Sprachförderung empfohlen.",
+        ),
+        [
+            ("Beratungstermin zur Erziehungsverantwortung anbieten", youth, fk_youth, -3, TaskStatus.OFFEN),
+            ("Kontakt zur Krippe wegen Sprachförderung", drugs, None, 10, TaskStatus.OFFEN),
+        ],
+    )
+
+
+def _family_c(agreement, youth, clinic, users):
+    fk_youth, fk_clinic = users("fachkraft.jugendamt"), users("fachkraft.klinikum")
+    case = _case(
+        agreement,
+        youth,
+        [clinic],
+        fk_youth,
+        NOTES["familie_c"],
+        FamilyRole.SCHWANGERE,
+        [InformationKind.HILFEKONFERENZ, InformationKind.GESUNDHEIT],
+    )
+    _conference(
+        case,
+        fk_youth,
+        45,
+        [R.TEILWEISE, R.ERFUELLT, R.ERFUELLT, R.NICHT_BEURTEILBAR, R.NICHT_BEURTEILBAR, R.NICHT_BEURTEILBAR],
+        [(fk_youth, youth), (fk_clinic, clinic)],
+        [(FamilyRole.SCHWANGERE, True)],
+        (
+            "Schwangerschaft in der 30. Woche; Substitution begonnen.",
+            "Geburtsvorbereitung und Begleitung in der Substitution.",
+            "Nach der Geburt Beobachtung durch die Neonatologie.",
+        ),
+        [("Kreißsaalführung vereinbaren", clinic, fk_clinic, -30, TaskStatus.ERLEDIGT)],
+    )
+    consent = case.consents.get()
+    services.revoke_consent(fk_youth, consent, _days(-5))
+
+
+def _meetings(agreement, youth, drugs, clinic, users):
+    coordinator, drobe, klinikum = users("koordination"), users("koordination.drobe"), users("koordination.klinikum")
+    board = Meeting.objects.create(
+        agreement=agreement,
+        body=Body.KOOPERATIONSGREMIUM,
+        title="3. Arbeitstreffen",
+        date=_days(-21),
+        start_time=time(14, 0),
+        end_time=time(16, 0),
+        place="Rathaus Lindenbrück, Sitzungssaal",
+        recorder=coordinator,
+        created_by=coordinator,
+    )
+    for position, (institution, person, function, status) in enumerate(
+        [
+            (youth, "Jonas Keller", "Sachgebietsleitung ASD", AttendanceStatus.ANWESEND),
+            (drugs, "Lars Becker", "Koordination", AttendanceStatus.ANWESEND),
+            (clinic, "Lea Schubert", "Sozialdienst", AttendanceStatus.ENTSCHULDIGT),
+        ]
+    ):
+        Attendance.objects.create(
+            meeting=board, institution=institution, name=person, function=function, status=status, position=position
+        )
+    for position, (title, minutes, decisions) in enumerate(
+        [
+            (
+                "Ergebnisse der Untergruppen",
+                "Die Untergruppen stellen ihre Antworten zu den Leitfragen vor.",
+                "Die Antworten fließen in den Abschnitt Datenschutz ein.",
+            ),
+            (
+                "Basiskriterien",
+                "Die sechs Basiskriterien werden unverändert übernommen.",
+                "Basiskriterien beschlossen.",
+            ),
+        ]
+    ):
+        AgendaItem.objects.create(meeting=board, title=title, minutes=minutes, decisions=decisions, position=position)
+    Task.objects.create(
+        meeting=board,
+        what="Entwurf des Abschnitts Datenschutz an alle Partner senden",
+        responsible_institution=youth,
+        responsible_user=coordinator,
+        due_on=_days(-4),
+        with_whom="Vorbereitungsgruppe",
+    )
+    board.finalised_at, board.finalised_by = timezone.now() - timedelta(days=20), coordinator
+    board.save(update_fields=["finalised_at", "finalised_by"])
+    prep = Meeting.objects.create(
+        agreement=agreement,
+        body=Body.VORBEREITUNGSGRUPPE,
+        title="Vorbereitung des 4. Arbeitstreffens",
+        date=_days(-7),
+        start_time=time(9, 0),
+        place="Jugendamt Lindenbrück",
+        recorder=drobe,
+        created_by=coordinator,
+    )
+    for position, (institution, person) in enumerate(
+        [(youth, "Jonas Keller"), (drugs, "Lars Becker"), (clinic, "Lea Schubert")]
+    ):
+        Attendance.objects.create(meeting=prep, institution=institution, name=person, position=position)
+    AgendaItem.objects.create(
+        meeting=prep,
+        title="Tagesordnung des Kooperationsgremiums",
+        minutes="Ablaufpläne und Hilfekonferenz-Regeln werden vorbereitet.",
+        decisions="Einladung geht zwei Wochen vorher an alle Partner.",
+    )
+    Task.objects.create(
+        meeting=prep,
+        what="Einladung zum 4. Arbeitstreffen verschicken",
+        responsible_institution=drugs,
+        responsible_user=drobe,
+        due_on=_days(7),
+    )
+    prep.finalised_at, prep.finalised_by = timezone.now() - timedelta(days=6), drobe
+    prep.save(update_fields=["finalised_at", "finalised_by"])
+    subgroup = Meeting.objects.create(
+        agreement=agreement,
+        body=Body.UNTERGRUPPE,
+        subgroup_name="Untergruppe medizinische Versorgung",
+        title="Leitfragen Datenschutz",
+        date=_days(-1),
+        start_time=time(13, 0),
+        place="Klinikum Lindenbrück, Konferenzraum",
+        recorder=klinikum,
+        created_by=klinikum,
+    )
+    AgendaItem.objects.create(
+        meeting=subgroup,
+        title="Worüber muss gegenseitig informiert werden, worüber nicht?",
+        minutes="Austausch im Team der Neonatologie und des Sozialdienstes.",
+    )
+    Attendance.objects.create(meeting=subgroup, institution=clinic, name="Lea Schubert", function="Sozialdienst")

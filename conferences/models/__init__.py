@@ -1,0 +1,33 @@
+from conferences.models.case import Case, CaseInstitution, Consent, FamilyRole, InformationKind, valid_consents
+from conferences.models.conference import (
+    Addendum,
+    Conference,
+    CriterionCheck,
+    FamilyParticipant,
+    Rating,
+    StaffParticipant,
+)
+from conferences.models.meeting import AgendaItem, Attendance, AttendanceStatus, Body, Meeting
+from conferences.models.task import Task, TaskStatus
+
+__all__ = [
+    "Addendum",
+    "AgendaItem",
+    "Attendance",
+    "AttendanceStatus",
+    "Body",
+    "Case",
+    "CaseInstitution",
+    "Conference",
+    "Consent",
+    "CriterionCheck",
+    "FamilyParticipant",
+    "FamilyRole",
+    "InformationKind",
+    "Meeting",
+    "Rating",
+    "StaffParticipant",
+    "Task",
+    "TaskStatus",
+    "valid_consents",
+]

@@ -1,0 +1,277 @@
+"""Cases (Fälle): list, open, overview with the development of the Basiskriterien, institutions, consents, log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min, Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.services.errors import DomainError
+from conferences import services
+from conferences.audit import case_log, log_lines, log_read
+from conferences.forms.cases import (
+    CaseCreateForm,
+    CaseFilterForm,
+    CaseForm,
+    CaseInstitutionsForm,
+    ConsentForm,
+    RevokeConsentForm,
+)
+from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
+from kooperation import permissions as perms
+from kooperation.concurrency import ConflictError
+from kooperation.forms import save_with_conflict_check
+
+PAGE_SIZE = 20
+TREND_COLUMNS = 8
+
+
+@login_required
+def case_list(request):
+    """The cases of the user's institutions, filterable and paginated."""
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    queryset = (
+        form.filter_queryset(Case.objects.visible_to(request.user))
+        .select_related("agreement", "owner_institution")
+        .annotate(
+            open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OFFEN), distinct=True),
+            last_conference=Max("conferences__date", filter=Q(conferences__finalised_at__isnull=False)),
+            next_conference=Min(
+                "conferences__date", filter=Q(conferences__finalised_at__isnull=True, conferences__date__gte=today)
+            ),
+        )
+        .prefetch_related(
+            Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
+            Prefetch("consents", queryset=Consent.objects.prefetch_related("institutions")),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    for case in page:
+        case.blocked = perms.consent_block_reason(case)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "conferences/case_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query.urlencode(),
+            "can_create": perms.can_create_case(request.user),
+        },
+    )
+
+
+@login_required
+def case_create(request):
+    """A Fachkraft or Koordination opens a case under an agreement; the code is generated."""
+    perms.require(perms.can_create_case(request.user))
+    form = CaseCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.create_case(
+                request.user,
+                agreement=form.cleaned_data["agreement"],
+                owner_institution=form.cleaned_data["owner_institution"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Der Fall %(code)s wurde angelegt. Erfassen Sie als Nächstes die Einwilligung der Familie.")
+                % {"code": case.code},
+            )
+            return redirect(case)
+    return render(request, "conferences/case_create.html", {"form": form})
+
+
+@dataclass
+class TrendRow:
+    text: str
+    cells: list
+
+
+def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
+    """The Basiskriterien (rows) across the latest documented conferences (columns)."""
+    documented = [c for c in conferences if any(check.rating for check in c.checks.all())][-TREND_COLUMNS:]
+    texts: list[str] = []
+    for conference in documented:
+        for check in conference.checks.all():
+            if check.text not in texts:
+                texts.append(check.text)
+    rows = []
+    for text in texts:
+        cells = []
+        for conference in documented:
+            check = next((c for c in conference.checks.all() if c.text == text), None)
+            cells.append(check)
+        rows.append(TrendRow(text, cells))
+    return documented, rows
+
+
+@login_required
+def case_detail(request, pk: int):
+    """The case overview: institutions and consents, conferences over time, criteria, open tasks."""
+    case = perms.get_case_for(request.user, pk)
+    conferences = list(
+        case.conferences.select_related("moderator")
+        .prefetch_related(Prefetch("checks", queryset=CriterionCheck.objects.order_by("position", "pk")))
+        .order_by("date", "start_time", "pk")
+    )
+    columns, trend = criteria_trend(conferences)
+    open_tasks = (
+        case.tasks.filter(status=TaskStatus.OFFEN)
+        .select_related("responsible_institution", "responsible_user", "conference")
+        .order_by("due_on", "pk")
+    )
+    covered = perms.consent_covered_institution_ids(case)
+    log_read(request.user, case, case.pk, "Fallübersicht")
+    return render(
+        request,
+        "conferences/case_detail.html",
+        {
+            "case": case,
+            "participations": [(p, p.institution_id in covered) for p in case.participations.all()],
+            "consents": case.consents.all(),
+            "conferences": conferences,
+            "columns": columns,
+            "trend": trend,
+            "ratings": Rating,
+            "open_tasks": open_tasks,
+            "today": timezone.localdate(),
+            "can_edit": perms.can_edit_case(request.user, case),
+            "can_document": perms.can_document_conference(request.user, case),
+            "can_view_log": perms.can_view_access_log(request.user, case),
+        },
+    )
+
+
+@login_required
+def case_edit(request, pk: int):
+    """Edit the internal note (no names)."""
+    case = perms.get_case_for(request.user, pk, perms.EDIT_CASE)
+    form = CaseForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid() and save_with_conflict_check(form):
+        messages.success(request, _("Die Änderungen wurden gespeichert."))
+        return redirect(case)
+    return render(request, "conferences/case_form.html", {"form": form, "case": case})
+
+
+@login_required
+def case_institutions(request, pk: int):
+    """Choose the participating institutions among the agreement's partners covered by a consent."""
+    case = perms.get_case_for(request.user, pk, perms.EDIT_CASE)
+    form = CaseInstitutionsForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            removed, added = services.set_case_institutions(
+                request.user, case, form.cleaned_data["institutions"], form.cleaned_data["version"]
+            )
+        except ConflictError as conflict:
+            data = request.POST.copy()
+            data["version"] = str(conflict.current.version)
+            form = CaseInstitutionsForm(data, case=perms.with_case_access(conflict.current))
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Die beteiligten Institutionen wurden inzwischen von jemand anderem geändert. Ihre Auswahl "
+                    "steht noch im Formular; prüfen Sie sie und speichern Sie erneut."
+                ),
+            )
+        except DomainError as error:
+            form.add_error("institutions", error.message)
+        else:
+            if added or removed:
+                messages.success(request, _("Die beteiligten Institutionen wurden gespeichert."))
+            return redirect(case)
+    return render(request, "conferences/case_institutions.html", {"form": form, "case": case})
+
+
+@login_required
+def consent_create(request, pk: int):
+    """Record a declared consent with its scope, optionally with the scanned form."""
+    case = perms.get_case_for(request.user, pk, perms.EDIT_CASE)
+    form = ConsentForm(request.POST or None, request.FILES or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_consent(
+                request.user,
+                case,
+                given_by=data["given_by"],
+                given_on=data["given_on"],
+                valid_until=data["valid_until"],
+                institutions=data["institutions"],
+                information=data["information"],
+                scope_note=data["scope_note"],
+                document=data.get("document"),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Die Einwilligung wurde erfasst."))
+            return redirect(case)
+    return render(request, "conferences/consent_form.html", {"form": form, "case": case})
+
+
+@login_required
+def consent_revoke(request, pk: int):
+    """Record the revocation of a consent (date; who recorded it is kept)."""
+    consent = perms.get_consent_for(request.user, pk, write=True)
+    case = consent.case
+    if consent.revoked_on is not None:
+        messages.info(request, _("Diese Einwilligung ist bereits widerrufen."))
+        return redirect(case)
+    form = RevokeConsentForm(request.POST or None, consent=consent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Der Widerruf wurde erfasst. Bestehende Protokolle bleiben archiviert; neue Hilfekonferenzen "
+                    "sind erst mit einer neuen Einwilligung möglich."
+                ),
+            )
+            return redirect(case)
+    return render(request, "conferences/consent_revoke.html", {"form": form, "consent": consent, "case": case})
+
+
+@login_required
+def consent_document(request, pk: int):
+    """Download the scanned consent form (the read is logged)."""
+    consent = perms.get_consent_for(request.user, pk)
+    if not consent.document:
+        raise Http404
+    log_read(request.user, consent, consent.case_id, "eingescannte Einwilligung")
+    suffix = consent.document.name.rsplit(".", 1)[-1] if "." in consent.document.name else "pdf"
+    return FileResponse(
+        consent.document.open("rb"),
+        as_attachment=True,
+        filename=f"Einwilligung-{consent.case.code}-{consent.pk}.{suffix}",
+    )
+
+
+@login_required
+def case_access_log(request, pk: int):
+    """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
+    case = perms.get_case_for(request.user, pk, perms.VIEW_ACCESS_LOG)
+    page = Paginator(case_log(case).order_by("-timestamp", "-pk"), 50).get_page(request.GET.get("page"))
+    # Which fields changed, never their content: the log is not a second copy of the case.
+    entries = log_lines(page.object_list)
+    return render(request, "conferences/case_access_log.html", {"case": case, "page_obj": page, "entries": entries})

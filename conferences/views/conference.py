@@ -1,0 +1,252 @@
+"""Hilfekonferenzen: plan, document, finalise, addenda, Ergebnisprotokoll as PDF, calendar file."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from agreements.services.errors import DomainError
+from conferences import services
+from conferences.audit import log_read
+from conferences.documents import ConferenceProtocol
+from conferences.forms.protocol import (
+    AddendumForm,
+    ConferencePlanForm,
+    ConferenceTaskFormSet,
+    CriterionCheckFormSet,
+    FamilyParticipantFormSet,
+    ProtocolForm,
+    StaffParticipantFormSet,
+    institutions_queryset,
+    member_map,
+)
+from conferences.ics import conference_calendar
+from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
+from conferences.views.rows import ProtocolEditor, empty_row
+from kooperation import permissions as perms
+from kooperation.documents import pdf_response
+from kooperation.forms import save_with_conflict_check
+
+ROW_KINDS = {
+    "teilnehmende": (StaffParticipantFormSet, gettext_lazy("Neue Teilnehmerin / neuer Teilnehmer")),
+    "familie": (FamilyParticipantFormSet, gettext_lazy("Neues Familienmitglied")),
+    "aufgaben": (ConferenceTaskFormSet, gettext_lazy("Neue Aufgabe")),
+}
+
+
+def _load(user, pk: int, write: bool = False) -> Conference:
+    """The conference with every row of its protocol prefetched."""
+    conference = perms.get_conference_for(user, pk, write=write)
+    prefetch_related_objects([conference], *services.PROTOCOL_ROWS)
+    return conference
+
+
+@login_required
+def conference_create(request, pk: int):
+    """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
+    case = perms.get_case_for(request.user, pk, perms.DOCUMENT_CONFERENCE)
+    staff = services.case_staff(case)
+    form = ConferencePlanForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            conference = services.plan_conference(
+                request.user,
+                case,
+                date=data["date"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                place=data["place"],
+                moderator=data["moderator"],
+                invited=list(data["invited"]),
+                invited_family=data["invited_family"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Die Hilfekonferenz ist geplant; die Eingeladenen erhalten eine E-Mail mit einem Link.")
+            )
+            return redirect(conference)
+    return render(request, "conferences/conference_plan.html", {"form": form, "case": case, "conference": None})
+
+
+@login_required
+def conference_detail(request, pk: int):
+    """The protocol (read-only view), with its actions; every read is logged."""
+    conference = _load(request.user, pk)
+    case = conference.case
+    log_read(request.user, conference, case.pk, "Hilfekonferenz")
+    return render(
+        request,
+        "conferences/conference_detail.html",
+        {
+            "conference": conference,
+            "case": case,
+            "can_edit": perms.can_edit_conference(request.user, conference),
+            "can_finalise": services.finalise_check(request.user, conference),
+            "can_add_addendum": perms.can_add_conference_addendum(request.user, conference),
+            "consent_blocked": perms.consent_block_reason(case),
+        },
+    )
+
+
+@login_required
+def conference_plan(request, pk: int):
+    """Change date, place, moderation and the invited."""
+    conference = perms.get_conference_for(request.user, pk, write=True)
+    case = conference.case
+    form = ConferencePlanForm(request.POST or None, instance=conference, staff=services.case_staff(case))
+    if request.method == "POST" and form.is_valid() and save_with_conflict_check(_Replan(request.user, form)):
+        messages.success(request, _("Die Planung wurde gespeichert."))
+        return redirect(conference)
+    return render(request, "conferences/conference_plan.html", {"form": form, "case": case, "conference": conference})
+
+
+class _Replan:
+    """Adapts the replan service to save_with_conflict_check."""
+
+    def __init__(self, user, form):
+        self.user, self.form = user, form
+
+    def save(self):
+        return services.replan_conference(self.user, self.form)
+
+    def show_conflict(self, current):
+        self.form.show_conflict(current)
+
+
+def protocol_formsets(conference: Conference, data=None) -> dict:
+    case = conference.case
+    institutions = institutions_queryset(perms.case_institution_ids(case))
+    staff = services.case_staff(case)
+    members = member_map(staff)
+    row_kwargs = {"institutions": institutions, "staff": staff, "members": members}
+    tasks = ConferenceTaskFormSet(
+        data,
+        instance=conference,
+        queryset=Task.objects.filter(conference=conference).select_related("responsible_institution"),
+        prefix="aufgaben",
+        form_kwargs={
+            **row_kwargs,
+            "not_a_partner": _("Diese Institution ist an dem Fall nicht beteiligt. Bitte eine beteiligte wählen."),
+        },
+    )
+    tasks.row_defaults = {"case": case}
+    return {
+        "teilnehmende": StaffParticipantFormSet(
+            data,
+            instance=conference,
+            queryset=StaffParticipant.objects.filter(conference=conference),
+            prefix="teilnehmende",
+            form_kwargs=row_kwargs,
+        ),
+        "familie": FamilyParticipantFormSet(
+            data,
+            instance=conference,
+            queryset=FamilyParticipant.objects.filter(conference=conference),
+            prefix="familie",
+        ),
+        "kriterien": CriterionCheckFormSet(
+            data,
+            instance=conference,
+            queryset=CriterionCheck.objects.filter(conference=conference),
+            prefix="kriterien",
+        ),
+        "aufgaben": tasks,
+    }
+
+
+@login_required
+def conference_protocol(request, pk: int):
+    """Document the conference: participants, analysis, help needs, criteria check, tasks, next date."""
+    conference = perms.get_conference_for(request.user, pk, write=True)
+    data = request.POST if request.method == "POST" else None
+    editor = ProtocolEditor(ProtocolForm(data, instance=conference), protocol_formsets(conference, data))
+    if request.method == "POST" and editor.is_valid() and editor.save():
+        messages.success(request, _("Das Protokoll wurde gespeichert."))
+        if "weiter" in request.POST:
+            return redirect("conference_protocol", pk=conference.pk)
+        return redirect(conference)
+    return render(
+        request,
+        "conferences/conference_protocol.html",
+        {"conference": conference, "case": conference.case, "editor": editor, **editor.formsets},
+    )
+
+
+@login_required
+def conference_row(request, pk: int, kind: str):
+    """One empty row (participant, family member, task) for htmx to append."""
+    if kind not in ROW_KINDS:
+        raise Http404
+    conference = perms.get_conference_for(request.user, pk, write=True)
+    formset = protocol_formsets(conference)[kind]
+    return empty_row(
+        request,
+        formset,
+        "conferences/snippets/row.html",
+        {"kind": kind, "new_label": ROW_KINDS[kind][1]},
+    )
+
+
+@require_POST
+@login_required
+def conference_finalise(request, pk: int):
+    """Finalise the protocol (then read-only) and notify the participants with a link."""
+    conference = perms.get_conference_for(request.user, pk)
+    try:
+        services.finalise_conference(request.user, conference)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Das Ergebnisprotokoll ist abgeschlossen. Die Beteiligten wurden per E-Mail benachrichtigt (nur Link)."),
+        )
+    return redirect("conference_detail", pk=pk)
+
+
+@login_required
+def conference_addendum(request, pk: int):
+    """Add a dated correction to a finalised protocol."""
+    conference = perms.get_conference_for(request.user, pk)
+    perms.require(perms.can_add_conference_addendum(request.user, conference))
+    form = AddendumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_addendum(request.user, text=form.cleaned_data["text"], conference=conference)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Der Nachtrag wurde angefügt."))
+            return redirect(conference)
+    return render(
+        request,
+        "conferences/addendum_form.html",
+        {"form": form, "target": conference, "case": conference.case, "cancel_url": conference.get_absolute_url()},
+    )
+
+
+@login_required
+def conference_pdf(request, pk: int):
+    """The Ergebnisprotokoll as PDF (the download is logged)."""
+    conference = _load(request.user, pk)
+    log_read(request.user, conference, conference.case_id, "Ergebnisprotokoll (PDF)")
+    return pdf_response(ConferenceProtocol(conference))
+
+
+@login_required
+def conference_ics(request, pk: int):
+    """The calendar file of the planned conference (no case content, only code, time and place)."""
+    conference = perms.get_conference_for(request.user, pk)
+    log_read(request.user, conference, conference.case_id, "Kalenderdatei")
+    response = HttpResponse(conference_calendar(conference), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="Hilfekonferenz-{conference.case.code}.ics"'
+    return response

@@ -1,0 +1,219 @@
+"""Sitzungen of the Vorbereitungsgruppe, the Kooperationsgremium and the Untergruppen."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from agreements.models import User
+from agreements.services.errors import DomainError
+from conferences import services
+from conferences.documents import MeetingMinutes
+from conferences.forms.protocol import (
+    AddendumForm,
+    AgendaFormSet,
+    AttendanceRowsFormSet,
+    MeetingCreateForm,
+    MeetingFilterForm,
+    MeetingForm,
+    MeetingTaskFormSet,
+    institutions_queryset,
+    member_map,
+)
+from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
+from conferences.views.rows import ProtocolEditor, empty_row
+from kooperation import permissions as perms
+from kooperation.documents import pdf_response
+
+PAGE_SIZE = 20
+ROW_KINDS = {
+    "anwesenheit": gettext_lazy("Weitere Person"),
+    "tagesordnung": gettext_lazy("Neuer Tagesordnungspunkt"),
+    "aufgaben": gettext_lazy("Neue Aufgabe"),
+}
+
+
+def partner_staff(agreement_ids):
+    """Active users of the partner institutions of these agreements."""
+    from agreements.models import Partner
+
+    institutions = Partner.objects.filter(agreement_id__in=agreement_ids).values("institution_id")
+    return (
+        User.objects.filter(is_active=True, memberships__institution_id__in=institutions)
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+@login_required
+def meeting_list(request):
+    """Sitzungen of the user's agreements, newest first, filterable by agreement and body."""
+    form = MeetingFilterForm(request.GET or None, user=request.user)
+    queryset = (
+        form.filter_queryset(Meeting.objects.visible_to(request.user))
+        .select_related("agreement", "recorder")
+        .annotate(
+            present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ANWESEND), distinct=True),
+            open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OFFEN), distinct=True),
+        )
+        .order_by("-date", "-start_time", "-pk")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "conferences/meeting_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query.urlencode(),
+            "can_create": perms.can_create_meeting(request.user),
+        },
+    )
+
+
+@login_required
+def meeting_create(request):
+    """Koordination of a partner records a Sitzung of one of its agreements."""
+    perms.require(perms.can_create_meeting(request.user))
+    agreements = services.meeting_agreements(request.user).order_by("title")
+    form = MeetingCreateForm(
+        request.POST or None,
+        agreements=agreements,
+        staff=partner_staff(agreements.values("pk")),
+        initial={"recorder": request.user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        meeting = form.save(commit=False)
+        meeting.created_by = request.user
+        meeting.save()
+        messages.success(request, _("Die Sitzung wurde angelegt. Tragen Sie Tagesordnung und Anwesenheit ein."))
+        return redirect("meeting_edit", pk=meeting.pk)
+    return render(request, "conferences/meeting_create.html", {"form": form})
+
+
+def _load(user, pk: int) -> Meeting:
+    meeting = perms.get_meeting_for(user, pk)
+    prefetch_related_objects([meeting], *services.MINUTES_ROWS)
+    return meeting
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    """The minutes of a Sitzung with agenda, attendance, decisions and tasks."""
+    meeting = _load(request.user, pk)
+    return render(
+        request,
+        "conferences/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "can_edit": perms.can_edit_meeting(request.user, meeting),
+            "can_finalise": services.meeting_finalise_check(request.user, meeting),
+            "can_add_addendum": perms.can_add_meeting_addendum(request.user, meeting),
+        },
+    )
+
+
+def minutes_formsets(meeting: Meeting, data=None) -> dict:
+    partners = perms.partner_institution_ids(meeting.agreement)
+    institutions = institutions_queryset(partners)
+    staff = partner_staff([meeting.agreement_id])
+    return {
+        "anwesenheit": AttendanceRowsFormSet(
+            data,
+            instance=meeting,
+            queryset=Attendance.objects.filter(meeting=meeting),
+            prefix="anwesenheit",
+            form_kwargs={"institutions": institutions},
+        ),
+        "tagesordnung": AgendaFormSet(
+            data, instance=meeting, queryset=AgendaItem.objects.filter(meeting=meeting), prefix="tagesordnung"
+        ),
+        "aufgaben": MeetingTaskFormSet(
+            data,
+            instance=meeting,
+            queryset=Task.objects.filter(meeting=meeting),
+            prefix="aufgaben",
+            form_kwargs={
+                "institutions": institutions,
+                "staff": staff,
+                "members": member_map(staff),
+                "not_a_partner": _("Diese Institution ist nicht Partner der Vereinbarung."),
+            },
+        ),
+    }
+
+
+@login_required
+def meeting_edit(request, pk: int):
+    """Edit the Sitzung: data, attendance, agenda with minutes and decisions, tasks; saved atomically."""
+    meeting = perms.get_meeting_for(request.user, pk, write=True)
+    data = request.POST if request.method == "POST" else None
+    staff = partner_staff([meeting.agreement_id])
+    editor = ProtocolEditor(MeetingForm(data, instance=meeting, staff=staff), minutes_formsets(meeting, data))
+    if request.method == "POST" and editor.is_valid() and editor.save():
+        messages.success(request, _("Das Sitzungsprotokoll wurde gespeichert."))
+        if "weiter" in request.POST:
+            return redirect("meeting_edit", pk=meeting.pk)
+        return redirect(meeting)
+    return render(
+        request,
+        "conferences/meeting_edit.html",
+        {"meeting": meeting, "editor": editor, "form": editor.form, **editor.formsets},
+    )
+
+
+@login_required
+def meeting_row(request, pk: int, kind: str):
+    if kind not in ROW_KINDS:
+        raise Http404
+    meeting = perms.get_meeting_for(request.user, pk, write=True)
+    formset = minutes_formsets(meeting)[kind]
+    return empty_row(request, formset, "conferences/snippets/row.html", {"kind": kind, "new_label": ROW_KINDS[kind]})
+
+
+@require_POST
+@login_required
+def meeting_finalise(request, pk: int):
+    meeting = perms.get_meeting_for(request.user, pk)
+    try:
+        services.finalise_meeting(request.user, meeting)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Das Sitzungsprotokoll ist abgeschlossen."))
+    return redirect("meeting_detail", pk=pk)
+
+
+@login_required
+def meeting_addendum(request, pk: int):
+    meeting = perms.get_meeting_for(request.user, pk)
+    perms.require(perms.can_add_meeting_addendum(request.user, meeting))
+    form = AddendumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_addendum(request.user, text=form.cleaned_data["text"], meeting=meeting)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Der Nachtrag wurde angefügt."))
+            return redirect(meeting)
+    return render(
+        request,
+        "conferences/addendum_form.html",
+        {"form": form, "target": meeting, "case": None, "cancel_url": meeting.get_absolute_url()},
+    )
+
+
+@login_required
+def meeting_pdf(request, pk: int):
+    meeting = _load(request.user, pk)
+    return pdf_response(MeetingMinutes(meeting))

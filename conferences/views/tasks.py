@@ -1,0 +1,115 @@
+"""Meine Aufgaben: open tasks of the user and the user's institutions, and marking them done."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from agreements.services.errors import DomainError
+from conferences import services
+from conferences.audit import log_reads
+from conferences.forms.protocol import TaskFilterForm, TaskStatusForm
+from conferences.models import Task, TaskStatus
+from kooperation import permissions as perms
+from kooperation.concurrency import ConflictError
+
+PAGE_SIZE = 25
+
+
+def my_tasks_queryset(user):
+    """Tasks for the user or the user's institutions in cases and meetings the user may see."""
+    return (
+        Task.objects.visible_to(user)
+        .assigned_to(user)
+        .select_related("case", "conference", "meeting__agreement", "responsible_institution", "responsible_user")
+        .order_by("due_on", "pk")
+    )
+
+
+@login_required
+def my_tasks(request):
+    """Every open task for me or my institution, by due date, overdue ones marked."""
+    form = TaskFilterForm(request.GET or None, user=request.user)
+    page = Paginator(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
+    for task in tasks:
+        task.status_form = TaskStatusForm(task=task, prefix=f"aufgabe-{task.pk}") if task.is_open else None
+    # Task texts of cases are case data: their reads are logged like the case's own pages.
+    log_reads(request.user, [(task, task.case_id) for task in tasks if task.case_id], "Meine Aufgaben")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "conferences/my_tasks.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "tasks": tasks,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def task_status(request, pk: int):
+    """Mark a task done (or no longer needed) with a note; the page shows errors field by field."""
+    task = perms.get_task_for(request.user, pk, write=True)
+    prefix = f"aufgabe-{task.pk}"
+    form = TaskStatusForm(request.POST or None, task=task, prefix=prefix)
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if request.method == "POST" and not task.is_open:
+        messages.info(request, _("Diese Aufgabe ist bereits „%(status)s“.") % {"status": task.get_status_display()})
+        return redirect(back or "my_tasks")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_task_status(
+                request.user,
+                task,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError as conflict:
+            current = conflict.current
+            form = TaskStatusForm(request.POST, task=current or task, prefix=prefix)
+            form.is_valid()
+            state = current.get_status_display() if current else _("gelöscht")
+            form.add_error(
+                None,
+                _("Diese Aufgabe wurde inzwischen von jemand anderem geändert (Stand jetzt: %(status)s).")
+                % {"status": state},
+            )
+            if current is not None:
+                data = request.POST.copy()
+                data[f"{prefix}-version"] = str(current.version)
+                form.data = data
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            label = _("erledigt") if task.status == TaskStatus.ERLEDIGT else _("entfallen")
+            messages.success(request, _("Die Aufgabe ist als „%(status)s“ vermerkt.") % {"status": label})
+            return redirect(back or "my_tasks")
+    if task.case_id:
+        log_reads(request.user, [(task, task.case_id)], "Aufgabe")
+    return render(request, "conferences/task_status.html", {"task": task, "form": form, "next": back})
+
+
+def task_summary(user) -> dict:
+    """Counts for the start page: open, overdue, next due date (one query, no case content)."""
+    from django.db.models import Count, Min, Q
+
+    today = timezone.localdate()
+    return (
+        Task.objects.visible_to(user)
+        .assigned_to(user)
+        .filter(status=TaskStatus.OFFEN)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)), next_due=Min("due_on"))
+    )

@@ -1,0 +1,176 @@
+"""Fixtures for cases, consents, conferences, meetings and tasks (imported by conftest.py).
+
+`help_case` belongs to `institution` (owner) under `agreement`; `partner_institution` takes part
+too. A valid consent covers both, so `member` and `coordinator` see it; `outsider` and
+`admin_user` (no membership) do not.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from agreements.models import Role
+from conferences import services
+from conferences.models import (
+    Body,
+    Conference,
+    Consent,
+    FamilyParticipant,
+    FamilyRole,
+    InformationKind,
+    Meeting,
+    Rating,
+    StaffParticipant,
+    Task,
+)
+from tests.factories import MembershipFactory, UserFactory
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def give_consent(case, user, institutions, *, document: bool = False, **overrides) -> Consent:
+    """Record a consent valid from yesterday for a year (or as overridden)."""
+    fields = {
+        "given_by": FamilyRole.MUTTER,
+        "given_on": today() - timedelta(days=1),
+        "valid_until": today() + timedelta(days=365),
+        "institutions": institutions,
+        "information": [InformationKind.HILFEKONFERENZ, InformationKind.KIND],
+        **overrides,
+    }
+    if document:
+        fields["document"] = ContentFile(MINIMAL_PDF, name="einwilligung.pdf")
+    return services.record_consent(user, case, **fields)
+
+
+def open_case(user, agreement, owner, others=(), consent: bool = True):
+    """A case with a consent covering the owner and `others`, all of them taking part."""
+    case = services.create_case(user, agreement=agreement, owner_institution=owner)
+    if consent:
+        give_consent(case, user, [owner, *others])
+        services.set_case_institutions(user, case, [owner, *others], case.version)
+        case.refresh_from_db()
+    return case
+
+
+def plan(case, user, **overrides) -> Conference:
+    from kooperation import permissions as perms
+
+    perms.with_case_access(case)
+    fields = {
+        "date": today() - timedelta(days=1),
+        "start_time": time(10, 0),
+        "end_time": time(11, 30),
+        "place": "Jugendamt, Raum 3",
+        "moderator": user,
+        "invited": [user],
+        "invited_family": [FamilyRole.MUTTER],
+        **overrides,
+    }
+    return services.plan_conference(user, case, **fields)
+
+
+def document(conference: Conference, user, tasks: int = 1, institution=None) -> Conference:
+    """Fill every part of the protocol a finalisation needs."""
+    conference.situation = "Die Familie lebt in einer eigenen Wohnung; die Substitution ist stabil."
+    conference.needs_parents = "Begleitung bei Behördengängen."
+    conference.needs_child = "Krippenplatz und Vorsorgeuntersuchung U6."
+    conference.next_date = conference.date + timedelta(days=90)
+    conference.save()
+    conference.checks.update(rating=Rating.ERFUELLT)
+    if not conference.staff.exists():
+        StaffParticipant.objects.create(conference=conference, institution=conference.case.owner_institution, user=user)
+    if not conference.family.exists():
+        FamilyParticipant.objects.create(conference=conference, role=FamilyRole.MUTTER)
+    for i in range(tasks):
+        Task.objects.create(
+            case=conference.case,
+            conference=conference,
+            what=f"Aufgabe {i + 1}: Termin vereinbaren",
+            responsible_institution=institution or conference.case.owner_institution,
+            due_on=today() + timedelta(days=7 + i),
+            position=i,
+        )
+    return conference
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def partner_worker(partner_institution):
+    """Fachkraft of `partner_institution`, which takes part in `case`."""
+    return MembershipFactory(
+        institution=partner_institution, role=Role.FACHKRAFT, user=UserFactory(first_name="Paula")
+    ).user
+
+
+@pytest.fixture
+def help_case(agreement, coordinator, institution, partner_institution, media_root):
+    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    give_consent(case, coordinator, [institution, partner_institution], document=True)
+    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def case_without_consent(agreement, coordinator, institution):
+    return services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+
+
+@pytest.fixture
+def consent(help_case):
+    return help_case.consents.get()
+
+
+@pytest.fixture
+def conference(help_case, coordinator):
+    return plan(help_case, coordinator)
+
+
+@pytest.fixture
+def final_conference(help_case, coordinator):
+    conference = document(plan(help_case, coordinator), coordinator)
+    return services.finalise_conference(coordinator, conference)
+
+
+@pytest.fixture
+def task(conference, coordinator, institution):
+    return document(conference, coordinator, tasks=1, institution=institution).tasks.get()
+
+
+@pytest.fixture
+def meeting(agreement, coordinator):
+    return Meeting.objects.create(
+        agreement=agreement,
+        body=Body.KOOPERATIONSGREMIUM,
+        date=today() - timedelta(days=2),
+        start_time=time(14, 0),
+        place="Rathaus, Sitzungssaal",
+        recorder=coordinator,
+        created_by=coordinator,
+    )
+
+
+@pytest.fixture
+def final_meeting(meeting, coordinator, institution):
+    from conferences.models import AgendaItem, Attendance
+
+    AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
+    Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
+    return services.finalise_meeting(coordinator, meeting)
