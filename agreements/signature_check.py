@@ -1,7 +1,8 @@
 """Check a digitally signed copy of a frozen contract with pyHanko.
 
-Accepted only if every signature is intact and cryptographically valid and the signed
-document's original revision is byte for byte the frozen contract (its SHA-256 matches).
+Accepted only if every signature is intact and cryptographically valid, nothing added after
+a signature changes the signed content, and the signed document's original revision is byte
+for byte the frozen contract (its SHA-256 matches).
 Whether the signer's certificate chains to a trusted root is reported, not required:
 the partners' certificates come from many providers we cannot all list here.
 """
@@ -54,6 +55,15 @@ def verify_signed_contract(data: bytes, original_size: int, original_sha256: str
                 _(
                     "Eine Signatur ist nicht intakt: Das PDF wurde nach dem Signieren verändert "
                     "oder die Signatur ist ungültig."
+                )
+            )
+        if not status.docmdp_ok:
+            # The signature is intact for its own revision, but a later, unsigned update changes what
+            # the file shows (e.g. replaced page content): the upload is no longer the signed contract.
+            raise DomainError(
+                _(
+                    "Das PDF wurde nach dem Signieren verändert: Ein späterer Nachtrag ändert den Inhalt "
+                    "des signierten Vertrags."
                 )
             )
         signer = status.signing_cert.subject.human_friendly if status.signing_cert else "?"

@@ -63,6 +63,12 @@ def agreement_signatures(request, pk: int):
     ]
     form = SignatureForm(request.POST or None, request.FILES or None, institutions=may_sign) if may_sign else None
     if request.method == "POST":
+        # Signing for a partner the user may not sign for is refused with the reason, not a form error.
+        chosen = next(
+            (p.institution for p in partners if str(p.institution_id) == request.POST.get("institution")), None
+        )
+        if chosen is not None and chosen not in may_sign and chosen.pk not in signatures:
+            perms.require(signing.can_sign(request.user, agreement, chosen))
         if form is None:
             perms.require(perms.denied(_("Sie können für keine Partnerinstitution dieser Vereinbarung unterzeichnen.")))
         if form.is_valid():
