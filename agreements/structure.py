@@ -334,5 +334,6 @@ class Structure:
             blocking = first_open([1, 2, 3, 4, 6])
             if blocking:
                 steps[6].locked = _locked_by(blocking)
-        if not steps[7].done and not self.all_approved():
+        approving = self.agreement.status in (Status.ENTWURF, Status.IN_ERARBEITUNG, Status.IN_ABSTIMMUNG)
+        if approving and not self.all_approved():
             steps[7].locked = _("Gesperrt, bis alle Partner dem Text zugestimmt haben.")

@@ -188,11 +188,9 @@ def get_agreement_for(user, pk: int, write: bool = False):
 
 
 def subgroup_insider(user, subgroup) -> bool:
-    """Members of the subgroup and users of its institution(s) see its drafts; nobody else."""
+    """Users of the subgroup's institution(s) see its drafts; nobody else, not even a member who left."""
     from agreements.models import Partner
 
-    if subgroup.members.filter(pk=user.pk).exists():
-        return True
     own = institution_ids(user)
     if subgroup.institution_id:
         return subgroup.institution_id in own
@@ -214,8 +212,11 @@ def can_answer(user, subgroup) -> Decision:
     return ALLOWED
 
 
-def get_subgroup_for(user, pk: int):
-    """Load a subgroup for its insiders; everyone else gets 404 (drafts are internal)."""
+def get_subgroup_for(user, pk: int, drafts: bool = True):
+    """Load a subgroup; with its drafts only for insiders, everyone else gets 404 (drafts are internal).
+
+    Without drafts (its name and staffing) it loads for everyone who sees the agreement.
+    """
     from agreements.models import Agreement, Subgroup
 
     subgroup = (
@@ -223,7 +224,7 @@ def get_subgroup_for(user, pk: int):
         .filter(pk=pk, agreement__in=Agreement.objects.visible_to(user).values("pk"))
         .first()
     )
-    if subgroup is None or not subgroup_insider(user, subgroup):
+    if subgroup is None or (drafts and not subgroup_insider(user, subgroup)):
         raise Http404
     return subgroup
 

@@ -165,6 +165,27 @@ def _answer(fixture: Fixture) -> dict:
     return {"pk": SubgroupAnswer.objects.filter(subgroup_id=subgroup).first().pk}
 
 
+def _partners_subgroup(fixture: Fixture) -> dict:
+    """The subgroup of `partner_institution`: member and coordinator of `institution` are partners, not insiders."""
+    from agreements.models import Subgroup
+    from agreements.services.structure import create_subgroups
+
+    agreement = fixture("agreement")
+    create_subgroups(agreement, "institution", fixture("coordinator"))
+    return {"pk": Subgroup.objects.get(agreement=agreement, institution=fixture("partner_institution")).pk}
+
+
+def _partners_answer(fixture: Fixture) -> dict:
+    from agreements.models import SubgroupAnswer
+
+    return {"pk": SubgroupAnswer.objects.filter(subgroup_id=_partners_subgroup(fixture)["pk"]).first().pk}
+
+
+def _other_partner(fixture: Fixture) -> dict:
+    agreement = fixture("agreement")
+    return {"pk": agreement.pk, "partner_pk": agreement.partners.get(institution=fixture("partner_institution")).pk}
+
+
 def _own_partner(fixture: Fixture) -> dict:
     agreement = fixture("agreement")
     return {"pk": agreement.pk, "partner_pk": agreement.partners.get(institution=fixture("institution")).pk}
@@ -329,10 +350,24 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_answers": Case(kwargs=_agreement, get=partners_read()),
     # Not in Abstimmung and no board seat: visible, but nobody may decide.
     "agreement_approval": Case(kwargs=_agreement, get=partners_read(), post=partners_read(403)),
-    "subgroup_work": Case(kwargs=_subgroup, get=insiders(), post=insiders(403, 403)),
-    "subgroup_edit": Case(kwargs=_subgroup, get=insiders(member=403), post=insiders(member=403)),
-    "answer_reopen": Case(kwargs=_answer, get=POST_ONLY, post=insiders(403, 403)),
-    "partner_reflection": Case(kwargs=_own_partner, get=insiders(), post=insiders()),
+    # Drafts stay inside their institution: another partner's users get 404, like outsiders.
+    "subgroup_work": [
+        Case(kwargs=_subgroup, get=insiders(), post=insiders(403, 403), label="own"),
+        Case(kwargs=_partners_subgroup, get=insiders(404, 404), post=insiders(404, 404), label="other partner"),
+    ],
+    # Staffing shows no drafts: every partner's Koordination staffs every subgroup.
+    "subgroup_edit": [
+        Case(kwargs=_subgroup, get=partners(), post=partners(), label="own"),
+        Case(kwargs=_partners_subgroup, get=partners(), post=partners(), label="other partner"),
+    ],
+    "answer_reopen": [
+        Case(kwargs=_answer, get=POST_ONLY, post=insiders(403, 403), label="own"),
+        Case(kwargs=_partners_answer, get=POST_ONLY, post=insiders(404, 404), label="other partner"),
+    ],
+    "partner_reflection": [
+        Case(kwargs=_own_partner, get=insiders(), post=insiders(), label="own"),
+        Case(kwargs=_other_partner, get=insiders(404, 404), post=insiders(404, 404), label="other partner"),
+    ],
     # Cases, consents and Hilfekonferenzen (conferences app).
     "case_list": Case(get=signed_in()),
     "case_create": Case(

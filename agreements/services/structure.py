@@ -280,8 +280,18 @@ def can_decide(user, agreement: Agreement, institution_id: int) -> perms.Decisio
     """Only a board representative of the partner decides for it, once per round."""
     if agreement.status != Status.IN_ABSTIMMUNG:
         return perms.denied(_("Es läuft gerade keine Abstimmung."))
-    if not BoardMember.objects.filter(agreement=agreement, institution_id=institution_id, user=user).exists():
+    seat = (
+        BoardMember.objects.filter(agreement=agreement, institution_id=institution_id, user=user)
+        .select_related("institution")
+        .first()
+    )
+    if seat is None:
         return perms.denied(_("Für eine Partnerinstitution entscheidet nur ihre Vertretung im Kooperationsgremium."))
+    if institution_id not in perms.institution_ids(user):
+        return perms.denied(
+            _("Sie gehören nicht mehr zu „%(institution)s“ und können nicht mehr für sie entscheiden.")
+            % {"institution": seat.institution.name}
+        )
     return perms.ALLOWED
 
 

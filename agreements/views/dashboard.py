@@ -5,16 +5,18 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import render
 
 from agreements.models import (
     Agreement,
     AnswerStatus,
     Approval,
+    ApprovalRound,
     BoardMember,
     Partner,
     Status,
+    Subgroup,
     SubgroupAnswer,
 )
 from conferences.views.tasks import task_summary
@@ -23,9 +25,20 @@ from kooperation.permissions import institution_ids, memberships
 
 def expectations(user) -> dict:
     """What the working structure expects of the user now (open questions, approvals)."""
+    own = institution_ids(user)
+    # A member who has left the subgroup's institution no longer works in it.
+    own_groups = Subgroup.objects.filter(
+        Q(institution_id__in=own)
+        | Q(
+            institution__isnull=True,
+            arbeitsfeld__institutions__in=own,
+            arbeitsfeld__institutions__partnerships__agreement=F("agreement"),
+        )
+    )
     open_answers = (
         SubgroupAnswer.objects.filter(
             subgroup__members=user,
+            subgroup__in=own_groups.values("pk"),
             status=AnswerStatus.DRAFT,
             subgroup__agreement__status=Status.IN_ERARBEITUNG,
         )
@@ -36,15 +49,16 @@ def expectations(user) -> dict:
     decided = Approval.objects.filter(
         round__agreement=OuterRef("agreement"), round__closed_at__isnull=True, institution=OuterRef("institution")
     )
+    # Only while a round is open: once every partner approved, the round is closed and nothing is expected.
+    open_round = ApprovalRound.objects.filter(agreement=OuterRef("agreement"), closed_at__isnull=True)
     approvals = (
-        BoardMember.objects.filter(user=user, agreement__status=Status.IN_ABSTIMMUNG)
-        .annotate(decided=Exists(decided))
-        .filter(decided=False)
+        BoardMember.objects.filter(user=user, institution_id__in=own, agreement__status=Status.IN_ABSTIMMUNG)
+        .filter(Exists(open_round), ~Exists(decided))
         .select_related("agreement", "institution")
     )
     reflections = (
         Partner.objects.filter(
-            institution_id__in=institution_ids(user),
+            institution_id__in=own,
             agreement__status__in=[Status.ENTWURF, Status.IN_ERARBEITUNG],
             reflections__status=AnswerStatus.DRAFT,
         )

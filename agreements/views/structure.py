@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from agreements.forms.structure import (
@@ -127,10 +128,18 @@ def structure_subgroups(request, pk: int):
         try:
             if create_form.is_bound and create_form.is_valid():
                 created = service.create_subgroups(agreement, create_form.cleaned_data["scope"], request.user)
-                messages.success(
-                    request,
-                    _("%(count)d Untergruppen angelegt; alle Leitfragen sind zugewiesen.") % {"count": len(created)},
-                )
+                if created:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(count)d Untergruppe angelegt; alle Leitfragen sind zugewiesen.",
+                            "%(count)d Untergruppen angelegt; alle Leitfragen sind zugewiesen.",
+                            len(created),
+                        )
+                        % {"count": len(created)},
+                    )
+                else:
+                    messages.info(request, _("Es fehlt keine Untergruppe; es wurde keine neue angelegt."))
                 return redirect(request.path)
             if question_form.is_bound and question_form.is_valid():
                 service.add_question(
@@ -169,7 +178,8 @@ def structure_subgroups(request, pk: int):
 @login_required
 def subgroup_edit(request, pk: int):
     """Name, members (only from the subgroup's institution or field) and questions of one subgroup."""
-    subgroup = perms.get_subgroup_for(request.user, pk)
+    # Any partner's Koordination staffs every subgroup; the page shows no drafts.
+    subgroup = perms.get_subgroup_for(request.user, pk, drafts=False)
     agreement = subgroup.agreement
     perms.require(perms.can_edit_agreement(request.user, agreement))
     structure = Structure(agreement)
@@ -219,7 +229,21 @@ def subgroup_work(request, pk: int):
             else:
                 if submitted:
                     messages.success(
-                        request, _("%(count)d Antworten wurden an das Gremium übergeben.") % {"count": submitted}
+                        request,
+                        ngettext(
+                            "%(count)d Antwort wurde an das Gremium übergeben.",
+                            "%(count)d Antworten wurden an das Gremium übergeben.",
+                            submitted,
+                        )
+                        % {"count": submitted},
+                    )
+                elif "uebergeben" in request.POST:
+                    messages.warning(
+                        request,
+                        _(
+                            "Es wurde nichts übergeben: an das Gremium gehen nur beantwortete Fragen. "
+                            "Die Entwürfe wurden gespeichert."
+                        ),
                     )
                 else:
                     messages.success(request, _("Die Entwürfe wurden gespeichert."))
@@ -335,7 +359,8 @@ def agreement_approval(request, pk: int):
     agreement = perms.get_agreement_for(request.user, pk)
     structure = Structure(agreement)
     state = structure.approval_state()
-    mine = {b.institution_id for b in structure.board if b.user_id == request.user.pk}
+    own = perms.institution_ids(request.user)
+    mine = {b.institution_id for b in structure.board if b.user_id == request.user.pk and b.institution_id in own}
     open_for_me = [p.institution for p, decision in state if decision is None and p.institution_id in mine]
     form = None
     if open_for_me and agreement.status == "in_abstimmung":
