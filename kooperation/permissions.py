@@ -431,7 +431,12 @@ def with_case_access(case):
     prefetch_related_objects(
         [case],
         Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-        Prefetch("consents", queryset=Consent.objects.prefetch_related("institutions")),
+        Prefetch(
+            "consents",
+            queryset=Consent.objects.select_related("recorded_by", "revocation_recorded_by").prefetch_related(
+                "institutions"
+            ),
+        ),
     )
     return case
 
@@ -522,3 +527,17 @@ def get_task_for(user, pk: int, write: bool = False):
     if write:
         require(can_update_task(user, task))
     return task
+
+
+def can_view_evidence(user, institution) -> Decision:
+    """An institution's Nachweis: its own Koordination or Leitung, and Administration."""
+    from agreements.models import Role
+
+    if can_manage_network(user):
+        return ALLOWED
+    if has_role(user, institution.pk, Role.KOORDINATION) or has_role(user, institution.pk, Role.LEITUNG):
+        return ALLOWED
+    return denied(
+        _("Den Nachweis von „%(name)s“ sehen nur deren Koordination und Leitung sowie die Administration.")
+        % {"name": institution.name}
+    )

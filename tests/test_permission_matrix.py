@@ -144,6 +144,22 @@ def _signature_with_file(fixture: Fixture) -> dict:
     return {"pk": signature.pk}
 
 
+def _dialogue(fixture: Fixture):
+    from agreements.services.quality import open_dialogue
+
+    return open_dialogue(fixture("coordinator"), fixture("agreement"), 2026)
+
+
+def _dimension(fixture: Fixture) -> dict:
+    from agreements.models import QualityDimension
+
+    return {"pk": QualityDimension.objects.first().pk}
+
+
+def _own_assessment(fixture: Fixture) -> dict:
+    return {"pk": _dialogue(fixture).pk, "institution_pk": fixture("institution").pk}
+
+
 def _start_work(fixture: Fixture) -> dict:
     return {"pk": fixture("agreement").pk, "name": "start_work"}
 
@@ -270,6 +286,11 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Start page and network directory.
     "dashboard": Case(get=signed_in()),
     "institution_list": Case(get=signed_in()),
+    "network_picture": Case(get=signed_in()),
+    # An institution's Nachweis: its own Koordination/Leitung and Administration only.
+    "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
+    "evidence_pdf": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
+    "evidence_csv": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
     "institution_create": Case(get=admin_only(), post=admin_only()),
     "institution_detail": [
         Case(kwargs=_institution, get=signed_in(), label="active"),
@@ -333,6 +354,7 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
     # The contract, signatures, revisions.
     "contract_preview": Case(kwargs=_agreement, get=partners_read()),
+    "cooperation_sheet": Case(kwargs=_agreement, get=partners_read()),
     "contract_download": [
         Case(kwargs=_agreement, get=partners_read(404), label="not frozen"),
         Case(kwargs=_frozen_agreement, get=partners_read(), label="frozen"),
@@ -342,6 +364,18 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_revisions": Case(kwargs=_agreement, get=partners_read()),
     "agreement_amend": Case(kwargs=_agreement, get=POST_ONLY, post=partners_read(302)),
     "signature_file": Case(kwargs=_signature_with_file, get=partners_read()),
+    # The yearly quality dialogue.
+    "quality_overview": Case(kwargs=_agreement, get=partners_read()),
+    "quality_open": Case(kwargs=_agreement, get=POST_ONLY, post=partners(302)),
+    "quality_dialogue": Case(kwargs=lambda fixture: {"pk": _dialogue(fixture).pk}, get=partners_read()),
+    # A partner's draft is visible inside the institution only; Koordination (or the board seat) fills it in.
+    "quality_assessment": Case(kwargs=_own_assessment, get=insiders(), post=insiders(member=403)),
+    "quality_levels": Case(get=admin_only()),
+    "quality_dimension_edit": Case(
+        kwargs=_dimension,
+        get=admin_only(),
+        post=admin_only(),
+    ),
     # The guided working structure.
     "agreement_guide": Case(kwargs=_agreement, get=partners_read()),
     "structure_prep": Case(kwargs=_agreement, get=partners_read(), post=partners()),
