@@ -27,19 +27,20 @@ SIZES = {"small": (0, 1), "large": (4, 3)}
 
 # Pages while the subgroups work (In Erarbeitung), seen by a member of the coordinating institution.
 WORKING_PAGES = {
-    "agreement_guide": 43,
-    "structure_prep": 43,
-    "structure_board": 43,
-    "structure_subgroups": 45,
+    "agreement_guide": 27,
+    "structure_prep": 27,
+    "structure_board": 27,
+    "structure_subgroups": 29,
     "subgroup_work": 11,
-    "agreement_answers": 44,
-    "dashboard": 11,
+    "agreement_answers": 28,
+    # The start page of a Koordination also shows the coordination overview.
+    "dashboard": 18,
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
-    "agreement_approval": 33,
-    "agreement_guide": 33,
-    "dashboard": 11,
+    "agreement_approval": 30,
+    "agreement_guide": 30,
+    "dashboard": 18,
 }
 
 

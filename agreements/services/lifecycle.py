@@ -54,6 +54,14 @@ def partner_coordinator(user, agreement: Agreement) -> perms.Decision:
     return perms.denied(_("Diesen Schritt geht nur die Koordination einer Partnerinstitution."))
 
 
+def _structure_of(agreement: Agreement):
+    """The agreement's Structure; a page that already built one leaves it on the agreement."""
+    from agreements.structure import Structure
+
+    cached = getattr(agreement, "_structure_cache", None)
+    return cached if cached is not None else Structure(agreement)
+
+
 def _first_reasons(reasons: list[str], limit: int = 3) -> list[str]:
     if len(reasons) > limit:
         return [*reasons[:limit], _("… und %(count)d weitere fehlende Angaben.") % {"count": len(reasons) - limit}]
@@ -62,16 +70,17 @@ def _first_reasons(reasons: list[str], limit: int = 3) -> list[str]:
 
 def structure_complete(agreement: Agreement) -> list[str]:
     """Partners, Vorbereitungsgruppe, Kooperationsgremium and Untergruppen are valid."""
-    from agreements.structure import Structure
-
-    return _first_reasons(Structure(agreement).structure_missing())
+    return _first_reasons(_structure_of(agreement).structure_missing())
 
 
 def text_complete(agreement: Agreement) -> list[str]:
     """Every section of the text is complete."""
     from agreements.sections import incomplete_reasons, with_full_text
 
-    return _first_reasons(incomplete_reasons(with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()))
+    full = getattr(agreement, "_full_text_cache", None)
+    if full is None:
+        full = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
+    return _first_reasons(incomplete_reasons(full))
 
 
 def _open_round(user, agreement: Agreement, comment: str) -> None:
@@ -81,9 +90,7 @@ def _open_round(user, agreement: Agreement, comment: str) -> None:
 
 
 def all_partners_approved(agreement: Agreement) -> list[str]:
-    from agreements.structure import Structure
-
-    structure = Structure(agreement)
+    structure = _structure_of(agreement)
     if structure.all_approved():
         return []
     return _first_reasons(structure.approvals_missing() or [_("Nicht alle Partner haben zugestimmt.")])

@@ -87,6 +87,7 @@ def _full_agreement(user, pk: int) -> Agreement:
 def agreement_detail(request, pk: int):
     """Show every section with its completeness, the partners, the lifecycle and its buttons."""
     agreement = _full_agreement(request.user, pk)
+    agreement._full_text_cache = agreement  # the transition checks reuse the loaded text
     states = agreement_sections.completeness(agreement)
     return render(
         request,

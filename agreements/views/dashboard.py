@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import render
 
+from agreements import coordination
 from agreements.models import (
     Agreement,
     AnswerStatus,
@@ -88,6 +89,7 @@ def dashboard(request):
             "institutions": institutions,
             "agreements": agreements,
             "tasks": task_summary(request.user),
+            "coordination": coordination.overview(request.user),
             **expectations(request.user),
         },
     )

@@ -40,6 +40,9 @@ from kooperation.concurrency import ConflictError
 def _context(request, agreement, structure, current: str, **extra) -> dict:
     full = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
     steps = structure.steps(incomplete_reasons(full))
+    # The transition checks below reuse what this page has loaded already.
+    agreement._structure_cache = structure
+    agreement._full_text_cache = full
     return {
         "agreement": agreement,
         "structure": structure,
