@@ -47,6 +47,7 @@ class MembershipForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = Institution.objects.filter(is_active=True)
         self.fields["institution"].empty_label = _("– Institution wählen –")
+        self.fields["role"].choices = [("", _("– Rolle wählen –")), *Role.choices]
 
 
 class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
@@ -74,6 +75,7 @@ MembershipFormSet = forms.inlineformset_factory(
     formset=BaseMembershipFormSet,
     extra=1,
     can_delete=True,
+    can_delete_extra=False,  # a new, empty row has nothing to delete
 )
 
 

@@ -322,6 +322,7 @@ def rows_formset(model, form, shared_choices: tuple[str, ...] = ()):
         formset=formset,
         extra=1,
         can_delete=True,
+        can_delete_extra=False,  # a new, empty row has nothing to delete
         can_order=True,
     )
 

@@ -39,5 +39,6 @@ CatalogueEntryFormSet = forms.modelformset_factory(
     formset=BaseCatalogueFormSet,
     extra=1,
     can_delete=True,
+    can_delete_extra=False,  # a new, empty row has nothing to delete
     can_order=True,
 )

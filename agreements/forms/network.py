@@ -92,6 +92,7 @@ def _formset(model, form, extra: int = 1, formset=VersionedInlineFormSet):
         formset=formset,
         extra=extra,
         can_delete=True,
+        can_delete_extra=False,  # a new, empty row has nothing to delete
     )
 
 
