@@ -189,7 +189,7 @@ class Addendum(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Nachtrag")
+        return str(_("Nachtrag"))
 
     def get_additional_data(self) -> dict:
         if self.conference_id:

@@ -1,0 +1,22 @@
+"""Daily run: remind people of open tasks that are due soon or overdue (one e-mail each, links only)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from conferences.services import REMINDER_DAYS, send_task_reminders
+
+
+class Command(BaseCommand):
+    help = (
+        f"Erinnert an offene Aufgaben, die in den nächsten {REMINDER_DAYS} Tagen fällig oder überfällig sind "
+        "(höchstens einmal täglich je Aufgabe)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Nur zählen, keine E-Mails senden.")
+
+    def handle(self, *args, dry_run: bool = False, **options):
+        count = send_task_reminders(dry_run=dry_run)
+        verb = "würden erinnert" if dry_run else "erinnert"
+        self.stdout.write(self.style.SUCCESS(f"{count} Person(en) {verb}."))
