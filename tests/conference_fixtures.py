@@ -35,6 +35,26 @@ MINIMAL_PDF = (
 )
 
 
+BASISKRITERIEN = [
+    "eine Wohnung mit Wasser, Strom und Heizung, ohne extreme Verschmutzung",
+    "die Absicherung des Lebensunterhaltes",
+    "die Gewährleistung von ärztlicher Versorgung",
+    "die Sicherung der Aufsichtspflicht durch eine kontinuierliche Bezugsperson für das Kind",
+    "ein strukturierter Alltag mit regelmäßiger täglicher Versorgung des Kindes",
+    "ausreichende pädagogische Förderung und emotionale Zuwendung",
+]
+
+
+def ensure_criteria(agreement) -> None:
+    """The six Basiskriterien (a live-server test may have flushed the catalogue the migration loaded)."""
+    from agreements.models import Criterion
+
+    if not agreement.criteria.exists():
+        Criterion.objects.bulk_create(
+            Criterion(agreement=agreement, text=text, position=i) for i, text in enumerate(BASISKRITERIEN)
+        )
+
+
 def today() -> date:
     return timezone.localdate()
 
@@ -121,6 +141,7 @@ def partner_worker(partner_institution):
 
 @pytest.fixture
 def help_case(agreement, coordinator, institution, partner_institution, media_root):
+    ensure_criteria(agreement)
     case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution], document=True)
     services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)

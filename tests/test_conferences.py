@@ -547,3 +547,12 @@ def test_case_overview_shows_the_criteria_over_time(client_for, coordinator, hel
 def test_open_case_helper_builds_a_shared_case(agreement, coordinator, institution, partner_institution):
     case = open_case(coordinator, agreement, institution, [partner_institution])
     assert set(case.institutions.all()) == {institution, partner_institution}
+
+
+def test_the_plan_offers_the_staff_of_the_participating_institutions(
+    client_for, coordinator, help_case, partner_worker
+):
+    response = client_for(coordinator).get(reverse("conference_create", args=[help_case.pk]))
+    invited = response.context["form"]["invited"]
+    assert {choice.data["label"] for choice in invited} == {str(coordinator), str(partner_worker)}
+    assert f'value="{partner_worker.pk}"' in str(invited)

@@ -80,7 +80,12 @@ class ConferencePlanForm(VersionedModelForm):
     class Meta:
         model = Conference
         fields = ["date", "start_time", "end_time", "place", "moderator", "invited", "invited_family"]
-        widgets = {"date": date_input(), "start_time": time_input(), "end_time": time_input()}
+        widgets = {
+            "date": date_input(),
+            "start_time": time_input(),
+            "end_time": time_input(),
+            "invited": forms.CheckboxSelectMultiple,
+        }
         field_classes = {"moderator": PersonChoice, "invited": PeopleChoice}
 
     def __init__(self, *args, staff, **kwargs):
@@ -91,7 +96,6 @@ class ConferencePlanForm(VersionedModelForm):
             "Die Moderation übernimmt eine Fachkraft einer beteiligten Institution."
         )
         self.fields["invited"].queryset = staff
-        self.fields["invited"].widget = forms.CheckboxSelectMultiple()
         self.fields["invited"].label = _("Eingeladene Fachkräfte der beteiligten Institutionen")
         self.fields["invited"].error_messages["invalid_choice"] = _(
             "Eingeladen werden können nur Fachkräfte der beteiligten Institutionen."
