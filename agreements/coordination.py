@@ -67,7 +67,9 @@ def overview(user) -> dict | None:
             dialogue__agreement__in=mine,
             institution_id__in=own,
             status=AssessmentStatus.DRAFT,
-        ).select_related("dialogue__agreement", "institution")
+        )
+        .select_related("dialogue__agreement", "institution")
+        .order_by("dialogue__agreement__title", "institution__name", "pk")
     )
     return {
         "by_status": by_status,

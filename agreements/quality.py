@@ -137,15 +137,20 @@ DASHES = ["", "6 3", "2 3", "10 3 2 3", "1 2", "8 2"]
 CHART = {"width": 640, "height": 300, "left": 56, "right": 210, "top": 20, "bottom": 40}
 
 
-def history(dialogues, dims) -> tuple[list[int], list[Series]]:
-    """Average, lowest and highest level per dimension and year (submitted assessments only)."""
-    dialogues = sorted(dialogues, key=lambda d: d.year)
-    years = [d.year for d in dialogues]
+def history(dialogues, dims, assessments=None) -> tuple[list[int], list[Series]]:
+    """Average, lowest and highest level per dimension and year (submitted assessments only).
+
+    `assessments` are the dialogues' submitted assessments if the caller has loaded them already.
+    """
     year_of = {d.pk: d.year for d in dialogues}
     levels = defaultdict(list)
-    for assessment in submitted_assessments(dialogues):
+    if assessments is None:
+        assessments = submitted_assessments(dialogues)
+    for assessment in assessments:
         for rating in assessment.ratings.all():
             levels[(rating.dimension_id, year_of[assessment.dialogue_id])].append(rating.level)
+    # A dialogue nobody has submitted to yet has nothing to draw: no empty year on the axis.
+    years = sorted({year for _dimension, year in levels})
     series = []
     for i, dimension in enumerate(dims):
         points = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ConditionState, QualityDimension, QualityLevel
-from kooperation.forms import VersionedInlineFormSet, VersionedModelForm
+from kooperation.forms import FieldChange, VersionedInlineFormSet, VersionedModelForm
 
 
 class AssessmentForm(forms.Form):
@@ -17,6 +18,7 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.submit = submit
         self.dimensions, self.conditions = dimensions, conditions
+        self.conflict_changes: list[FieldChange] | None = None
         ratings = {r.dimension_id: r.level for r in assessment.ratings.all()}
         reflections = {c.label: c for c in assessment.conditions.all()}
         self.fields["version"].initial = assessment.version
@@ -70,6 +72,45 @@ class AssessmentForm(forms.Form):
             "levels": [(d, data.get(name)) for d, name in self.dimension_fields],
             "conditions": [(c, data.get(state), data.get(note, "")) for c, state, note in self.condition_fields],
         }
+
+    def show_conflict(self, current) -> None:
+        """Keep the user's input, show what was saved meanwhile (`current`, prefetched), accept the next save."""
+        data = self.cleaned_data
+        ratings = {r.dimension_id: r.level for r in current.ratings.all()}
+        reflections = {c.label: (c.state, c.note) for c in current.conditions.all()}
+        states = dict(ConditionState.choices)
+        changes = []
+        for dimension, name in self.dimension_fields:
+            names = {lvl.level: f"{lvl.level} – {lvl.name}" for lvl in dimension.levels.all()}
+            saved, yours = ratings.get(dimension.pk), data.get(name)
+            if saved != yours:
+                changes.append(FieldChange(dimension.name, names.get(saved, "–"), names.get(yours, "–")))
+        for condition, state, note in self.condition_fields:
+            saved = reflections.get(condition.label, ("", ""))
+            yours = (data.get(state) or "", data.get(note) or "")
+            if saved != yours:
+                changes.append(
+                    FieldChange(
+                        str(self.fields[state].label),
+                        " – ".join(str(p) for p in (states.get(saved[0], "–"), saved[1]) if p),
+                        " – ".join(str(p) for p in (states.get(yours[0], "–"), yours[1]) if p),
+                    )
+                )
+        if current.comment != data["comment"]:
+            changes.append(
+                FieldChange(str(self.fields["comment"].label), current.comment or "–", data["comment"] or "–")
+            )
+        self.conflict_changes = changes
+        self.add_error(
+            None,
+            gettext(
+                "Jemand anderes hat diese Selbsteinschätzung inzwischen gespeichert. Ihre Eingaben stehen "
+                "noch im Formular; bitte prüfen und erneut speichern."
+            ),
+        )
+        posted = self.data.copy()
+        posted["version"] = str(current.version)
+        self.data = posted
 
     def bound_dimensions(self):
         return [(dimension, self[name]) for dimension, name in self.dimension_fields]

@@ -81,7 +81,7 @@ def quality_dialogue(request, pk: int):
     all_dialogues = list(QualityDialogue.objects.filter(agreement=agreement))
     assessments = quality.submitted_assessments(all_dialogues)
     comparison = quality.compare(dialogue, partners, dims, assessments)
-    years, series = quality.history(all_dialogues, dims)
+    years, series = quality.history(all_dialogues, dims, assessments)
     statuses = {a.institution_id: a for a in SelfAssessment.objects.filter(dialogue=dialogue)}
     own = perms.institution_ids(request.user)
     return render(
@@ -129,16 +129,9 @@ def assessment_edit(request, pk: int, institution_pk: int):
                         request.user, assessment, form.values(), form.cleaned_data["version"], submit
                     )
             except ConflictError:
-                form.add_error(
-                    None,
-                    _(
-                        "Jemand anderes hat diese Selbsteinschätzung inzwischen gespeichert. Ihre Eingaben stehen "
-                        "noch im Formular; bitte prüfen und erneut speichern."
-                    ),
+                form.show_conflict(
+                    SelfAssessment.objects.prefetch_related("ratings", "conditions").get(pk=assessment.pk)
                 )
-                data = request.POST.copy()
-                data["version"] = str(SelfAssessment.objects.get(pk=assessment.pk).version)
-                form.data = data
             except DomainError as error:
                 messages.error(request, error.message)
             else:
