@@ -21,6 +21,11 @@ def _escape(text: str) -> str:
     )
 
 
+def _quoted(text: str) -> str:
+    """A parameter value: double quotes around it, none inside (RFC 5545 has no escape for them)."""
+    return '"' + text.replace('"', "'") + '"'
+
+
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
     parts, current = [], b""
@@ -65,6 +70,11 @@ def conference_calendar(conference: Conference) -> str:
         "LOCATION:" + _escape(conference.place),
         "DESCRIPTION:" + _escape(_("Einzelheiten nach Anmeldung in Kooperation: %(link)s") % {"link": link}),
         f"URL:{link}",
+        *(
+            f"ATTENDEE;CN={_quoted(str(person))};ROLE=REQ-PARTICIPANT:mailto:{person.email}"
+            for person in conference.invited.all()
+            if person.email
+        ),
         "END:VEVENT",
         "END:VCALENDAR",
     ]

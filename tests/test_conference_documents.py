@@ -127,6 +127,7 @@ def test_calendar_file_has_time_place_and_link_but_no_case_content(client_for, m
     assert "LOCATION:Jugendamt\\, Raum 3" in unfolded
     assert conference.get_absolute_url() in unfolded
     assert "Vertrauliche" not in unfolded
+    assert f'ATTENDEE;CN="{conference.invited.get()}";ROLE=REQ-PARTICIPANT:mailto:' in unfolded
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
 
 
