@@ -16,7 +16,6 @@ from conferences import services
 from conferences.audit import log_read
 from conferences.documents import ConferenceProtocol
 from conferences.forms.protocol import (
-    AddendumForm,
     ConferencePlanForm,
     ConferenceTaskFormSet,
     CriterionCheckFormSet,
@@ -28,7 +27,7 @@ from conferences.forms.protocol import (
 )
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
-from conferences.views.rows import ProtocolEditor, empty_row
+from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
 from kooperation import permissions as perms
 from kooperation.documents import pdf_response
 from kooperation.forms import save_with_conflict_check
@@ -218,20 +217,7 @@ def conference_addendum(request, pk: int):
     """Add a dated correction to a finalised protocol."""
     conference = perms.get_conference_for(request.user, pk)
     perms.require(perms.can_add_conference_addendum(request.user, conference))
-    form = AddendumForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_addendum(request.user, text=form.cleaned_data["text"], conference=conference)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Der Nachtrag wurde angefügt."))
-            return redirect(conference)
-    return render(
-        request,
-        "conferences/addendum_form.html",
-        {"form": form, "target": conference, "case": conference.case, "cancel_url": conference.get_absolute_url()},
-    )
+    return addendum_page(request, conference, case=conference.case, conference=conference)
 
 
 @login_required

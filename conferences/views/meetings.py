@@ -17,7 +17,6 @@ from agreements.services.errors import DomainError
 from conferences import services
 from conferences.documents import MeetingMinutes
 from conferences.forms.protocol import (
-    AddendumForm,
     AgendaFormSet,
     AttendanceRowsFormSet,
     MeetingCreateForm,
@@ -28,7 +27,7 @@ from conferences.forms.protocol import (
     member_map,
 )
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
-from conferences.views.rows import ProtocolEditor, empty_row
+from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
 from kooperation import permissions as perms
 from kooperation.documents import pdf_response
 
@@ -195,22 +194,10 @@ def meeting_finalise(request, pk: int):
 
 @login_required
 def meeting_addendum(request, pk: int):
+    """Add a dated correction to a finalised meeting protocol."""
     meeting = perms.get_meeting_for(request.user, pk)
     perms.require(perms.can_add_meeting_addendum(request.user, meeting))
-    form = AddendumForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_addendum(request.user, text=form.cleaned_data["text"], meeting=meeting)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Der Nachtrag wurde angefügt."))
-            return redirect(meeting)
-    return render(
-        request,
-        "conferences/addendum_form.html",
-        {"form": form, "target": meeting, "case": None, "cancel_url": meeting.get_absolute_url()},
-    )
+    return addendum_page(request, meeting, case=None, meeting=meeting)
 
 
 @login_required

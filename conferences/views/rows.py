@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from agreements.services.errors import DomainError
+from conferences import services
+from conferences.forms.protocol import AddendumForm
 from kooperation.concurrency import ConflictError
 
 
@@ -58,4 +63,22 @@ def empty_row(request, formset, template: str, context: dict):
         request,
         template,
         {**context, "form": form, "index": index, "total": index + 1, "formset": formset, "oob": True},
+    )
+
+
+def addendum_page(request, target, case, **where):
+    """The dated-correction form shared by conference and meeting protocols."""
+    form = AddendumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_addendum(request.user, text=form.cleaned_data["text"], **where)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Der Nachtrag wurde angefügt."))
+            return redirect(target)
+    return render(
+        request,
+        "conferences/addendum_form.html",
+        {"form": form, "target": target, "case": case, "cancel_url": target.get_absolute_url()},
     )
