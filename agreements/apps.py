@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 class AgreementsConfig(AppConfig):
     name = "agreements"
-    verbose_name = _("Netzwerk und Vereinbarungen")
+    verbose_name = _("Vereinbarungen")
 
     def ready(self) -> None:
+        # Registering with auditlog needs the model classes, which exist only once apps are ready.
         from auditlog.registry import auditlog
 
         from agreements import models
@@ -35,10 +36,4 @@ class AgreementsConfig(AppConfig):
             models.Reflection,
         ):
             auditlog.register(model, exclude_fields=unversioned)
-        # Master data changes are traceable too.
-        for model in (models.Institution, models.Contact, models.Offer, models.Leader, models.Membership):
-            auditlog.register(model, exclude_fields=unversioned)
-        auditlog.register(
-            models.User, include_fields=["email", "first_name", "last_name", "is_active", "is_administration"]
-        )
         auditlog.register(models.CatalogueEntry, exclude_fields=unversioned)

@@ -15,7 +15,6 @@ from agreements.models import (
     FlowPlan,
     Goal,
     Indicator,
-    Institution,
     Partner,
     Reflection,
     Responsibility,
@@ -25,8 +24,10 @@ from agreements.models import (
     SubgroupScope,
     TargetGroup,
 )
+from agreements.queries import quality as quality_logic
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle, signing, structure
+from agreements.services import lifecycle, quality, signing, structure
+from kooperation.network.models import Institution
 
 MAIN_TITLE = "Kooperationsvereinbarung Drogenhilfe, Jugendhilfe und medizinische Versorgung"
 DRAFT_TITLE = "Kooperationsvereinbarung Übergang Schule – Beruf"
@@ -381,9 +382,6 @@ QUALITY = {
 
 def _quality_dialogues(agreement: Agreement, users) -> None:
     """Two years of quality dialogues with differing self-assessments (seed 004)."""
-    from agreements import quality as quality_logic
-    from agreements.services import quality
-
     coordinator = users("koordination")
     representative = {"Jugendamt": "koordination", "DroBe": "mitglied", "Klinikum": "koordination.klinikum"}
     dims = quality_logic.dimensions()

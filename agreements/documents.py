@@ -8,9 +8,10 @@ import json
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from agreements.models import Agreement, Leader
-from agreements.sections import SECTIONS, with_full_text
-from kooperation.documents import PdfRenderer, json_attachment
+from agreements.models import Agreement
+from agreements.queries.sections import SECTIONS, with_full_text
+from kooperation.core.documents import PdfRenderer, json_attachment
+from kooperation.network.models import Leader
 
 
 def load(agreement: Agreement) -> Agreement:
@@ -162,63 +163,3 @@ class ContractRenderer(PdfRenderer):
             "running_revision": f"{agreement.revision_label} · {status}",
             "running_fingerprint": _("Fingerabdruck %(code)s") % {"code": self.fingerprint},
         }
-
-
-class CooperationSheetRenderer(PdfRenderer):
-    """The Kooperationsblatt (seed 004): the agreement on one page, for filing and for partners without the app."""
-
-    template_name = "print/cooperation_sheet.html"
-    max_contacts = 2
-    max_tasks = 8
-
-    def __init__(self, agreement: Agreement):
-        self.agreement = load(agreement)
-
-    def filename(self) -> str:
-        return f"Kooperationsblatt-{self.agreement.pk}-Rev{self.agreement.revision:03d}.pdf"
-
-    def metadata(self) -> dict:
-        return {"title": _("Kooperationsblatt: %(title)s") % {"title": self.agreement.title}}
-
-    def get_context(self) -> dict:
-        from agreements import quality
-        from agreements.models import Contact, QualityDialogue
-
-        agreement = self.agreement
-        ids = [p.institution_id for p in agreement.partners.all()]
-        contacts: dict[int, list] = {}
-        for contact in Contact.objects.filter(institution_id__in=ids).order_by("position", "pk"):
-            contacts.setdefault(contact.institution_id, []).append(contact)
-        dialogue = QualityDialogue.objects.filter(agreement__in=agreement.revisions()).order_by("-year").first()
-        dims = quality.dimensions()
-        levels = []
-        if dialogue:
-            _years, series = quality.history([dialogue], dims)
-            levels = [(s.dimension, s.points[0] if s.points else None) for s in series]
-        tasks, more_tasks = open_meeting_tasks(agreement, self.max_tasks)
-        return {
-            "agreement": agreement,
-            "partners": [
-                (p, contacts.get(p.institution_id, [])[: self.max_contacts]) for p in agreement.partners.all()
-            ],
-            "dialogue": dialogue,
-            "levels": levels,
-            "tasks": tasks,
-            "more_tasks": more_tasks,
-            "running_title": _("Kooperationsblatt"),
-            "running_revision": f"{agreement.revision_label} · {agreement.get_status_display()}",
-            "running_fingerprint": _("Stand %(date)s") % {"date": formats.date_format(timezone.localdate(), "d.m.Y")},
-        }
-
-
-def open_meeting_tasks(agreement: Agreement, limit: int) -> tuple[list, int]:
-    """Open tasks from the agreement's meetings (never from cases: those are social data)."""
-    from conferences.models import Task, TaskStatus
-
-    tasks = (
-        Task.objects.filter(meeting__agreement__in=agreement.revisions(), status=TaskStatus.OFFEN)
-        .select_related("responsible_institution", "responsible_user")
-        .order_by("due_on", "pk")
-    )
-    found = list(tasks[: limit + 1])
-    return found[:limit], max(0, tasks.count() - limit) if len(found) > limit else 0

@@ -18,7 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from agreements.services.errors import DomainError
+from kooperation.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ class ConferencesConfig(AppConfig):
     verbose_name = _("Hilfekonferenzen und Sitzungen")
 
     def ready(self) -> None:
+        # Registering with auditlog needs the model classes, which exist only once apps are ready.
         from auditlog.registry import auditlog
 
         from conferences import models

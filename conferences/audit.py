@@ -14,6 +14,8 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 
+from kooperation.core.history import ACTIONS
+
 # Free-text fields whose content stays out of the audit log.
 MASKED_FIELDS = {
     "Case": ["note"],
@@ -74,8 +76,6 @@ class LogLine:
 
 def log_lines(entries) -> list[LogLine]:
     """Readable lines: who, when, which action on what, and which fields changed (never their values)."""
-    from agreements.history import ACTIONS
-
     lines = []
     for entry in entries:
         model = entry.content_type.model_class()

@@ -7,7 +7,8 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from agreements.demo import MAIN_TITLE
-from agreements.models import Agreement, Institution
+from agreements.models import Agreement
+from conferences import permissions as perms
 from conferences import services
 from conferences.models import (
     AgendaItem,
@@ -26,7 +27,7 @@ from conferences.models import (
     Task,
     TaskStatus,
 )
-from kooperation import permissions as perms
+from kooperation.network.models import Institution
 
 # Demo cases are recognised by their note (idempotency); notes never name anyone.
 NOTES = {

@@ -6,7 +6,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from conferences.models import Conference, Meeting
-from kooperation.documents import PdfRenderer
+from kooperation.core.documents import PdfRenderer
 
 
 def _date(value) -> str:

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.services.network import absolute_url
 from conferences.models import Conference
+from kooperation.network.services import absolute_url
 
 DEFAULT_DURATION = timedelta(minutes=90)
 

@@ -15,10 +15,12 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import Agreement, Institution, Membership, Role, Status, User
-from agreements.services.errors import DomainError
+from agreements import permissions as agreement_perms
+from agreements.models import Agreement, Status
+from conferences import permissions as perms
 from conferences.models import (
     Addendum,
+    AttendanceStatus,
     Case,
     CaseInstitution,
     Conference,
@@ -30,9 +32,11 @@ from conferences.models import (
     Task,
     TaskStatus,
 )
-from conferences.notifications import send_links
-from kooperation import permissions as perms
-from kooperation.concurrency import claim_version
+from kooperation.core.concurrency import claim_version
+from kooperation.core.errors import DomainError
+from kooperation.core.mail import notify
+from kooperation.network import permissions as network_perms
+from kooperation.network.models import Institution, Membership, Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ def create_case(user, *, agreement: Agreement, owner_institution: Institution, n
     """Open a case under an agreement; the owning institution takes part from the start."""
     if agreement.status not in CASE_STATUSES:
         raise DomainError(_("Unter einer beendeten Vereinbarung können keine Fälle mehr angelegt werden."))
-    if owner_institution.pk not in perms.partner_institution_ids(agreement):
+    if owner_institution.pk not in agreement_perms.partner_institution_ids(agreement):
         raise DomainError(_("Die fallführende Institution muss Partner der Vereinbarung sein."))
     if owner_institution.pk not in perms.case_editor_institution_ids(user):
         raise DomainError(
@@ -106,7 +110,7 @@ def set_case_institutions(user, case: Case, institutions, expected_version: int)
     perms.with_case_access(case)
     wanted = {i.pk: i for i in institutions}
     wanted.setdefault(case.owner_institution_id, case.owner_institution)
-    partners = perms.partner_institution_ids(case.agreement)
+    partners = agreement_perms.partner_institution_ids(case.agreement)
     covered = perms.consent_covered_institution_ids(case)
     current = {p.institution_id: p for p in case.participations.all()}
     added = [i for pk, i in wanted.items() if pk not in current]
@@ -155,7 +159,7 @@ def record_consent(
     document=None,
 ) -> Consent:
     """Record a declared consent with its scope (institutions and kinds of information)."""
-    partners = perms.partner_institution_ids(case.agreement)
+    partners = agreement_perms.partner_institution_ids(case.agreement)
     strangers = [i.name for i in institutions if i.pk not in partners]
     if strangers:
         raise DomainError(_("Eine Einwilligung kann nur Partner der Vereinbarung umfassen."))
@@ -221,11 +225,12 @@ def plan_conference(user, case: Case, *, invited, invited_family, **fields) -> C
         raise DomainError(decision.reason)
     conference = Conference.objects.create(case=case, invited_family=list(invited_family), created_by=user, **fields)
     prepare_protocol(conference, invited, invited_family)
-    send_links(
+    notify(
         invited,
         gettext_lazy("Einladung zu einer Hilfekonferenz"),
         _("Sie sind zu einer Hilfekonferenz eingeladen. Termin, Ort und die Kalenderdatei finden Sie hier:"),
         conference.get_absolute_url(),
+        case_data=True,
     )
     logger.info("conference %s planned for case %s by user %s", conference.pk, case.pk, user.pk)
     return conference
@@ -298,7 +303,7 @@ def conference_missing(conference: Conference) -> list[str]:
     return reasons
 
 
-def finalise_check(user, conference: Conference) -> perms.Decision:
+def finalise_check(user, conference: Conference) -> perms.Verdict:
     """May the user finalise the protocol now, and if not, why."""
     decision = perms.can_edit_conference(user, conference)
     if not decision:
@@ -348,11 +353,12 @@ def finalise_conference(user, conference: Conference) -> Conference:
         recipients = {p.user for p in locked.staff.all() if p.user_id} | set(locked.invited.all())
         if locked.moderator:
             recipients.add(locked.moderator)
-        send_links(
+        notify(
             _with_access(recipients, perms.case_access_institution_ids(locked.case)),
             gettext_lazy("Ergebnisprotokoll einer Hilfekonferenz"),
             _("Das Ergebnisprotokoll einer Hilfekonferenz, an der Sie beteiligt sind, steht bereit:"),
             locked.get_absolute_url(),
+            case_data=True,
         )
     logger.info("conference %s finalised by user %s", locked.pk, user.pk)
     return locked
@@ -384,7 +390,7 @@ def add_addendum(user, *, text: str, conference: Conference | None = None, meeti
 def meeting_agreements(user):
     """Agreements for which the user (Koordination of a partner) may record a Sitzung."""
     return (
-        Agreement.objects.filter(partners__institution_id__in=perms.institution_ids(user, Role.KOORDINATION))
+        Agreement.objects.filter(partners__institution_id__in=network_perms.institution_ids(user, Role.KOORDINATION))
         .exclude(status=Status.BEENDET)
         .distinct()
     )
@@ -398,12 +404,12 @@ def meeting_missing(meeting: Meeting) -> list[str]:
         )
     if not meeting.items.all():
         reasons.append(_("Die Tagesordnung ist noch leer."))
-    if not any(a.status == "anwesend" for a in meeting.attendance.all()):
+    if not any(a.status == AttendanceStatus.ANWESEND for a in meeting.attendance.all()):
         reasons.append(_("Es ist noch niemand als anwesend eingetragen."))
     return reasons
 
 
-def meeting_finalise_check(user, meeting: Meeting) -> perms.Decision:
+def meeting_finalise_check(user, meeting: Meeting) -> perms.Verdict:
     decision = perms.can_edit_meeting(user, meeting)
     if not decision:
         return decision
@@ -428,11 +434,12 @@ def finalise_meeting(user, meeting: Meeting) -> Meeting:
         locked.finalised_by = user
         locked.version += 1
         locked.save(update_fields=["finalised_at", "finalised_by", "version", "updated_at"])
-        send_links(
+        notify(
             [locked.recorder],
             gettext_lazy("Sitzungsprotokoll abgeschlossen"),
             _("Das Protokoll einer Sitzung wurde abgeschlossen:"),
             locked.get_absolute_url(),
+            case_data=True,
         )
     logger.info("meeting %s finalised by user %s", locked.pk, user.pk)
     return locked
@@ -504,7 +511,9 @@ def send_task_reminders(today: date | None = None, dry_run: bool = False) -> int
             if dry_run:
                 sent += 1
             else:
-                sent += send_links([person], gettext_lazy("Erinnerung an Ihre Aufgaben"), message, reverse("my_tasks"))
+                sent += notify(
+                    [person], gettext_lazy("Erinnerung an Ihre Aufgaben"), message, reverse("my_tasks"), case_data=True
+                )
         if not dry_run:
             Task.objects.filter(pk__in=[t.pk for t in due]).update(reminded_on=today)
     return sent

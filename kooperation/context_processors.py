@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kooperation import permissions as perms
+from kooperation.network import permissions as perms
 
 
 def navigation(request) -> dict:

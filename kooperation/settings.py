@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "auditlog",
     "kooperation",
+    "kooperation.network",
     "agreements",
     "conferences",
 ]
@@ -95,7 +96,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else DATABASES["default"]["CONN_MAX_AGE"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "agreements.User"
+AUTH_USER_MODEL = "network.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

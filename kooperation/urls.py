@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 from django.views.i18n import set_language
 
-from kooperation.forms_auth import PasswordResetForm
+from kooperation.network.forms.auth import PasswordResetForm
 
 account_patterns = [
     path(
@@ -40,6 +40,8 @@ account_patterns = [
 urlpatterns = [
     path("konto/", include(account_patterns)),
     path("sprache/", set_language, name="set_language"),
+    path("", include("kooperation.pages.urls")),
+    path("", include("kooperation.network.urls")),
     path("", include("agreements.urls")),
     path("", include("conferences.urls")),
 ]

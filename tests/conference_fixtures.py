@@ -13,9 +13,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from agreements.models import Role
+from agreements.models import Criterion
+from conferences import permissions as perms
 from conferences import services
 from conferences.models import (
+    AgendaItem,
+    Attendance,
     Body,
     Conference,
     Consent,
@@ -27,6 +30,7 @@ from conferences.models import (
     StaffParticipant,
     Task,
 )
+from kooperation.network.models import Role
 from tests.factories import MembershipFactory, UserFactory
 
 MINIMAL_PDF = (
@@ -47,8 +51,6 @@ BASISKRITERIEN = [
 
 def ensure_criteria(agreement) -> None:
     """The six Basiskriterien (a live-server test may have flushed the catalogue the migration loaded)."""
-    from agreements.models import Criterion
-
     if not agreement.criteria.exists():
         Criterion.objects.bulk_create(
             Criterion(agreement=agreement, text=text, position=i) for i, text in enumerate(BASISKRITERIEN)
@@ -85,8 +87,6 @@ def open_case(user, agreement, owner, others=(), consent: bool = True):
 
 
 def plan(case, user, **overrides) -> Conference:
-    from kooperation import permissions as perms
-
     perms.with_case_access(case)
     fields = {
         "date": today() - timedelta(days=1),
@@ -190,8 +190,6 @@ def meeting(agreement, coordinator):
 
 @pytest.fixture
 def final_meeting(meeting, coordinator, institution):
-    from conferences.models import AgendaItem, Attendance
-
     AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
     Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
     return services.finalise_meeting(coordinator, meeting)

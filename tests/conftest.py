@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agreements.models import Role
+from agreements.services.agreement import create_agreement
+from kooperation.network.models import Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 
 
@@ -80,8 +81,6 @@ def partner_institution(db):
 @pytest.fixture
 def agreement(institution, partner_institution, coordinator):
     """An agreement in Entwurf between `institution` (coordinating) and `partner_institution`."""
-    from agreements.services.agreement import create_agreement
-
     return create_agreement(
         coordinator,
         title="Kooperationsvereinbarung Teststadt",

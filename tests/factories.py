@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from agreements.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
+from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 
 PASSWORD = "test-passwort-123"
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from agreements import quality
-from agreements.models import (
-    Agreement,
-    BoardMember,
-    ConditionState,
-    QualityDialogue,
-    Role,
-    SelfAssessment,
-)
+from agreements.models import Agreement, BoardMember, ConditionState, Partner, QualityDialogue, SelfAssessment
+from agreements.queries import quality
 from agreements.services import quality as service
+from kooperation.network.models import Role
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, MembershipFactory, UserFactory
 
 ALL_MET = dict.fromkeys("abcdefghij", ConditionState.MET)
@@ -30,8 +24,6 @@ def representative(agreement: Agreement, institution, **kwargs):
 
 def add_partners(agreement: Agreement, count: int, prefix: str = "Partner") -> list:
     """`count` further partner institutions, each in its own Arbeitsfeld."""
-    from agreements.models import Partner
-
     start = agreement.partners.count()
     added = []
     for n in range(count):

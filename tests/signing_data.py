@@ -30,11 +30,8 @@ from agreements.models import (
     FrozenContract,
     Goal,
     Indicator,
-    Institution,
-    Leader,
     Reflection,
     Responsibility,
-    Role,
     SignatureMethod,
     Subgroup,
     SubgroupAnswer,
@@ -45,6 +42,7 @@ from agreements.models import (
 from agreements.services import lifecycle, signing
 from agreements.services import structure as structure_service
 from agreements.services.agreement import create_agreement
+from kooperation.network.models import Institution, Leader, Role
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, LeaderFactory, MembershipFactory, UserFactory
 
 # German typography that must survive into the PDF's text layer (umlauts, „quotes“, ß, dash).
@@ -54,12 +52,11 @@ PREAMBLE = "Gemeinsam für Familien in Lindenbrück: früh, verlässlich und „
 
 def load_catalogues() -> None:
     """The default catalogues (a live-server test may have flushed what the migration loaded)."""
-    importlib.import_module("agreements.migrations.0004_default_catalogues").load(apps, None)
-    importlib.import_module("agreements.migrations.0006_leitfragen_sections").assign(apps, None)
+    importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
 
 
 def basiskriterien() -> list[str]:
-    return list(importlib.import_module("agreements.migrations.0004_default_catalogues").BASISKRITERIEN)
+    return list(importlib.import_module("agreements.migrations.0002_default_catalogues").BASISKRITERIEN)
 
 
 @dataclass

@@ -18,16 +18,16 @@ from agreements.models import (
     Indicator,
     Reflection,
     Responsibility,
-    Role,
     Subgroup,
     SubgroupAnswer,
     SubgroupScope,
     TargetGroup,
     Term,
 )
+from agreements.queries.structure import Structure
 from agreements.services import lifecycle
 from agreements.services import structure as service
-from agreements.structure import Structure
+from kooperation.network.models import Role
 from tests.factories import MembershipFactory, UserFactory
 
 

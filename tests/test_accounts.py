@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Role, User
+from kooperation.network.models import Role, User
 from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -341,7 +341,7 @@ def test_accept_language_chooses_the_page_language(client, header, expected):
 def test_database_outage_gives_the_503_page(client_for, member):
     client = client_for(member)
     client.raise_request_exception = False
-    with mock.patch("agreements.views.dashboard.memberships", side_effect=OperationalError("server closed")):
+    with mock.patch("kooperation.pages.dashboard.memberships", side_effect=OperationalError("server closed")):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
@@ -351,7 +351,7 @@ def test_database_outage_gives_the_503_page(client_for, member):
 def test_integrity_error_gives_the_500_page_not_the_outage_page(client_for, member):
     client = client_for(member)
     client.raise_request_exception = False
-    with mock.patch("agreements.views.dashboard.memberships", side_effect=IntegrityError("duplicate")):
+    with mock.patch("kooperation.pages.dashboard.memberships", side_effect=IntegrityError("duplicate")):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 500
     assert "Ein Fehler ist aufgetreten" in response.content.decode()
@@ -360,7 +360,7 @@ def test_integrity_error_gives_the_500_page_not_the_outage_page(client_for, memb
 def test_other_errors_give_the_500_page(client_for, member):
     client = client_for(member)
     client.raise_request_exception = False
-    with mock.patch("agreements.views.dashboard.memberships", side_effect=RuntimeError("bug")):
+    with mock.patch("kooperation.pages.dashboard.memberships", side_effect=RuntimeError("bug")):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 500
     assert "Die Datenbank" not in response.content.decode()

@@ -11,8 +11,8 @@ from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
-from agreements.forms.accounts import MembershipFormSet
-from agreements.models import Arbeitsfeld, Membership, Role, User
+from kooperation.network.forms.accounts import MembershipFormSet
+from kooperation.network.models import Arbeitsfeld, Membership, Role, User
 from tests.factories import (
     PASSWORD,
     ArbeitsfeldFactory,

@@ -22,8 +22,9 @@ from agreements.models import (
     TargetGroup,
     Term,
 )
-from agreements.sections import SECTIONS
+from agreements.queries.sections import SECTIONS
 from agreements.services.agreement import create_agreement, set_partners
+from kooperation.network.models import Role
 from tests.agreement_data import CONFLICT, REQUIRED, fill_sections, section_data, section_url, two_editors
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, MembershipFactory, UserFactory
 
@@ -607,8 +608,6 @@ def test_tampered_section_post_is_not_a_server_error(editor, agreement):
 @pytest.fixture
 def second_coordinator(partner_institution):
     """Koordination of the other partner institution: a second person allowed to edit."""
-    from agreements.models import Role
-
     return MembershipFactory(institution=partner_institution, role=Role.KOORDINATION, user=UserFactory()).user
 
 

@@ -23,7 +23,6 @@ from agreements.models import (
     Indicator,
     Partner,
     Responsibility,
-    Role,
     Status,
     StatusChange,
     TargetGroup,
@@ -31,7 +30,8 @@ from agreements.models import (
 )
 from agreements.services import lifecycle
 from agreements.services.agreement import copy_revision, create_agreement, set_partners
-from agreements.services.errors import DomainError
+from kooperation.core.errors import DomainError
+from kooperation.network.models import Role
 from tests.agreement_data import CONFLICT, REQUIRED, fill_sections, section_data, section_url, two_editors
 from tests.factories import (
     ArbeitsfeldFactory,

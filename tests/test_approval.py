@@ -8,19 +8,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from agreements.models import (
-    Agreement,
-    ApprovalRound,
-    Decision,
-    Membership,
-    Status,
-    StatusChange,
-    TargetGroup,
-)
+from agreements.models import Agreement, ApprovalRound, Decision, Status, StatusChange, TargetGroup
+from agreements.queries.structure import Structure
 from agreements.services import lifecycle
 from agreements.services import structure as service
-from agreements.services.errors import DomainError
-from agreements.structure import Structure
+from kooperation.core.errors import DomainError
+from kooperation.network.models import Membership
 from tests.structure_data import person, ready_for_approval, start_work, submit_everything
 
 pytestmark = pytest.mark.django_db

@@ -92,9 +92,9 @@ def test_every_catalogue_entry_is_active_and_numbered_from_one():
 
 
 def test_the_data_migration_does_not_load_twice():
-    migration = importlib.import_module("agreements.migrations.0004_default_catalogues")
+    migration = importlib.import_module("agreements.migrations.0002_default_catalogues")
     before = CatalogueEntry.objects.count()
-    migration.load(apps, None)
+    migration.load_catalogues(apps, None)
     assert CatalogueEntry.objects.count() == before
 
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from agreements.models import Role
 from conferences import services
 from conferences.models import Task, TaskStatus
+from kooperation.network.models import Role
 from tests.conference_fixtures import today
 from tests.factories import MembershipFactory, UserFactory
 

@@ -9,11 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from agreements.models import Role
-from agreements.services.errors import DomainError
+from agreements.services.agreement import create_agreement
+from conferences import permissions as perms
 from conferences import services
 from conferences.models import Case, Conference, FamilyRole, InformationKind, Rating, Task, TaskStatus
-from kooperation.concurrency import ConflictError
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
+from kooperation.network.models import Role
 from tests.conference_fixtures import MINIMAL_PDF, document, give_consent, open_case, plan, today
 from tests.factories import InstitutionFactory, MembershipFactory, form_data, formset_data
 
@@ -58,8 +60,6 @@ def test_a_member_cannot_open_a_case(client_for, member):
 
 
 def test_case_needs_an_agreement_of_the_own_institution(client_for, caseworker, institution):
-    from agreements.services.agreement import create_agreement
-
     foreign = InstitutionFactory()
     stranger = MembershipFactory(institution=foreign, role=Role.KOORDINATION).user
     foreign_agreement = create_agreement(
@@ -353,8 +353,6 @@ def test_documenting_with_criteria_and_three_tasks(
 
 def _reload(conference):
     from django.db.models import prefetch_related_objects
-
-    from kooperation import permissions as perms
 
     fresh = Conference.objects.select_related("case__agreement").get(pk=conference.pk)
     prefetch_related_objects([fresh], *services.PROTOCOL_ROWS)

@@ -8,10 +8,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from agreements.models import Role
+from conferences import permissions as perms
 from conferences import services
 from conferences.models import Case, Task
-from kooperation import permissions as perms
+from kooperation.network import permissions as network_perms
+from kooperation.network.models import Role
 from tests.conference_fixtures import document, give_consent, today
 from tests.factories import MembershipFactory, UserFactory
 
@@ -22,7 +23,7 @@ def _visible(user, case) -> bool:
     """The queryset rule and the object rule must agree."""
     in_queryset = Case.objects.visible_to(user).filter(pk=case.pk).exists()
     fresh = perms.with_case_access(Case.objects.get(pk=case.pk))
-    by_object = bool(perms.institution_ids(user) & perms.case_access_institution_ids(fresh))
+    by_object = bool(network_perms.institution_ids(user) & perms.case_access_institution_ids(fresh))
     assert in_queryset == by_object
     return in_queryset
 

@@ -10,8 +10,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from agreements.models import Arbeitsfeld, CatalogueEntry
+from agreements.models import CatalogueEntry
 from conferences.models import Body, Case, Conference, Consent, Meeting, Task, TaskStatus
+from kooperation.network.models import Arbeitsfeld
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ def test_seed_demo_adds_cases_conferences_and_meetings_once(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # An earlier live-server test may have flushed what the migrations loaded.
     if not Arbeitsfeld.objects.exists():
-        importlib.import_module("agreements.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
+        importlib.import_module("kooperation.network.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
     if not CatalogueEntry.objects.exists():
-        importlib.import_module("agreements.migrations.0004_default_catalogues").load(apps, None)
+        importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
     _seed()
     counts = [Case.objects.count(), Conference.objects.count(), Task.objects.count(), Meeting.objects.count()]
     _seed()

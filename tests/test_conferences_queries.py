@@ -8,7 +8,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from agreements.models import Role
 from conferences.models import (
     AgendaItem,
     Attendance,
@@ -22,6 +21,7 @@ from conferences.models import (
     StaffParticipant,
     Task,
 )
+from kooperation.network.models import Role
 from tests.conference_fixtures import document, give_consent, open_case, plan, today
 from tests.factories import MembershipFactory, UserFactory
 

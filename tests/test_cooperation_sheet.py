@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Goal, Indicator, Role
+from agreements.models import Agreement, Goal, Indicator, Status
+from agreements.services.agreement import copy_revision
 from conferences.models import Body, Conference, Meeting, Task, TaskStatus
+from kooperation.network.models import Role
 from tests import quality_data as qd
 from tests import signing_data as sd
 from tests.conference_fixtures import open_case
@@ -189,9 +191,6 @@ def test_sheet_without_dialogue_or_tasks_says_so(client_for, agreement, coordina
 
 
 def test_an_amendment_shows_the_open_tasks_of_the_series(client_for, tmp_path):
-    from agreements.models import Agreement, Status
-    from agreements.services.agreement import copy_revision
-
     sd.require_tools("pdftotext")
     agreement, parties, _case = build(partners=2, tasks=1)
     Agreement.objects.filter(pk=agreement.pk).update(status=Status.IN_KRAFT)

@@ -18,18 +18,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import (
-    Agreement,
-    Approval,
-    ApprovalRound,
-    Decision,
-    Role,
-    Signature,
-    SignatureMethod,
-    Status,
-)
+from agreements.models import Agreement, Approval, ApprovalRound, Decision, Signature, SignatureMethod, Status
 from agreements.services.agreement import create_agreement
 from conferences.models import Body, Conference, Meeting, Task, TaskStatus
+from kooperation.network.models import Role
+from kooperation.pages.start import overview
 from tests import quality_data as qd
 from tests.conference_fixtures import open_case
 from tests.factories import InstitutionFactory
@@ -171,8 +164,6 @@ CARD_HEADINGS = [
 
 
 def test_overview_figures_match_the_hand_count(coordinator, network):
-    from agreements.coordination import overview
-
     data = overview(coordinator)
     assert {value: count for value, _label, count in data["by_status"]} == {
         Status.ENTWURF: 2,
@@ -242,8 +233,6 @@ def test_an_empty_network_says_so(client_for, coordinator):
 
 def test_a_partners_coordination_sees_its_own_figures(partner_coordinator, network):
     """The Klinikum (KL) is partner of every agreement above, and of "Ohne JA"; it submitted nothing."""
-    from agreements.coordination import overview
-
     data = overview(partner_coordinator)
     counts = {value: count for value, _label, count in data["by_status"]}
     assert counts[Status.IN_KRAFT] == 3

@@ -14,7 +14,7 @@ from weasyprint import HTML
 
 from agreements.documents import ContractRenderer
 from agreements.models import Criterion, Partner, TargetGroup
-from kooperation.documents import BASE_URL, StaticFilesURLFetcher, URLRefused
+from kooperation.core.documents import BASE_URL, StaticFilesURLFetcher, URLRefused
 from tests import signing_data as sd
 
 STATIC = BASE_URL + settings.STATIC_URL.lstrip("/")

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from agreements.services.errors import DomainError
 from conferences import services
 from conferences.models import AttendanceStatus, Body, Meeting, Task
+from kooperation.core.errors import DomainError
 from tests.conference_fixtures import today
 from tests.factories import form_data, formset_data
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from agreements.models import Contact, Institution, Leader, Offer, Role
+from kooperation.network.models import Contact, Institution, Leader, Offer, Role
 from tests.factories import (
     ArbeitsfeldFactory,
     ContactFactory,

@@ -14,8 +14,10 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from agreements.models import Agreement, Arbeitsfeld, Role, Status
+from agreements.models import Agreement, Status
+from agreements.queries.network_picture import RADIUS, SIZE
 from agreements.services.agreement import copy_revision, create_agreement
+from kooperation.network.models import Arbeitsfeld, Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,8 +211,6 @@ def test_svg_coordinates_are_not_localised(client_for, admin_user, network):
 
 
 def test_institutions_are_placed_on_the_circle(client_for, admin_user, network):
-    from agreements.network_picture import RADIUS, SIZE
-
     response = picture(client_for(admin_user))
     for node in response.context["nodes"]:
         distance = ((node.x - SIZE / 2) ** 2 + (node.y - SIZE / 2) ** 2) ** 0.5

@@ -32,6 +32,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from agreements.models import QualityDimension, Signature, Subgroup, SubgroupAnswer
+from agreements.services.quality import open_dialogue
+from agreements.services.structure import create_subgroups
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = "login"  # expected: 302 to the login page
@@ -127,8 +131,6 @@ def _frozen_agreement(fixture: Fixture) -> dict:
 def _signature_with_file(fixture: Fixture) -> dict:
     from django.core.files.base import ContentFile
 
-    from agreements.models import Signature
-
     agreement = fixture("agreement")
     signature = Signature(
         agreement=agreement,
@@ -145,14 +147,10 @@ def _signature_with_file(fixture: Fixture) -> dict:
 
 
 def _dialogue(fixture: Fixture):
-    from agreements.services.quality import open_dialogue
-
     return open_dialogue(fixture("coordinator"), fixture("agreement"), 2026)
 
 
 def _dimension(fixture: Fixture) -> dict:
-    from agreements.models import QualityDimension
-
     return {"pk": QualityDimension.objects.first().pk}
 
 
@@ -166,34 +164,24 @@ def _start_work(fixture: Fixture) -> dict:
 
 def _subgroup(fixture: Fixture) -> dict:
     """The subgroup of `institution` (where member and coordinator work); admin is no insider."""
-    from agreements.models import Subgroup
-    from agreements.services.structure import create_subgroups
-
     agreement = fixture("agreement")
     create_subgroups(agreement, "institution", fixture("coordinator"))
     return {"pk": Subgroup.objects.get(agreement=agreement, institution=fixture("institution")).pk}
 
 
 def _answer(fixture: Fixture) -> dict:
-    from agreements.models import SubgroupAnswer
-
     subgroup = _subgroup(fixture)["pk"]
     return {"pk": SubgroupAnswer.objects.filter(subgroup_id=subgroup).first().pk}
 
 
 def _partners_subgroup(fixture: Fixture) -> dict:
     """The subgroup of `partner_institution`: member and coordinator of `institution` are partners, not insiders."""
-    from agreements.models import Subgroup
-    from agreements.services.structure import create_subgroups
-
     agreement = fixture("agreement")
     create_subgroups(agreement, "institution", fixture("coordinator"))
     return {"pk": Subgroup.objects.get(agreement=agreement, institution=fixture("partner_institution")).pk}
 
 
 def _partners_answer(fixture: Fixture) -> dict:
-    from agreements.models import SubgroupAnswer
-
     return {"pk": SubgroupAnswer.objects.filter(subgroup_id=_partners_subgroup(fixture)["pk"]).first().pk}
 
 

@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements import quality
 from agreements.models import (
     AssessmentStatus,
     ConditionRating,
@@ -21,9 +20,10 @@ from agreements.models import (
     QualityDialogue,
     QualityDimension,
     QualityLevel,
-    Role,
     SelfAssessment,
 )
+from agreements.queries import quality
+from kooperation.network.models import Role
 from tests import quality_data as qd
 from tests.factories import form_data, formset_data
 

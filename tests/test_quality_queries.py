@@ -11,16 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import (
-    Agreement,
-    Approval,
-    ApprovalRound,
-    Decision,
-    Role,
-    Signature,
-    SignatureMethod,
-    Status,
-)
+from agreements.models import Agreement, Approval, ApprovalRound, Decision, Signature, SignatureMethod, Status
 from agreements.services.agreement import copy_revision, create_agreement
 from conferences.models import (
     AgendaItem,
@@ -31,6 +22,7 @@ from conferences.models import (
     StaffParticipant,
     Task,
 )
+from kooperation.network.models import Role
 from tests import quality_data as qd
 from tests.conference_fixtures import open_case
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory

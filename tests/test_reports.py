@@ -23,9 +23,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, Institution, Role, Status, Term
+from agreements.models import Agreement, Status, Term
 from agreements.services.agreement import create_agreement
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Body, Conference, Meeting, StaffParticipant
+from kooperation.network.models import Institution, Role
+from kooperation.pages.evidence import evidence
 from tests import quality_data as qd
 from tests import signing_data as sd
 from tests.conference_fixtures import open_case
@@ -275,8 +277,6 @@ def _forbidden(world: World) -> list[str]:
 
 
 def test_report_counts_match_the_hand_counted_fixture(world):
-    from agreements.reports import evidence
-
     report = evidence(world.home, date(YEAR, 1, 1), date(YEAR, 12, 31))
     assert [(a.title, own is not None, signed, partners) for a, own, signed, partners in report.agreements] == [
         ("Frühe Hilfen in der Klinik", False, 1, 2),

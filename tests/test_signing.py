@@ -24,6 +24,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from agreements import permissions as agreement_perms
 from agreements.documents import ContractRenderer
 from agreements.models import (
     Agreement,
@@ -39,8 +40,8 @@ from agreements.models import (
     Subgroup,
 )
 from agreements.services import lifecycle, signing
-from agreements.services.errors import DomainError
-from kooperation.dates import add_months
+from kooperation.core.dates import add_months
+from kooperation.core.errors import DomainError
 from tests import signing_data as sd
 
 pytestmark = pytest.mark.django_db
@@ -214,9 +215,9 @@ def test_download_of_a_revision_not_frozen_is_404(client_for, coordinator, appro
 
 
 def test_only_the_partners_own_leitung_may_sign_for_it(coordinator, member, leader_user, parties, frozen, institution):
-    assert signing.can_sign(leader_user, frozen, institution)
+    assert agreement_perms.can_sign(leader_user, frozen, institution)
     for user in (coordinator, member, parties[1].leitung):
-        decision = signing.can_sign(user, frozen, institution)
+        decision = agreement_perms.can_sign(user, frozen, institution)
         assert not decision
         assert decision.reason == ONLY_LEITUNG
 
@@ -242,7 +243,7 @@ def test_signing_is_404_for_an_outsider(client_for, outsider, frozen, institutio
 
 
 def test_nobody_signs_before_the_release(leader_user, approved, institution):
-    decision = signing.can_sign(leader_user, approved, institution)
+    decision = agreement_perms.can_sign(leader_user, approved, institution)
     assert not decision
     assert "solange die Vereinbarung „Zur Unterzeichnung“ vorliegt (jetzt: In Abstimmung)" in decision.reason
 

@@ -14,7 +14,6 @@ from agreements.models import (
     CatalogueEntry,
     CatalogueKind,
     GuidingQuestion,
-    Membership,
     PrepGroupSeat,
     QuestionKind,
     Reflection,
@@ -23,10 +22,11 @@ from agreements.models import (
     SubgroupAnswer,
     SubgroupScope,
 )
+from agreements.queries.structure import Structure
 from agreements.services import agreement as agreement_service
 from agreements.services import structure as service
-from agreements.services.errors import DomainError
-from agreements.structure import Structure
+from kooperation.core.errors import DomainError
+from kooperation.network.models import Membership
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory
 from tests.structure_data import person, staff, version
 

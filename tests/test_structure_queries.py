@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from agreements.models import (
-    Agreement,
-    AnswerStatus,
-    Decision,
-    Reflection,
-    Role,
-    Subgroup,
-    SubgroupAnswer,
-)
+from agreements.models import Agreement, AnswerStatus, Decision, Reflection, Subgroup, SubgroupAnswer
 from agreements.services import agreement as agreement_service
 from agreements.services import lifecycle
 from agreements.services import structure as service
+from kooperation.network.models import Role
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory
 from tests.structure_data import fill_sections, person, start_work, version
 

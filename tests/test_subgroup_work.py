@@ -6,17 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from agreements.models import (
-    Agreement,
-    AnswerStatus,
-    GuidingQuestion,
-    Membership,
-    Reflection,
-    Role,
-    Subgroup,
-    SubgroupAnswer,
-)
+from agreements.models import Agreement, AnswerStatus, GuidingQuestion, Reflection, Subgroup, SubgroupAnswer
+from agreements.queries.structure import Structure
 from agreements.services import structure as service
+from kooperation.network.models import Membership, Role
 from tests.factories import MembershipFactory, formset_data
 from tests.structure_data import person, staff, start_work
 
@@ -333,8 +326,6 @@ def test_internal_clarification_is_handed_over_and_seen_by_the_other_partners(
 
 
 def test_internal_clarification_missing_is_named_in_the_guide(working, institution, partner_institution):
-    from agreements.structure import Structure
-
     missing = Structure(Agreement.objects.get(pk=working.pk)).answers_missing()
     assert "„Jugendamt Teststadt“ hat die Fragen zur internen Klärung noch nicht übergeben." in missing
     assert "„Klinikum Teststadt“ hat die Fragen zur internen Klärung noch nicht übergeben." in missing

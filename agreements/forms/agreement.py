@@ -17,17 +17,13 @@ from agreements.models import (
     FlowPlan,
     Goal,
     Indicator,
-    Institution,
     Partner,
     Responsibility,
-    Role,
     Status,
     TargetGroup,
     Term,
 )
-from agreements.models.network import Arbeitsfeld
-from kooperation import permissions as perms
-from kooperation.forms import (
+from kooperation.core.forms import (
     FilterForm,
     OrderedInlineFormSet,
     SharedChoicesMixin,
@@ -35,6 +31,9 @@ from kooperation.forms import (
     VersionedModelForm,
     helper,
 )
+from kooperation.network import permissions as perms
+from kooperation.network.models import Institution, Role
+from kooperation.network.models.institutions import Arbeitsfeld
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:

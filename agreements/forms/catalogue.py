@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from agreements.models import CatalogueEntry
-from kooperation.forms import VersionedFormSetMixin, VersionedModelForm
+from kooperation.core.forms import VersionedFormSetMixin, VersionedModelForm
 
 
 class CatalogueEntryForm(VersionedModelForm):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ConditionState, QualityDimension, QualityLevel
-from kooperation.forms import FieldChange, VersionedInlineFormSet, VersionedModelForm
+from kooperation.core.forms import FieldChange, VersionedInlineFormSet, VersionedModelForm
 
 
 class AssessmentForm(forms.Form):

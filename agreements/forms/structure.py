@@ -5,17 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import (
-    Decision,
-    GuidingQuestion,
-    Reflection,
-    Subgroup,
-    SubgroupAnswer,
-    SubgroupScope,
-    User,
-)
-from agreements.sections import SECTIONS
-from kooperation.forms import VersionedFormSetMixin, VersionedModelForm
+from agreements.models import Decision, GuidingQuestion, Reflection, Subgroup, SubgroupAnswer, SubgroupScope
+from agreements.queries.sections import SECTIONS
+from kooperation.core.forms import VersionedFormSetMixin, VersionedModelForm
+from kooperation.network.models import User
 
 
 class PersonChoiceField(forms.ModelChoiceField):

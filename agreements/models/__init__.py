@@ -1,7 +1,5 @@
-from agreements.models.accounts import Membership, Role, User
 from agreements.models.agreement import EDITABLE_STATUSES, Agreement, Partner, Status, StatusChange
 from agreements.models.catalogue import CatalogueEntry, CatalogueKind
-from agreements.models.network import Arbeitsfeld, Contact, Institution, Leader, Offer
 from agreements.models.quality import (
     AssessmentStatus,
     ConditionRating,
@@ -41,6 +39,8 @@ from agreements.models.structure import (
     SubgroupAnswer,
     SubgroupScope,
 )
+from kooperation.network.models.accounts import Membership, Role, User
+from kooperation.network.models.institutions import Arbeitsfeld, Contact, Institution, Leader, Offer
 
 __all__ = [
     "EDITABLE_STATUSES",

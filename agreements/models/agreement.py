@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from kooperation.core.concurrency import Versioned
+from kooperation.network.scope import institution_ids
 
 
 class Status(models.TextChoices):
@@ -30,8 +31,6 @@ EDITABLE_STATUSES = (Status.ENTWURF, Status.IN_ERARBEITUNG)
 class AgreementQuerySet(models.QuerySet):
     def visible_to(self, user) -> AgreementQuerySet:
         """Agreements one of the user's institutions is a partner of; all for Administration."""
-        from kooperation.permissions import institution_ids
-
         if not user.is_authenticated:
             return self.none()
         if user.is_administration:
@@ -49,7 +48,7 @@ class Agreement(Versioned):
         help_text=_("Worum geht es in dieser Vereinbarung, und warum wollen die Partner kooperieren?"),
     )
     coordinating_institution = models.ForeignKey(
-        "agreements.Institution",
+        "network.Institution",
         on_delete=models.PROTECT,
         related_name="coordinated_agreements",
         verbose_name=_("koordinierende Institution"),
@@ -142,7 +141,7 @@ class Partner(Versioned):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="partners")
     institution = models.ForeignKey(
-        "agreements.Institution",
+        "network.Institution",
         on_delete=models.PROTECT,
         related_name="partnerships",
         verbose_name=_("Institution"),

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from kooperation.core.concurrency import Versioned
 
 
 class QualityDimension(Versioned):
@@ -73,7 +73,7 @@ class SelfAssessment(Versioned):
     """One partner institution's self-assessment in a dialogue."""
 
     dialogue = models.ForeignKey(QualityDialogue, on_delete=models.CASCADE, related_name="assessments")
-    institution = models.ForeignKey("agreements.Institution", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey("network.Institution", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         _("Status"), max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
     )

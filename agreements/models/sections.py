@@ -7,7 +7,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from kooperation.core.concurrency import Versioned
+from kooperation.core.dates import add_months
 
 
 class AgreementPart(Versioned):
@@ -93,7 +94,7 @@ class Responsibility(OrderedRow):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="responsibilities")
     institution = models.ForeignKey(
-        "agreements.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Partner")
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Partner")
     )
     role = models.CharField(_("Rolle"), max_length=200)
     tasks = models.TextField(_("Aufgaben"))
@@ -154,7 +155,7 @@ class FlowPlan(OrderedRow):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="flow_plans")
     arbeitsfeld = models.ForeignKey(
-        "agreements.Arbeitsfeld", on_delete=models.PROTECT, related_name="+", verbose_name=_("Arbeitsfeld")
+        "network.Arbeitsfeld", on_delete=models.PROTECT, related_name="+", verbose_name=_("Arbeitsfeld")
     )
     situation = models.TextField(_("Ausgangssituation"))
     recommendation = models.TextField(_("Handlungsempfehlung"))
@@ -224,7 +225,5 @@ class Term(AgreementPart):
         if self.valid_until:
             return self.valid_until
         if self.valid_from and self.duration_months:
-            from kooperation.dates import add_months
-
             return add_months(self.valid_from, self.duration_months) - timedelta(days=1)
         return None

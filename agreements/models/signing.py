@@ -37,10 +37,10 @@ class Signature(models.Model):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="signatures")
     institution = models.ForeignKey(
-        "agreements.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
     )
     leader = models.ForeignKey(
-        "agreements.Leader",
+        "network.Leader",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

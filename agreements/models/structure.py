@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from kooperation.core.concurrency import Versioned
 
 
 class PrepGroupSeat(models.Model):
@@ -15,7 +15,7 @@ class PrepGroupSeat(models.Model):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="prep_seats")
     arbeitsfeld = models.ForeignKey(
-        "agreements.Arbeitsfeld", on_delete=models.PROTECT, related_name="+", verbose_name=_("Arbeitsfeld")
+        "network.Arbeitsfeld", on_delete=models.PROTECT, related_name="+", verbose_name=_("Arbeitsfeld")
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prep_seats", verbose_name=_("Vertretung")
@@ -38,7 +38,7 @@ class BoardMember(models.Model):
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="board_members")
     institution = models.ForeignKey(
-        "agreements.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_seats", verbose_name=_("Vertretung")
@@ -68,7 +68,7 @@ class Subgroup(Versioned):
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.CASCADE, related_name="subgroups")
     name = models.CharField(_("Name"), max_length=200)
     institution = models.ForeignKey(
-        "agreements.Institution",
+        "network.Institution",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -76,7 +76,7 @@ class Subgroup(Versioned):
         verbose_name=_("Institution"),
     )
     arbeitsfeld = models.ForeignKey(
-        "agreements.Arbeitsfeld",
+        "network.Arbeitsfeld",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -221,7 +221,7 @@ class Approval(models.Model):
     """A partner institution's decision in an approval round, by its board representative."""
 
     round = models.ForeignKey(ApprovalRound, on_delete=models.CASCADE, related_name="approvals")
-    institution = models.ForeignKey("agreements.Institution", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey("network.Institution", on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(_("Entscheidung"), max_length=20, choices=Decision.choices)
     comment = models.TextField(_("Anmerkung"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

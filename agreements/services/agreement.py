@@ -20,18 +20,21 @@ from agreements.models import (
     DataSharingRule,
     FlowPlan,
     Goal,
+    GuidingQuestion,
     Indicator,
     Partner,
     PrepGroupSeat,
+    Reflection,
     Responsibility,
     Status,
     Subgroup,
+    SubgroupAnswer,
     TargetGroup,
     Term,
 )
 from agreements.services import structure
-from agreements.services.errors import DomainError
-from kooperation.concurrency import claim_version
+from kooperation.core.concurrency import claim_version
+from kooperation.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +151,6 @@ def copy_revision(source: Agreement, user) -> Agreement:
 
 def _copy_structure(source: Agreement, copy: Agreement) -> None:
     """Carry the working structure and the subgroups' answers over into the next revision."""
-    from agreements.models import GuidingQuestion, Reflection, SubgroupAnswer
-
     questions = {}
     for question in GuidingQuestion.objects.filter(agreement=source):
         old_pk = question.pk

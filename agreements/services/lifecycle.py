@@ -16,14 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements import permissions as perms
 from agreements.models import Agreement, Status, StatusChange
-from agreements.services.errors import DomainError
-from kooperation import permissions as perms
+from agreements.queries.sections import incomplete_reasons, with_full_text
+from agreements.queries.structure import Structure
+from agreements.services.signing import freeze, schedule_next_review
+from agreements.services.structure import open_approval_round
+from kooperation.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 Precondition = Callable[[Agreement], list[str]]
-RoleCheck = Callable[[object, Agreement], perms.Decision]
+RoleCheck = Callable[[object, Agreement], perms.Verdict]
 
 
 @dataclass(frozen=True)
@@ -48,16 +52,8 @@ def register(transition: Transition) -> Transition:
     return transition
 
 
-def partner_coordinator(user, agreement: Agreement) -> perms.Decision:
-    if perms.is_partner_coordinator(user, agreement):
-        return perms.ALLOWED
-    return perms.denied(_("Diesen Schritt geht nur die Koordination einer Partnerinstitution."))
-
-
 def _structure_of(agreement: Agreement):
     """The agreement's Structure; a page that already built one leaves it on the agreement."""
-    from agreements.structure import Structure
-
     cached = getattr(agreement, "_structure_cache", None)
     return cached if cached is not None else Structure(agreement)
 
@@ -75,8 +71,6 @@ def structure_complete(agreement: Agreement) -> list[str]:
 
 def text_complete(agreement: Agreement) -> list[str]:
     """Every section of the text is complete."""
-    from agreements.sections import incomplete_reasons, with_full_text
-
     full = getattr(agreement, "_full_text_cache", None)
     if full is None:
         full = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
@@ -84,8 +78,6 @@ def text_complete(agreement: Agreement) -> list[str]:
 
 
 def _open_round(user, agreement: Agreement, comment: str) -> None:
-    from agreements.services.structure import open_approval_round
-
     open_approval_round(user, agreement)
 
 
@@ -97,14 +89,10 @@ def all_partners_approved(agreement: Agreement) -> list[str]:
 
 
 def _freeze(user, agreement: Agreement, comment: str) -> None:
-    from agreements.services.signing import freeze
-
     freeze(user, agreement)
 
 
 def _review_done(user, agreement: Agreement, comment: str) -> None:
-    from agreements.services.signing import schedule_next_review
-
     schedule_next_review(agreement)
 
 
@@ -121,7 +109,7 @@ register(
         confirm=gettext_lazy("Die Arbeitsstruktur steht, und die Vereinbarung geht in die Erarbeitung. Fortfahren?"),
         sources=(Status.ENTWURF,),
         target=Status.IN_ERARBEITUNG,
-        allowed=partner_coordinator,
+        allowed=perms.partner_coordinator,
         preconditions=(structure_complete,),
     )
 )
@@ -136,7 +124,7 @@ register(
         ),
         sources=(Status.IN_ERARBEITUNG,),
         target=Status.IN_ABSTIMMUNG,
-        allowed=partner_coordinator,
+        allowed=perms.partner_coordinator,
         preconditions=(structure_complete, text_complete),
         after=_open_round,
     )
@@ -153,7 +141,7 @@ register(
         ),
         sources=(Status.IN_ABSTIMMUNG,),
         target=Status.ZUR_UNTERZEICHNUNG,
-        allowed=partner_coordinator,
+        allowed=perms.partner_coordinator,
         preconditions=(all_partners_approved,),
         after=_freeze,
     )
@@ -169,7 +157,7 @@ register(
         ),
         sources=(Status.UEBERPRUEFUNG_FAELLIG,),
         target=Status.IN_KRAFT,
-        allowed=partner_coordinator,
+        allowed=perms.partner_coordinator,
         after=_review_done,
     )
 )
@@ -181,14 +169,14 @@ register(
         confirm=gettext_lazy("Die Vereinbarung wird beendet. Das kann nicht rückgängig gemacht werden. Fortfahren?"),
         sources=(Status.ZUR_UNTERZEICHNUNG, Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG),
         target=Status.BEENDET,
-        allowed=partner_coordinator,
+        allowed=perms.partner_coordinator,
         needs_comment=True,
         after=_ended,
     )
 )
 
 
-def check(user, agreement: Agreement, name: str) -> perms.Decision:
+def check(user, agreement: Agreement, name: str) -> perms.Verdict:
     """Say whether the user may take this transition now, and if not, why."""
     transition = TRANSITIONS.get(name)
     if transition is None:
@@ -206,7 +194,7 @@ def check(user, agreement: Agreement, name: str) -> perms.Decision:
     return perms.ALLOWED
 
 
-def available(user, agreement: Agreement) -> list[tuple[Transition, perms.Decision]]:
+def available(user, agreement: Agreement) -> list[tuple[Transition, perms.Verdict]]:
     """The transitions leaving the current status, each with the user's decision (for buttons)."""
     return [
         (transition, check(user, agreement, transition.name))

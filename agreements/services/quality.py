@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements import permissions as perms
 from agreements.models import (
     AssessmentStatus,
     BoardMember,
@@ -17,10 +18,9 @@ from agreements.models import (
     QualityDialogue,
     SelfAssessment,
 )
-from agreements.notifications import notify
-from agreements.services.errors import DomainError
-from kooperation import permissions as perms
-from kooperation.concurrency import claim_version
+from kooperation.core.concurrency import claim_version
+from kooperation.core.errors import DomainError
+from kooperation.core.mail import notify
 
 logger = logging.getLogger(__name__)
 
@@ -51,25 +51,10 @@ def open_dialogue(user, agreement, year: int) -> QualityDialogue:
     return dialogue
 
 
-def can_assess(user, assessment: SelfAssessment) -> perms.Decision:
-    """The partner's board representative (or its Koordination) fills in its self-assessment."""
-    from agreements.models import Role
-
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        return perms.denied(_("Diese Selbsteinschätzung ist abgegeben und kann nicht mehr geändert werden."))
-    agreement_id = assessment.dialogue.agreement_id
-    is_board = BoardMember.objects.filter(
-        agreement_id=agreement_id, institution_id=assessment.institution_id, user=user
-    ).exists()
-    if is_board or perms.has_role(user, assessment.institution_id, Role.KOORDINATION):
-        return perms.ALLOWED
-    return perms.denied(_("Die Selbsteinschätzung gibt die Vertretung der Institution im Kooperationsgremium ab."))
-
-
 @transaction.atomic
 def save_assessment(user, assessment: SelfAssessment, data: dict, expected_version: int, submit: bool) -> None:
     """Store the levels, the conditions and the comment; with submit the assessment is final."""
-    decision = can_assess(user, assessment)
+    decision = perms.can_assess(user, assessment)
     if not decision:
         raise DomainError(decision.reason)
     claim_version(assessment, expected_version)

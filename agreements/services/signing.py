@@ -13,24 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements import permissions as perms
 from agreements.documents import ContractRenderer
-from agreements.models import (
-    Agreement,
-    BoardMember,
-    FrozenContract,
-    Leader,
-    Membership,
-    Role,
-    Signature,
-    SignatureMethod,
-    Status,
-    StatusChange,
-)
-from agreements.notifications import notify
-from agreements.services.errors import DomainError
+from agreements.models import Agreement, BoardMember, FrozenContract, Signature, SignatureMethod, Status, StatusChange
+from agreements.services.agreement import copy_revision
 from agreements.signature_check import verify_signed_contract
-from kooperation import permissions as perms
-from kooperation.dates import add_months
+from kooperation.core.dates import add_months
+from kooperation.core.errors import DomainError
+from kooperation.core.mail import notify
+from kooperation.network.models import Leader, Membership, Role
 
 logger = logging.getLogger(__name__)
 
@@ -97,23 +88,6 @@ def _leitung_of_partners(agreement: Agreement, signed: set[int] | None = None):
     return [m.user for m in members.select_related("user")]
 
 
-def can_sign(user, agreement: Agreement, institution) -> perms.Decision:
-    """Only a partner's own Leitung signs for it, once, while the revision waits for signatures."""
-    if agreement.status != Status.ZUR_UNTERZEICHNUNG:
-        return perms.denied(
-            _(
-                "Unterschriften werden erfasst, solange die Vereinbarung „Zur Unterzeichnung“ vorliegt "
-                "(jetzt: %(status)s)."
-            )
-            % {"status": agreement.get_status_display()}
-        )
-    if institution.pk not in perms.partner_institution_ids(agreement):
-        return perms.denied(_("Diese Institution ist kein Partner der Vereinbarung."))
-    if not perms.has_role(user, institution.pk, Role.LEITUNG):
-        return perms.denied(_("Für „%(name)s“ unterzeichnet nur deren Leitung.") % {"name": institution.name})
-    return perms.ALLOWED
-
-
 def _signer(user, institution) -> tuple[Leader | None, str, str]:
     leader = (
         Leader.objects.filter(institution=institution, user=user).first()
@@ -128,7 +102,7 @@ def _signer(user, institution) -> tuple[Leader | None, str, str]:
 def record_signature(user, agreement: Agreement, institution, *, signed_on, place, method, upload=None) -> Signature:
     """Record a partner's signature; the last one puts the agreement into force."""
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    decision = can_sign(user, locked, institution)
+    decision = perms.can_sign(user, locked, institution)
     if not decision:
         raise DomainError(decision.reason)
     if Signature.objects.filter(agreement=locked, institution=institution).exists():
@@ -236,12 +210,9 @@ def schedule_next_review(agreement: Agreement) -> None:
 
 def start_amendment(user, agreement: Agreement) -> Agreement:
     """Begin the next revision as an editable copy; the revision in force stays in force."""
-    from agreements.services.agreement import copy_revision
-
-    if agreement.status not in (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG):
-        raise DomainError(_("Eine Änderung beginnt an einer Vereinbarung, die in Kraft ist."))
-    if not perms.is_partner_coordinator(user, agreement):
-        raise DomainError(_("Eine Änderung beginnt die Koordination einer Partnerinstitution."))
+    verdict = perms.can_amend(user, agreement)
+    if not verdict:
+        raise DomainError(verdict.reason)
     return copy_revision(agreement, user)
 
 

@@ -23,17 +23,17 @@ from agreements.models import (
     PrepGroupSeat,
     QuestionKind,
     Reflection,
-    Role,
     Status,
     StatusChange,
     Subgroup,
     SubgroupAnswer,
     SubgroupScope,
 )
-from agreements.notifications import notify
-from agreements.services.errors import DomainError
-from kooperation import permissions as perms
-from kooperation.concurrency import claim_version
+from kooperation.core.concurrency import claim_version
+from kooperation.core.errors import DomainError
+from kooperation.core.mail import notify
+from agreements import permissions as perms
+from kooperation.network.models import Membership, Role
 
 logger = logging.getLogger(__name__)
 
@@ -276,30 +276,11 @@ def open_approval_round(user, agreement: Agreement) -> ApprovalRound:
     return approval_round
 
 
-def can_decide(user, agreement: Agreement, institution_id: int) -> perms.Decision:
-    """Only a board representative of the partner decides for it, once per round."""
-    if agreement.status != Status.IN_ABSTIMMUNG:
-        return perms.denied(_("Es läuft gerade keine Abstimmung."))
-    seat = (
-        BoardMember.objects.filter(agreement=agreement, institution_id=institution_id, user=user)
-        .select_related("institution")
-        .first()
-    )
-    if seat is None:
-        return perms.denied(_("Für eine Partnerinstitution entscheidet nur ihre Vertretung im Kooperationsgremium."))
-    if institution_id not in perms.institution_ids(user):
-        return perms.denied(
-            _("Sie gehören nicht mehr zu „%(institution)s“ und können nicht mehr für sie entscheiden.")
-            % {"institution": seat.institution.name}
-        )
-    return perms.ALLOWED
-
-
 @transaction.atomic
 def decide(user, agreement: Agreement, institution_id: int, decision: str, comment: str) -> Approval:
     """Approve or return the text for one partner; a return sends the text back to In Erarbeitung."""
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    allowed = can_decide(user, locked, institution_id)
+    allowed = perms.can_decide(user, locked, institution_id)
     if not allowed:
         raise DomainError(allowed.reason)
     if decision == Decision.RETURNED and not comment.strip():
@@ -354,8 +335,6 @@ def decide(user, agreement: Agreement, institution_id: int, decision: str, comme
 
 
 def _partner_members(agreement: Agreement, role: str):
-    from agreements.models import Membership
-
     return Membership.objects.filter(
         institution__partnerships__agreement=agreement, role=role, user__is_active=True
     ).select_related("user")

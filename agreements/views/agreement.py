@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements import sections as agreement_sections
-from agreements.compare import compare_revisions
+from agreements import permissions as perms
 from agreements.forms.agreement import (
     AgreementCreateForm,
     AgreementFilterForm,
@@ -21,15 +20,16 @@ from agreements.forms.agreement import (
     PartnerFormSet,
     PartnerSelectForm,
 )
-from agreements.history import history_entries
-from agreements.models import Agreement, Partner, Status
+from agreements.models import Agreement, Partner
+from agreements.queries import sections as agreement_sections
+from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
 from agreements.services import lifecycle
-from agreements.services.errors import DomainError
 from agreements.services.signing import FROZEN
-from kooperation import permissions as perms
-from kooperation.concurrency import ConflictError
-from kooperation.forms import save_with_conflict_check
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
+from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.history import history_entries
 
 PAGE_SIZE = 20
 
@@ -101,9 +101,7 @@ def agreement_detail(request, pk: int):
             "status_changes": agreement.status_changes.select_related("by"),
             "revisions": agreement.revisions(),
             "frozen_statuses": FROZEN,
-            "can_amend": agreement.status in (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG)
-            and agreement.successor_or_none() is None
-            and perms.is_partner_coordinator(request.user, agreement),
+            "can_amend": perms.can_amend(request.user, agreement),
         },
     )
 

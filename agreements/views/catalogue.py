@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from agreements.forms.catalogue import CatalogueEntryFormSet
 from agreements.models import CatalogueEntry, CatalogueKind
-from kooperation import permissions as perms
-from kooperation.forms import save_with_conflict_check
+from kooperation.core.forms import save_with_conflict_check
+from kooperation.network import permissions as perms
 
 
 @login_required

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements import quality
+from agreements import permissions as perms
 from agreements.forms.quality import AssessmentForm, QualityDimensionForm, QualityLevelFormSet
 from agreements.models import AssessmentStatus, QualityDialogue, QualityDimension, SelfAssessment
+from agreements.queries import quality
 from agreements.services import quality as service
-from agreements.services.errors import DomainError
-from kooperation import permissions as perms
-from kooperation.concurrency import ConflictError
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
+from kooperation.network import permissions as network_perms
 
 
 def _dialogue_for(user, pk: int) -> QualityDialogue:
@@ -83,7 +84,7 @@ def quality_dialogue(request, pk: int):
     comparison = quality.compare(dialogue, partners, dims, assessments)
     years, series = quality.history(all_dialogues, dims, assessments)
     statuses = {a.institution_id: a for a in SelfAssessment.objects.filter(dialogue=dialogue)}
-    own = perms.institution_ids(request.user)
+    own = network_perms.institution_ids(request.user)
     return render(
         request,
         "agreements/quality/dialogue.html",
@@ -104,14 +105,14 @@ def quality_dialogue(request, pk: int):
 def assessment_edit(request, pk: int, institution_pk: int):
     """A partner's self-assessment; drafts are visible only inside its institution."""
     dialogue = _dialogue_for(request.user, pk)
-    if institution_pk not in perms.institution_ids(request.user):
+    if institution_pk not in network_perms.institution_ids(request.user):
         raise Http404
     assessment = get_object_or_404(
         SelfAssessment.objects.select_related("institution", "dialogue").prefetch_related("ratings", "conditions"),
         dialogue=dialogue,
         institution_id=institution_pk,
     )
-    may_edit = service.can_assess(request.user, assessment)
+    may_edit = perms.can_assess(request.user, assessment)
     submit = request.method == "POST" and "abgeben" in request.POST
     form = AssessmentForm(
         request.POST or None,
@@ -157,13 +158,13 @@ def assessment_edit(request, pk: int, institution_pk: int):
 @login_required
 def quality_levels(request):
     """Administration edits the dimensions and the names and descriptions of their five levels."""
-    perms.require(perms.can_manage_catalogues(request.user))
+    perms.require(network_perms.can_manage_catalogues(request.user))
     return render(request, "agreements/quality/levels.html", {"dimensions": quality.dimensions()})
 
 
 @login_required
 def quality_dimension_edit(request, pk: int):
-    perms.require(perms.can_manage_catalogues(request.user))
+    perms.require(network_perms.can_manage_catalogues(request.user))
     dimension = get_object_or_404(QualityDimension, pk=pk)
     form = QualityDimensionForm(request.POST or None, instance=dimension, prefix="dimension")
     formset = QualityLevelFormSet(request.POST or None, instance=dimension, prefix="stufen")

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agreements import permissions as perms
 from agreements.forms.agreement import (
     CommunicationPathForm,
     ConferenceRulesForm,
@@ -36,9 +37,8 @@ from agreements.models import (
     SubgroupAnswer,
     TargetGroup,
 )
-from agreements.sections import SECTIONS_BY_KEY
-from kooperation import permissions as perms
-from kooperation.concurrency import ConflictError
+from agreements.queries.sections import SECTIONS_BY_KEY
+from kooperation.core.concurrency import ConflictError
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements.documents import ContractRenderer, CooperationSheetRenderer
+from agreements import permissions as perms
+from agreements.documents import ContractRenderer
 from agreements.forms.signing import SignatureForm
 from agreements.models import FrozenContract, Signature
 from agreements.services import signing
-from agreements.services.errors import DomainError
-from kooperation import permissions as perms
-from kooperation.documents import pdf_response
+from kooperation.core.documents import pdf_response
+from kooperation.core.errors import DomainError
 
 
 @login_required
@@ -23,13 +23,6 @@ def contract_preview(request, pk: int):
     """The contract PDF of the current text, marked 'Entwurf' on every page."""
     agreement = perms.get_agreement_for(request.user, pk)
     return pdf_response(ContractRenderer(agreement, draft=True))
-
-
-@login_required
-def cooperation_sheet(request, pk: int):
-    """The Kooperationsblatt as a one-page PDF."""
-    agreement = perms.get_agreement_for(request.user, pk)
-    return pdf_response(CooperationSheetRenderer(agreement))
 
 
 @login_required
@@ -59,7 +52,7 @@ def agreement_signatures(request, pk: int):
     may_sign = [
         p.institution
         for p in partners
-        if p.institution_id not in signatures and signing.can_sign(request.user, agreement, p.institution)
+        if p.institution_id not in signatures and perms.can_sign(request.user, agreement, p.institution)
     ]
     form = SignatureForm(request.POST or None, request.FILES or None, institutions=may_sign) if may_sign else None
     if request.method == "POST":
@@ -68,7 +61,7 @@ def agreement_signatures(request, pk: int):
             (p.institution for p in partners if str(p.institution_id) == request.POST.get("institution")), None
         )
         if chosen is not None and chosen not in may_sign and chosen.pk not in signatures:
-            perms.require(signing.can_sign(request.user, agreement, chosen))
+            perms.require(perms.can_sign(request.user, agreement, chosen))
         if form is None:
             perms.require(perms.denied(_("Sie können für keine Partnerinstitution dieser Vereinbarung unterzeichnen.")))
         if form.is_valid():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from agreements import permissions as perms
 from agreements.forms.structure import (
     AnswerFormSet,
     BoardForm,
@@ -21,20 +22,14 @@ from agreements.forms.structure import (
     SubgroupCreateForm,
     SubgroupForm,
 )
-from agreements.models import (
-    Agreement,
-    AnswerStatus,
-    GuidingQuestion,
-    Reflection,
-    SubgroupAnswer,
-)
-from agreements.sections import incomplete_reasons, with_full_text
+from agreements.models import Agreement, AnswerStatus, GuidingQuestion, Reflection, SubgroupAnswer
+from agreements.queries.sections import incomplete_reasons, with_full_text
+from agreements.queries.structure import BOARD_TASKS, PREP_GROUP_TASKS, SUBGROUP_TASKS, Structure
 from agreements.services import lifecycle
 from agreements.services import structure as service
-from agreements.services.errors import DomainError
-from agreements.structure import BOARD_TASKS, PREP_GROUP_TASKS, SUBGROUP_TASKS, Structure
-from kooperation import permissions as perms
-from kooperation.concurrency import ConflictError
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
+from kooperation.network import permissions as network_perms
 
 
 def _context(request, agreement, structure, current: str, **extra) -> dict:
@@ -335,7 +330,7 @@ def agreement_answers(request, pk: int):
     reflection_rows = [
         (texts[pos], [(p, reflections[pos].get(p.pk)) for p in structure.partners]) for pos in sorted(texts)
     ]
-    own = perms.institution_ids(request.user)
+    own = network_perms.institution_ids(request.user)
     return render(
         request,
         "agreements/structure/answers.html",
@@ -362,7 +357,7 @@ def agreement_approval(request, pk: int):
     agreement = perms.get_agreement_for(request.user, pk)
     structure = Structure(agreement)
     state = structure.approval_state()
-    own = perms.institution_ids(request.user)
+    own = network_perms.institution_ids(request.user)
     mine = {b.institution_id for b in structure.board if b.user_id == request.user.pk and b.institution_id in own}
     open_for_me = [p.institution for p, decision in state if decision is None and p.institution_id in mine]
     form = None

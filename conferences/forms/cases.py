@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import Institution
+from agreements import permissions as agreement_perms
+from agreements.models import Agreement
+from conferences import permissions as perms
 from conferences.models import Case, Consent, InformationKind
 from conferences.services import case_agreements
-from kooperation import permissions as perms
-from kooperation.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.network.models import Institution
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # The first bytes of the accepted scans: PDF, JPEG, PNG.
@@ -61,7 +63,7 @@ class CaseCreateForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         agreement, owner = data.get("agreement"), data.get("owner_institution")
-        if agreement and owner and owner.pk not in perms.partner_institution_ids(agreement):
+        if agreement and owner and owner.pk not in agreement_perms.partner_institution_ids(agreement):
             self.add_error(
                 "owner_institution",
                 _("„%(name)s“ ist nicht Partner der gewählten Vereinbarung.") % {"name": owner.name},
@@ -94,7 +96,7 @@ class CaseInstitutionsForm(forms.Form):
         self.case = case
         self.covered = perms.consent_covered_institution_ids(case)
         self.current = perms.case_institution_ids(case)
-        partners = perms.partner_institution_ids(case.agreement)
+        partners = agreement_perms.partner_institution_ids(case.agreement)
         field = self.fields["institutions"]
         field.queryset = Institution.objects.filter(pk__in=partners).select_related("arbeitsfeld")
         field.initial = sorted(self.current)
@@ -154,7 +156,7 @@ class ConsentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.case = case
         field = self.fields["institutions"]
-        field.queryset = Institution.objects.filter(pk__in=perms.partner_institution_ids(case.agreement))
+        field.queryset = Institution.objects.filter(pk__in=agreement_perms.partner_institution_ids(case.agreement))
         field.initial = sorted(perms.case_institution_ids(case))
         field.label = _("Welche Institutionen umfasst die Einwilligung?")
         field.error_messages["required"] = _("Bitte mindestens eine Institution wählen.")
@@ -233,8 +235,6 @@ class CaseFilterForm(FilterForm):
     )
 
     def __init__(self, *args, user, **kwargs):
-        from agreements.models import Agreement
-
         super().__init__(*args, **kwargs)
         self.fields["agreement"].queryset = Agreement.objects.visible_to(user).order_by("title")
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import Institution, Membership, User
+from agreements import permissions as perms
+from agreements.models import Agreement
 from conferences.forms.cases import date_input, textarea, time_input
 from conferences.models import (
     AgendaItem,
@@ -24,7 +25,7 @@ from conferences.models import (
     Task,
     TaskStatus,
 )
-from kooperation.forms import (
+from kooperation.core.forms import (
     FilterForm,
     OrderedInlineFormSet,
     SharedChoicesMixin,
@@ -32,6 +33,7 @@ from kooperation.forms import (
     VersionedModelForm,
     helper,
 )
+from kooperation.network.models import Institution, Membership, User
 
 
 class PersonChoice(forms.ModelChoiceField):
@@ -398,8 +400,6 @@ class MeetingCreateForm(MeetingForm):
         data = super().clean()
         agreement, recorder = data.get("agreement"), data.get("recorder")
         if agreement and recorder:
-            from kooperation import permissions as perms
-
             partners = perms.partner_institution_ids(agreement)
             if not Membership.objects.filter(user=recorder, institution_id__in=partners).exists():
                 self.add_error("recorder", _("Das Protokoll führt eine Person aus einer Partnerinstitution."))
@@ -518,8 +518,6 @@ class MeetingFilterForm(FilterForm):
     )
 
     def __init__(self, *args, user, **kwargs):
-        from agreements.models import Agreement
-
         super().__init__(*args, **kwargs)
         self.fields["agreement"].queryset = Agreement.objects.visible_to(user).order_by("title")
 

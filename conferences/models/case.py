@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from kooperation.core.concurrency import Versioned
+from kooperation.network.scope import institution_ids
 
 
 class FamilyRole(models.TextChoices):
@@ -53,8 +54,6 @@ class CaseQuerySet(models.QuerySet):
         Administration has no way around this: case data are social data (SGB VIII §§ 61–65).
         Keep in step with `kooperation.permissions.case_access_institution_ids`.
         """
-        from kooperation.permissions import institution_ids
-
         if not user.is_authenticated:
             return self.none()
         own = institution_ids(user)
@@ -74,7 +73,7 @@ class Case(Versioned):
         "agreements.Agreement", on_delete=models.PROTECT, related_name="cases", verbose_name=_("Vereinbarung")
     )
     owner_institution = models.ForeignKey(
-        "agreements.Institution",
+        "network.Institution",
         on_delete=models.PROTECT,
         related_name="owned_cases",
         verbose_name=_("fallführende Institution"),
@@ -88,7 +87,7 @@ class Case(Versioned):
         ),
     )
     institutions = models.ManyToManyField(
-        "agreements.Institution",
+        "network.Institution",
         through="CaseInstitution",
         related_name="cases",
         verbose_name=_("beteiligte Institutionen"),
@@ -120,9 +119,7 @@ class CaseInstitution(models.Model):
     """An institution taking part in a case (the owning institution always does)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participations")
-    institution = models.ForeignKey(
-        "agreements.Institution", on_delete=models.PROTECT, related_name="case_participations"
-    )
+    institution = models.ForeignKey("network.Institution", on_delete=models.PROTECT, related_name="case_participations")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -155,7 +152,7 @@ class Consent(models.Model):
     given_on = models.DateField(_("erklärt am"))
     valid_until = models.DateField(_("gültig bis"))
     institutions = models.ManyToManyField(
-        "agreements.Institution", related_name="+", verbose_name=_("Institutionen (Umfang)")
+        "network.Institution", related_name="+", verbose_name=_("Institutionen (Umfang)")
     )
     information = models.JSONField(_("Informationen (Umfang)"), default=list)
     scope_note = models.TextField(_("weitere Angaben zum Umfang"), blank=True)

@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models.case import FamilyRole
-from kooperation.concurrency import Versioned
+from kooperation.core.concurrency import Versioned
 
 
 class Rating(models.TextChoices):
@@ -101,7 +101,7 @@ class StaffParticipant(ConferencePart):
 
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="staff")
     institution = models.ForeignKey(
-        "agreements.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

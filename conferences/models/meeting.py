@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from agreements.models import Agreement
+from kooperation.core.concurrency import Versioned
 
 
 class Body(models.TextChoices):
@@ -26,8 +27,6 @@ class AttendanceStatus(models.TextChoices):
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user) -> MeetingQuerySet:
         """Meetings of the agreements the user sees (partners' users; Administration reads all)."""
-        from agreements.models import Agreement
-
         return self.filter(agreement__in=Agreement.objects.visible_to(user).values("pk"))
 
 
@@ -124,7 +123,7 @@ class Attendance(MeetingPart):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
     institution = models.ForeignKey(
-        "agreements.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("Institution")
     )
     name = models.CharField(_("Name"), max_length=150)
     function = models.CharField(_("Funktion"), max_length=150, blank=True)

@@ -8,7 +8,10 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.concurrency import Versioned
+from conferences.models.case import Case
+from conferences.models.meeting import Meeting
+from kooperation.core.concurrency import Versioned
+from kooperation.network.scope import institution_ids
 
 
 class TaskStatus(models.TextChoices):
@@ -20,9 +23,6 @@ class TaskStatus(models.TextChoices):
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
         """Tasks of the cases and meetings the user may see."""
-        from conferences.models.case import Case
-        from conferences.models.meeting import Meeting
-
         if not user.is_authenticated:
             return self.none()
         return self.filter(
@@ -32,8 +32,6 @@ class TaskQuerySet(models.QuerySet):
 
     def assigned_to(self, user) -> TaskQuerySet:
         """Tasks for the user in person or for one of the user's institutions."""
-        from kooperation.permissions import institution_ids
-
         return self.filter(Q(responsible_user=user) | Q(responsible_institution_id__in=institution_ids(user)))
 
 
@@ -49,7 +47,7 @@ class Task(Versioned):
     )
     what = models.TextField(_("Was"))
     responsible_institution = models.ForeignKey(
-        "agreements.Institution",
+        "network.Institution",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("Wer – Institution"),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.services.errors import DomainError
+from conferences import permissions as perms
 from conferences import services
 from conferences.audit import case_log, log_lines, log_read
 from conferences.forms.cases import (
@@ -25,9 +25,9 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
-from kooperation import permissions as perms
-from kooperation.concurrency import ConflictError
-from kooperation.forms import save_with_conflict_check
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
+from kooperation.core.forms import save_with_conflict_check
 
 PAGE_SIZE = 20
 TREND_COLUMNS = 8
@@ -160,7 +160,7 @@ def case_detail(request, pk: int):
 @login_required
 def case_edit(request, pk: int):
     """Edit the internal note (no names)."""
-    case = perms.get_case_for(request.user, pk, perms.EDIT_CASE)
+    case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid() and save_with_conflict_check(form):
         messages.success(request, _("Die Änderungen wurden gespeichert."))
@@ -171,7 +171,7 @@ def case_edit(request, pk: int):
 @login_required
 def case_institutions(request, pk: int):
     """Choose the participating institutions among the agreement's partners covered by a consent."""
-    case = perms.get_case_for(request.user, pk, perms.EDIT_CASE)
+    case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
     form = CaseInstitutionsForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +202,7 @@ def case_institutions(request, pk: int):
 @login_required
 def consent_create(request, pk: int):
     """Record a declared consent with its scope, optionally with the scanned form."""
-    case = perms.get_case_for(request.user, pk, perms.EDIT_CASE)
+    case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
     form = ConsentForm(request.POST or None, request.FILES or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -270,7 +270,7 @@ def consent_document(request, pk: int):
 @login_required
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
-    case = perms.get_case_for(request.user, pk, perms.VIEW_ACCESS_LOG)
+    case = perms.get_case_for(request.user, pk, check=perms.can_view_access_log)
     page = Paginator(case_log(case).order_by("-timestamp", "-pk"), 50).get_page(request.GET.get("page"))
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)

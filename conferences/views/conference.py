@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from agreements.services.errors import DomainError
+from conferences import permissions as perms
 from conferences import services
 from conferences.audit import log_read
 from conferences.documents import ConferenceProtocol
@@ -28,9 +28,9 @@ from conferences.forms.protocol import (
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
 from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
-from kooperation import permissions as perms
-from kooperation.documents import pdf_response
-from kooperation.forms import save_with_conflict_check
+from kooperation.core.documents import pdf_response
+from kooperation.core.errors import DomainError
+from kooperation.core.forms import save_with_conflict_check
 
 ROW_KINDS = {
     "teilnehmende": (StaffParticipantFormSet, gettext_lazy("Neue Teilnehmerin / neuer Teilnehmer")),
@@ -49,7 +49,7 @@ def _load(user, pk: int, write: bool = False) -> Conference:
 @login_required
 def conference_create(request, pk: int):
     """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
-    case = perms.get_case_for(request.user, pk, perms.DOCUMENT_CONFERENCE)
+    case = perms.get_case_for(request.user, pk, check=perms.can_document_conference)
     staff = services.case_staff(case)
     form = ConferencePlanForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():

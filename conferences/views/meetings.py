@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from agreements.models import User
-from agreements.services.errors import DomainError
+from agreements import permissions as agreement_perms
+from agreements.models import Partner
+from conferences import permissions as perms
 from conferences import services
 from conferences.documents import MeetingMinutes
 from conferences.forms.protocol import (
@@ -28,8 +29,9 @@ from conferences.forms.protocol import (
 )
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
 from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
-from kooperation import permissions as perms
-from kooperation.documents import pdf_response
+from kooperation.core.documents import pdf_response
+from kooperation.core.errors import DomainError
+from kooperation.network.models import User
 
 PAGE_SIZE = 20
 ROW_KINDS = {
@@ -41,8 +43,6 @@ ROW_KINDS = {
 
 def partner_staff(agreement_ids):
     """Active users of the partner institutions of these agreements."""
-    from agreements.models import Partner
-
     institutions = Partner.objects.filter(agreement_id__in=agreement_ids).values("institution_id")
     return (
         User.objects.filter(is_active=True, memberships__institution_id__in=institutions)
@@ -122,7 +122,7 @@ def meeting_detail(request, pk: int):
 
 
 def minutes_formsets(meeting: Meeting, data=None) -> dict:
-    partners = perms.partner_institution_ids(meeting.agreement)
+    partners = agreement_perms.partner_institution_ids(meeting.agreement)
     institutions = institutions_queryset(partners)
     staff = partner_staff([meeting.agreement_id])
     return {

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from agreements.services.errors import DomainError
 from conferences import services
 from conferences.forms.protocol import AddendumForm
-from kooperation.concurrency import ConflictError
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
 
 
 class ProtocolEditor:

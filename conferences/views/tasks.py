@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from agreements.services.errors import DomainError
+from conferences import permissions as perms
 from conferences import services
 from conferences.audit import log_reads
 from conferences.forms.protocol import TaskFilterForm, TaskStatusForm
 from conferences.models import Task, TaskStatus
-from kooperation import permissions as perms
-from kooperation.concurrency import ConflictError
+from kooperation.core.concurrency import ConflictError
+from kooperation.core.errors import DomainError
 
 PAGE_SIZE = 25
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def catalogues(transactional_db):
     """The default catalogues (an earlier live-server test may have flushed what the migration loaded)."""
-    importlib.import_module("agreements.migrations.0004_default_catalogues").load(apps, None)
+    importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
 
 
 @pytest.fixture

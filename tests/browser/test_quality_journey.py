@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from agreements.models import Agreement, AssessmentStatus, QualityDialogue, Role, SelfAssessment, Status
+from agreements.models import Agreement, AssessmentStatus, QualityDialogue, SelfAssessment, Status
 from agreements.services.agreement import create_agreement
+from kooperation.network.models import Role
 from tests import quality_data as qd
 from tests import signing_data as sd
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory
@@ -29,7 +30,7 @@ CONDITIONS = "abcdefghij"
 def load_defaults() -> None:
     """The catalogues and quality levels (a live-server test may have flushed what the migrations loaded)."""
     sd.load_catalogues()
-    importlib.import_module("agreements.migrations.0009_quality_defaults").load(apps, None)
+    importlib.import_module("agreements.migrations.0002_default_catalogues").load_quality_levels(apps, None)
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
-from agreements.models import Agreement, AnswerStatus, Reflection, Role, Status, SubgroupAnswer
-from agreements.structure import Structure
+from agreements.models import Agreement, AnswerStatus, Reflection, Status, SubgroupAnswer
+from agreements.queries.structure import Structure
+from agreements.services.agreement import create_agreement
+from kooperation.network.models import Role
 from tests.factories import ArbeitsfeldFactory
 from tests.structure_data import fill_sections, person
 
@@ -22,8 +24,7 @@ TITLE = "Kooperationsvereinbarung Teststadt"
 @pytest.fixture
 def catalogues(transactional_db):
     """The default catalogues with their sections (an earlier live-server test may have flushed them)."""
-    importlib.import_module("agreements.migrations.0004_default_catalogues").load(apps, None)
-    importlib.import_module("agreements.migrations.0006_leitfragen_sections").assign(apps, None)
+    importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
 
 
 @pytest.fixture
@@ -46,8 +47,6 @@ def people(catalogues, institution, partner_institution, other_institution, coor
 @pytest.fixture
 def two_partners(people, coordinator, institution, partner_institution):
     """The agreement as Koordination created it: Jugendamt and Klinikum; the Drogenberatung joins on the way."""
-    from agreements.services.agreement import create_agreement
-
     return create_agreement(
         coordinator,
         title=TITLE,

@@ -9,9 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agreements.documents import ContractRenderer
-from agreements.models import Agreement, Arbeitsfeld, Institution, Leader
+from agreements.models import Agreement
 from agreements.services.agreement import create_agreement, set_partners
 from agreements.services.signing import page_count
+from kooperation.network.models import Arbeitsfeld, Institution, Leader
 
 
 class Command(BaseCommand):

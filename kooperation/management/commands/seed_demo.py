@@ -9,8 +9,8 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
-from agreements.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 from conferences.demo import seed_conferences
+from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 
 DEMO_PASSWORD = "kooperation-demo"
 DOMAIN = "kooperation.example"

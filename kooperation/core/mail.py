@@ -1,0 +1,37 @@
+"""E-mail notifications: a subject line and a link, never case or personal content (SGB VIII § 65)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    """The public address of a path, for links in e-mails."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def notify(users, subject: str, message: str, path: str, *, case_data: bool = False) -> int:
+    """Send each active user a short German e-mail with a link after the transaction commits; return the count.
+
+    With case_data the mail says why it holds no details (the link leads to social data).
+    """
+    recipients = sorted({u.email for u in users if u.is_active and u.email})
+    if not recipients:
+        return 0
+    with translation.override("de"):
+        subject = str(subject)
+        body = render_to_string(
+            "email/notification.txt", {"message": message, "link": absolute_url(path), "case_data": case_data}
+        )
+    mails = [(subject, body, None, [address]) for address in recipients]
+    transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=False))
+    logger.info("notification %r to %d recipients", subject, len(recipients))
+    return len(recipients)

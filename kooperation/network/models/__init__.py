@@ -1,0 +1,4 @@
+from kooperation.network.models.accounts import Membership, Role, User
+from kooperation.network.models.institutions import Arbeitsfeld, Contact, Institution, Leader, Offer
+
+__all__ = ["Arbeitsfeld", "Contact", "Institution", "Leader", "Membership", "Offer", "Role", "User"]

@@ -1,0 +1,34 @@
+"""The period of a Nachweis report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kooperation.core.forms import FilterForm
+
+
+class PeriodForm(FilterForm):
+    start = forms.DateField(label=_("von"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("bis"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, data=None, **kwargs):
+        year = timezone.localdate().year
+        defaults = {"start": date(year, 1, 1).isoformat(), "end": date(year, 12, 31).isoformat()}
+        super().__init__({**defaults, **(data.dict() if data else {})}, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("Das Ende des Zeitraums liegt vor seinem Beginn."))
+            elif (end - start).days > 5 * 366:
+                self.add_error("end", _("Bitte höchstens fünf Jahre auf einmal auswerten."))
+        return data
+
+    def period(self) -> tuple[date, date]:
+        return self.cleaned_data["start"], self.cleaned_data["end"]
