@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements import permissions as perms
 from agreements.models import (
     Agreement,
     AnswerStatus,
@@ -32,7 +33,6 @@ from agreements.models import (
 from kooperation.core.concurrency import claim_version
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
-from agreements import permissions as perms
 from kooperation.network.models import Membership, Role
 
 logger = logging.getLogger(__name__)
