@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from conferences import services
 from conferences.documents import ConferenceProtocol
-from conferences.ics import _fold, conference_calendar
+from conferences.ics import conference_calendar
 from kooperation.core.documents import BASE_URL, StaticFilesURLFetcher, URLRefused
 
 pytestmark = pytest.mark.django_db
@@ -130,11 +130,11 @@ def test_calendar_file_has_time_place_and_link_but_no_case_content(client_for, m
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
 
 
-def test_long_calendar_lines_are_folded_between_characters():
-    line = "DESCRIPTION:" + "Übergabe " * 20
-    folded = _fold(line)
-    assert folded.replace("\r\n ", "") == line
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+def test_long_calendar_lines_are_folded_between_characters(conference):
+    conference.place = "Übergabe " * 20
+    body = conference_calendar(conference)
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    assert "LOCATION:" + ("Übergabe " * 20).strip() in body.replace("\r\n ", "")
 
 
 def test_conference_calendar_counts_its_versions(conference):
