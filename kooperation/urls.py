@@ -1,6 +1,7 @@
 """URL configuration: accounts here, each app's pages in its own urls module."""
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from django.views.i18n import set_language
 
@@ -39,7 +40,7 @@ account_patterns = [
 
 urlpatterns = [
     path("konto/", include(account_patterns)),
-    path("sprache/", set_language, name="set_language"),
+    path("sprache/", login_not_required(set_language), name="set_language"),
     path("", include("kooperation.pages.urls")),
     path("", include("kooperation.network.urls")),
     path("", include("agreements.urls")),

@@ -14,7 +14,7 @@ active and a deactivated institution), each with:
 - ``get``: the expected answer to GET per role (see ``ROLES``); ``LOGIN`` means a
   redirect to the login page.
 - ``post``: the same for POST (with ``post_data``), for views that change data. A
-  POST-only view has ``get=POST_ONLY`` (405 for everyone).
+  POST-only view has ``get=POST_ONLY`` (405 for everyone signed in).
 
 The shortcuts ``signed_in(...)``, ``admin_only(...)`` and ``public(...)`` build the
 usual expectation dicts. ``test_every_url_is_in_the_matrix`` fails for any URL name
@@ -73,7 +73,8 @@ def public(status: int = 200, **overrides: int | str) -> Expectation:
     return expected
 
 
-POST_ONLY = public(405)
+# LoginRequiredMiddleware sends anonymous users to the login page before a view can answer 405.
+POST_ONLY = public(405, anonymous=LOGIN)
 
 
 @dataclass(frozen=True)

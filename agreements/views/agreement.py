@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -34,7 +33,6 @@ from kooperation.core.history import history_entries
 PAGE_SIZE = 20
 
 
-@login_required
 def agreement_list(request):
     """List the agreements visible to the user, filterable and paginated."""
     form = AgreementFilterForm(request.GET or None, user=request.user)
@@ -59,7 +57,6 @@ def agreement_list(request):
     )
 
 
-@login_required
 def agreement_create(request):
     """Koordination creates an agreement with its partners."""
     perms.require(perms.can_create_agreement(request.user))
@@ -83,7 +80,6 @@ def _full_agreement(user, pk: int) -> Agreement:
     return full
 
 
-@login_required
 def agreement_detail(request, pk: int):
     """Show every section with its completeness, the partners, the lifecycle and its buttons."""
     agreement = _full_agreement(request.user, pk)
@@ -106,7 +102,6 @@ def agreement_detail(request, pk: int):
     )
 
 
-@login_required
 def agreement_edit(request, pk: int):
     """Edit title and preamble."""
     agreement = perms.get_agreement_for(request.user, pk, write=True)
@@ -118,7 +113,6 @@ def agreement_edit(request, pk: int):
     return render(request, "agreements/agreement_form.html", {"form": form, "agreement": agreement})
 
 
-@login_required
 def agreement_partners(request, pk: int):
     """Choose the partner institutions and record what each brings and expects."""
     agreement = perms.get_agreement_for(request.user, pk, write=True)
@@ -170,7 +164,6 @@ def agreement_partners(request, pk: int):
 
 
 @require_POST
-@login_required
 def agreement_transition(request, pk: int, name: str):
     """Take a lifecycle step (POST with confirmation); refusals say why."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -188,7 +181,6 @@ def agreement_transition(request, pk: int, name: str):
     return redirect("agreement_detail", pk=pk)
 
 
-@login_required
 def agreement_history(request, pk: int):
     """The Verlauf: every change of the agreement and its rows, newest first."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -203,7 +195,6 @@ def agreement_history(request, pk: int):
     )
 
 
-@login_required
 def agreement_compare(request, pk: int):
     """Compare two revisions of the same agreement section by section."""
     agreement = perms.get_agreement_for(request.user, pk)

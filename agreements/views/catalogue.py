@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,6 @@ from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as perms
 
 
-@login_required
 def catalogue_overview(request):
     """List the catalogues with their number of active entries."""
     perms.require(perms.can_manage_catalogues(request.user))
@@ -24,7 +22,6 @@ def catalogue_overview(request):
     return render(request, "agreements/catalogue_overview.html", {"catalogues": catalogues})
 
 
-@login_required
 def catalogue_edit(request, kind: str):
     """Edit one catalogue; existing agreements keep their copies."""
     perms.require(perms.can_manage_catalogues(request.user))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from agreements.forms.network_picture import NetworkPictureFilterForm
 from agreements.queries import network_picture as network_picture_data
 
 
-@login_required
 def network_picture(request):
     """Which institutions cooperate under which agreements, filterable by Arbeitsfeld."""
     form = NetworkPictureFilterForm(request.GET or None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,6 @@ def _dialogue_for(user, pk: int) -> QualityDialogue:
     return dialogue
 
 
-@login_required
 def quality_overview(request, pk: int):
     """All dialogues of an agreement, each dimension over the years, and opening this year's."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -54,7 +52,6 @@ def quality_overview(request, pk: int):
 
 
 @require_POST
-@login_required
 def quality_open(request, pk: int):
     """Open this year's dialogue (Koordination of a partner)."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -72,7 +69,6 @@ def quality_open(request, pk: int):
     return redirect("quality_dialogue", pk=dialogue.pk)
 
 
-@login_required
 def quality_dialogue(request, pk: int):
     """All partners' assessments side by side, the talking points, and the dimensions over the years."""
     dialogue = _dialogue_for(request.user, pk)
@@ -101,7 +97,6 @@ def quality_dialogue(request, pk: int):
     )
 
 
-@login_required
 def assessment_edit(request, pk: int, institution_pk: int):
     """A partner's self-assessment; drafts are visible only inside its institution."""
     dialogue = _dialogue_for(request.user, pk)
@@ -155,14 +150,12 @@ def assessment_edit(request, pk: int, institution_pk: int):
     )
 
 
-@login_required
 def quality_levels(request):
     """Administration edits the dimensions and the names and descriptions of their five levels."""
     perms.require(network_perms.can_manage_catalogues(request.user))
     return render(request, "agreements/quality/levels.html", {"dimensions": quality.dimensions()})
 
 
-@login_required
 def quality_dimension_edit(request, pk: int):
     perms.require(network_perms.can_manage_catalogues(request.user))
     dimension = get_object_or_404(QualityDimension, pk=pk)

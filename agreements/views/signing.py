@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,14 +17,12 @@ from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
 
 
-@login_required
 def contract_preview(request, pk: int):
     """The contract PDF of the current text, marked 'Entwurf' on every page."""
     agreement = perms.get_agreement_for(request.user, pk)
     return pdf_response(ContractRenderer(agreement, draft=True))
 
 
-@login_required
 def contract_download(request, pk: int):
     """The stored contract of a frozen revision: always the identical bytes."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -43,7 +40,6 @@ def contract_download(request, pk: int):
     )
 
 
-@login_required
 def agreement_signatures(request, pk: int):
     """Who signed, when and how; what is outstanding; the form for a partner's Leitung."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -95,7 +91,6 @@ def agreement_signatures(request, pk: int):
     )
 
 
-@login_required
 def signature_file(request, pk: int):
     """The uploaded signed page or signed PDF, behind the agreement's access check."""
     signature = Signature.objects.filter(pk=pk).first()
@@ -105,7 +100,6 @@ def signature_file(request, pk: int):
     return FileResponse(signature.file.open("rb"), as_attachment=True, filename=signature.file.name.rsplit("/", 1)[-1])
 
 
-@login_required
 def agreement_revisions(request, pk: int):
     """Every revision of the agreement with status, dates, contract and fingerprint."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -114,7 +108,6 @@ def agreement_revisions(request, pk: int):
 
 
 @require_POST
-@login_required
 def agreement_amend(request, pk: int):
     """Änderung beginnen: the next revision as an editable copy."""
     agreement = perms.get_agreement_for(request.user, pk)

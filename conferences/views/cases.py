@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Prefetch, Q
 from django.http import FileResponse, Http404
@@ -33,7 +32,6 @@ PAGE_SIZE = 20
 TREND_COLUMNS = 8
 
 
-@login_required
 def case_list(request):
     """The cases of the user's institutions, filterable and paginated."""
     form = CaseFilterForm(request.GET or None, user=request.user)
@@ -71,7 +69,6 @@ def case_list(request):
     )
 
 
-@login_required
 def case_create(request):
     """A Fachkraft or Koordination opens a case under an agreement; the code is generated."""
     perms.require(perms.can_create_case(request.user))
@@ -120,7 +117,6 @@ def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
     return documented, rows
 
 
-@login_required
 def case_detail(request, pk: int):
     """The case overview: institutions and consents, conferences over time, criteria, open tasks."""
     case = perms.get_case_for(request.user, pk)
@@ -157,7 +153,6 @@ def case_detail(request, pk: int):
     )
 
 
-@login_required
 def case_edit(request, pk: int):
     """Edit the internal note (no names)."""
     case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
@@ -168,7 +163,6 @@ def case_edit(request, pk: int):
     return render(request, "conferences/case_form.html", {"form": form, "case": case})
 
 
-@login_required
 def case_institutions(request, pk: int):
     """Choose the participating institutions among the agreement's partners covered by a consent."""
     case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
@@ -199,7 +193,6 @@ def case_institutions(request, pk: int):
     return render(request, "conferences/case_institutions.html", {"form": form, "case": case})
 
 
-@login_required
 def consent_create(request, pk: int):
     """Record a declared consent with its scope, optionally with the scanned form."""
     case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
@@ -226,7 +219,6 @@ def consent_create(request, pk: int):
     return render(request, "conferences/consent_form.html", {"form": form, "case": case})
 
 
-@login_required
 def consent_revoke(request, pk: int):
     """Record the revocation of a consent (date; who recorded it is kept)."""
     consent = perms.get_consent_for(request.user, pk, write=True)
@@ -252,7 +244,6 @@ def consent_revoke(request, pk: int):
     return render(request, "conferences/consent_revoke.html", {"form": form, "consent": consent, "case": case})
 
 
-@login_required
 def consent_document(request, pk: int):
     """Download the scanned consent form (the read is logged)."""
     consent = perms.get_consent_for(request.user, pk)
@@ -267,7 +258,6 @@ def consent_document(request, pk: int):
     )
 
 
-@login_required
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
     case = perms.get_case_for(request.user, pk, check=perms.can_view_access_log)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,7 +30,6 @@ def my_tasks_queryset(user):
     )
 
 
-@login_required
 def my_tasks(request):
     """Every open task for me or my institution, by due date, overdue ones marked."""
     form = TaskFilterForm(request.GET or None, user=request.user)
@@ -56,7 +54,6 @@ def my_tasks(request):
     )
 
 
-@login_required
 def task_status(request, pk: int):
     """Mark a task done (or no longer needed) with a note; the page shows errors field by field."""
     task = perms.get_task_for(request.user, pk, write=True)

@@ -5,7 +5,6 @@ It reads agreements and meetings, so it lives above both apps.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -73,7 +72,6 @@ def open_meeting_tasks(agreement: Agreement, limit: int) -> tuple[list, int]:
     return found[:limit], max(0, tasks.count() - limit) if len(found) > limit else 0
 
 
-@login_required
 def cooperation_sheet(request, pk: int):
     """The Kooperationsblatt as a one-page PDF."""
     agreement = perms.get_agreement_for(request.user, pk)

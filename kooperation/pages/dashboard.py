@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import render
 
@@ -69,7 +68,6 @@ def expectations(user) -> dict:
     return {"open_answers": list(open_answers), "approvals": list(approvals), "reflections": list(reflections)}
 
 
-@login_required
 def dashboard(request):
     """Show the user's institutions and roles, agreements and open work."""
     own = sorted(memberships(request.user), key=lambda m: (m.institution.name, m.role))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats
@@ -22,7 +21,6 @@ def _report(request, pk: int):
     return institution, form, report
 
 
-@login_required
 def evidence_report(request, pk: int):
     """The Nachweis as a page, with links to its PDF and CSV."""
     institution, form, report = _report(request, pk)
@@ -56,7 +54,6 @@ class EvidenceRenderer(PdfRenderer):
         }
 
 
-@login_required
 def evidence_pdf(request, pk: int):
     _institution, _form, report = _report(request, pk)
     if report is None:
@@ -64,7 +61,6 @@ def evidence_pdf(request, pk: int):
     return pdf_response(EvidenceRenderer(report))
 
 
-@login_required
 def evidence_csv_download(request, pk: int):
     institution, _form, report = _report(request, pk)
     if report is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
@@ -20,7 +19,6 @@ from kooperation.network.forms.institutions import ArbeitsfeldForm
 from kooperation.network.models import Arbeitsfeld, Membership, User
 
 
-@login_required
 def arbeitsfeld_list(request):
     """List the Arbeitsfelder with how many institutions each has."""
     perms.require(perms.can_manage_network(request.user))
@@ -28,7 +26,6 @@ def arbeitsfeld_list(request):
     return render(request, "network/arbeitsfeld_list.html", {"arbeitsfelder": fields})
 
 
-@login_required
 def arbeitsfeld_edit(request, pk: int | None = None):
     """Create or edit an Arbeitsfeld."""
     perms.require(perms.can_manage_network(request.user))
@@ -40,7 +37,6 @@ def arbeitsfeld_edit(request, pk: int | None = None):
     return render(request, "network/arbeitsfeld_form.html", {"form": form, "arbeitsfeld": arbeitsfeld})
 
 
-@login_required
 def user_list(request):
     """List user accounts with their memberships, filterable."""
     perms.require(perms.can_manage_users(request.user))
@@ -79,7 +75,6 @@ def _save_account(request, form, formset) -> bool:
     return True
 
 
-@login_required
 def user_create(request):
     """Create an account, attach memberships and send the invitation e-mail."""
     perms.require(perms.can_manage_users(request.user))
@@ -98,7 +93,6 @@ def user_create(request):
     return render(request, "network/user_form.html", {"form": form, "formset": formset, "account": None})
 
 
-@login_required
 def user_edit(request, pk: int):
     """Edit an account and its memberships."""
     account = perms.get_managed_user(request.user, pk)
@@ -114,7 +108,6 @@ def user_edit(request, pk: int):
 
 
 @require_POST
-@login_required
 def user_set_active(request, pk: int, active: bool):
     """Deactivate or reactivate an account."""
     account = perms.get_managed_user(request.user, pk)
@@ -130,7 +123,6 @@ def user_set_active(request, pk: int, active: bool):
 
 
 @require_POST
-@login_required
 def user_invite(request, pk: int):
     """Send the invitation e-mail again."""
     account = perms.get_managed_user(request.user, pk)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -25,7 +24,6 @@ from kooperation.network.models import Institution, Membership, Offer
 PAGE_SIZE = 20
 
 
-@login_required
 def institution_list(request):
     """List institutions, filterable by Arbeitsfeld and searchable by name, offer and contact."""
     form = InstitutionFilterForm(request.GET or None, user=request.user)
@@ -49,7 +47,6 @@ def institution_list(request):
     )
 
 
-@login_required
 def institution_detail(request, pk: int):
     """Show an institution with its contacts, offers and leadership."""
     institution = perms.get_institution_for(request.user, pk)
@@ -72,7 +69,6 @@ def institution_detail(request, pk: int):
     )
 
 
-@login_required
 def institution_create(request):
     """Administration adds a partner institution."""
     perms.require(perms.can_manage_network(request.user))
@@ -84,7 +80,6 @@ def institution_create(request):
     return render(request, "network/institution_form.html", {"form": form, "institution": None})
 
 
-@login_required
 def institution_edit(request, pk: int):
     """Administration edits an institution's master data."""
     institution = perms.get_institution_for(request.user, pk, check=perms.can_manage_network)
@@ -96,7 +91,6 @@ def institution_edit(request, pk: int):
 
 
 @require_POST
-@login_required
 def institution_set_active(request, pk: int, active: bool):
     """Deactivate or reactivate an institution (never delete it)."""
     institution = perms.get_institution_for(request.user, pk, check=perms.can_manage_network)
@@ -122,7 +116,6 @@ def _edit_rows(request, institution, formset, title: str):
     )
 
 
-@login_required
 def institution_contacts(request, pk: int):
     """Edit the institution's Ansprechpartner/innen (own Koordination or Administration)."""
     institution = perms.get_institution_for(request.user, pk, check=perms.can_edit_directory_entry)
@@ -130,7 +123,6 @@ def institution_contacts(request, pk: int):
     return _edit_rows(request, institution, formset, _("Ansprechpartner/innen"))
 
 
-@login_required
 def institution_offers(request, pk: int):
     """Edit the institution's Angebote (own Koordination or Administration)."""
     institution = perms.get_institution_for(request.user, pk, check=perms.can_edit_directory_entry)
@@ -138,7 +130,6 @@ def institution_offers(request, pk: int):
     return _edit_rows(request, institution, formset, _("Angebote"))
 
 
-@login_required
 def institution_leaders(request, pk: int):
     """Edit the institution's Leitung (Administration)."""
     institution = perms.get_institution_for(request.user, pk, check=perms.can_manage_network)
