@@ -11,6 +11,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.db import IntegrityError, OperationalError
 from django.test import Client
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
@@ -275,9 +276,26 @@ def test_reset_link_expires(client, member, settings):
 # --- sessions ------------------------------------------------------------------------------------
 
 
-def test_session_idle_time_is_thirty_minutes_and_renewed_on_every_request(settings):
+def test_session_idle_time_is_thirty_minutes_and_renewed_at_most_once_a_minute(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_REFRESH_SECONDS == 60
+    assert not settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_reading_pages_writes_the_session_at_most_once_a_minute(client_for, member):
+    client = client_for(member)
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        client.get(reverse("dashboard"))
+    expiry = Session.objects.get().expire_date
+    with mock.patch("time.time", return_value=start.timestamp() + 10):
+        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(seconds=10)):
+            client.get(reverse("dashboard"))
+    assert Session.objects.get().expire_date == expiry  # no write within the minute
+    with mock.patch("time.time", return_value=start.timestamp() + 120):
+        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=2)):
+            client.get(reverse("dashboard"))
+    assert Session.objects.get().expire_date == expiry + timedelta(minutes=2)
 
 
 def test_session_expires_after_thirty_idle_minutes(client_for, member):
@@ -292,7 +310,11 @@ def test_activity_keeps_the_session_alive(client_for, member):
     client = client_for(member)
     start = timezone.now()
     for minutes in (20, 40, 60):  # each request comes within 30 minutes of the previous one
-        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=minutes)):
+        moment = start + timedelta(minutes=minutes)
+        with (
+            mock.patch("django.utils.timezone.now", return_value=moment),
+            mock.patch("time.time", return_value=moment.timestamp()),
+        ):
             assert client.get(reverse("dashboard")).status_code == 200
     with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=91)):
         assert client.get(reverse("dashboard")).status_code == 302
