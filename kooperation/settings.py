@@ -94,6 +94,20 @@ try:
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that accepts connections but never answers must fail fast (German 503 page),
+    # well before gunicorn kills the worker: bound connecting, each statement and unacknowledged sends.
+    _timeout = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+    _statement_ms = env_int("DJANGO_DB_STATEMENT_TIMEOUT_MS", 15000, minimum=0)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": _timeout,
+            "options": f"-c statement_timeout={_statement_ms}",
+            "tcp_user_timeout": _timeout * 1000,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

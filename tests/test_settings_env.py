@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,7 @@ print(json.dumps({
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DB_OPTIONS": settings.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -182,3 +184,48 @@ def test_database_url_switches_to_postgresql_and_sqlite_is_the_default():
 def test_allowed_hosts_come_from_the_environment():
     loaded = _settings(DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="kooperation.example.org, www.example.org")
     assert loaded["ALLOWED_HOSTS"] == ["kooperation.example.org", "www.example.org"]
+
+
+def test_postgresql_connections_have_connect_and_statement_timeouts():
+    url = "postgres://kooperation@db.example:5432/kooperation"
+    options = _settings(DJANGO_SECRET_KEY=SECRET, DATABASE_URL=url)["DB_OPTIONS"]
+    assert options["connect_timeout"] == 5
+    assert options["options"] == "-c statement_timeout=15000"
+    custom = _settings(
+        DJANGO_SECRET_KEY=SECRET, DATABASE_URL=url, DJANGO_DB_CONNECT_TIMEOUT="2", DJANGO_DB_STATEMENT_TIMEOUT_MS="500"
+    )["DB_OPTIONS"]
+    assert custom["connect_timeout"] == 2
+    assert custom["options"] == "-c statement_timeout=500"
+
+
+_CONNECT = """
+import time
+import django
+from django.db import OperationalError, connection
+django.setup()
+started = time.monotonic()
+try:
+    connection.ensure_connection()
+except OperationalError:
+    print(round(time.monotonic() - started, 1))
+"""
+
+
+def test_a_database_that_accepts_but_never_answers_fails_within_the_connect_timeout():
+    with socket.socket() as listener:  # accepts connections (backlog) and never says a word
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_SETTINGS_MODULE": "kooperation.settings",
+            "DJANGO_SECRET_KEY": SECRET,
+            "DATABASE_URL": f"postgres://kooperation@127.0.0.1:{port}/kooperation",
+            "DJANGO_DB_CONNECT_TIMEOUT": "1",
+        }
+        result = subprocess.run(  # noqa: S603 - fixed argv: this interpreter and our own code
+            [sys.executable, "-c", _CONNECT], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=30
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "the connection attempt did not fail"
+    assert float(result.stdout) < 5
