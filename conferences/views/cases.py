@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences import services
 from conferences.audit import case_log, log_lines, log_read
 from conferences.forms.cases import (
     CaseCreateForm,
@@ -25,6 +24,7 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
+from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check
@@ -78,7 +78,7 @@ def case_create(request):
     form = CaseCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.create_case(
+            case = create_case(
                 request.user,
                 agreement=form.cleaned_data["agreement"],
                 owner_institution=form.cleaned_data["owner_institution"],
@@ -175,7 +175,7 @@ def case_institutions(request, pk: int):
     form = CaseInstitutionsForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            removed, added = services.set_case_institutions(
+            removed, added = set_case_institutions(
                 request.user, case, form.cleaned_data["institutions"], form.cleaned_data["version"]
             )
         except ConflictError as conflict:
@@ -207,7 +207,7 @@ def consent_create(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_consent(
+            record_consent(
                 request.user,
                 case,
                 given_by=data["given_by"],
@@ -237,7 +237,7 @@ def consent_revoke(request, pk: int):
     form = RevokeConsentForm(request.POST or None, consent=consent)
     if request.method == "POST" and form.is_valid():
         try:
-            services.revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
+            revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
         except DomainError as error:
             form.add_error(None, error.message)
         else:

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from conferences import permissions as perms
-from conferences import services
 from conferences.audit import log_read
 from conferences.documents import ConferenceProtocol
 from conferences.forms.protocol import (
@@ -27,6 +26,9 @@ from conferences.forms.protocol import (
 )
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
+from conferences.queries.choices import case_staff
+from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
+from conferences.services.conferences import finalise_conference, plan_conference, replan_conference
 from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
@@ -42,7 +44,7 @@ ROW_KINDS = {
 def _load(user, pk: int, write: bool = False) -> Conference:
     """The conference with every row of its protocol prefetched."""
     conference = perms.get_conference_for(user, pk, write=write)
-    prefetch_related_objects([conference], *services.PROTOCOL_ROWS)
+    prefetch_related_objects([conference], *PROTOCOL_ROWS)
     return conference
 
 
@@ -50,12 +52,12 @@ def _load(user, pk: int, write: bool = False) -> Conference:
 def conference_create(request, pk: int):
     """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
     case = perms.get_case_for(request.user, pk, check=perms.can_document_conference)
-    staff = services.case_staff(case)
+    staff = case_staff(case)
     form = ConferencePlanForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            conference = services.plan_conference(
+            conference = plan_conference(
                 request.user,
                 case,
                 date=data["date"],
@@ -89,7 +91,7 @@ def conference_detail(request, pk: int):
             "conference": conference,
             "case": case,
             "can_edit": perms.can_edit_conference(request.user, conference),
-            "can_finalise": services.finalise_check(request.user, conference),
+            "can_finalise": finalise_check(request.user, conference),
             "can_add_addendum": perms.can_add_conference_addendum(request.user, conference),
             "consent_blocked": perms.consent_block_reason(case),
         },
@@ -101,7 +103,7 @@ def conference_plan(request, pk: int):
     """Change date, place, moderation and the invited."""
     conference = perms.get_conference_for(request.user, pk, write=True)
     case = conference.case
-    form = ConferencePlanForm(request.POST or None, instance=conference, staff=services.case_staff(case))
+    form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff(case))
     if request.method == "POST" and form.is_valid() and save_with_conflict_check(_Replan(request.user, form)):
         messages.success(request, _("Die Planung wurde gespeichert."))
         return redirect(conference)
@@ -115,7 +117,7 @@ class _Replan:
         self.user, self.form = user, form
 
     def save(self):
-        return services.replan_conference(self.user, self.form)
+        return replan_conference(self.user, self.form)
 
     def show_conflict(self, current):
         self.form.show_conflict(current)
@@ -124,7 +126,7 @@ class _Replan:
 def protocol_formsets(conference: Conference, data=None) -> dict:
     case = conference.case
     institutions = institutions_queryset(perms.case_institution_ids(case))
-    staff = services.case_staff(case)
+    staff = case_staff(case)
     members = member_map(staff)
     row_kwargs = {"institutions": institutions, "staff": staff, "members": members}
     tasks = ConferenceTaskFormSet(
@@ -201,7 +203,7 @@ def conference_finalise(request, pk: int):
     """Finalise the protocol (then read-only) and notify the participants with a link."""
     conference = perms.get_conference_for(request.user, pk)
     try:
-        services.finalise_conference(request.user, conference)
+        finalise_conference(request.user, conference)
     except DomainError as error:
         messages.error(request, error.message)
     else:

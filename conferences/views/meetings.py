@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from agreements import permissions as agreement_perms
 from agreements.models import Partner
 from conferences import permissions as perms
-from conferences import services
 from conferences.documents import MeetingMinutes
 from conferences.forms.protocol import (
     AgendaFormSet,
@@ -28,6 +27,9 @@ from conferences.forms.protocol import (
     member_map,
 )
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
+from conferences.queries.choices import meeting_agreements
+from conferences.queries.protocols import MINUTES_ROWS, meeting_finalise_check
+from conferences.services.meetings import finalise_meeting
 from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
@@ -83,7 +85,7 @@ def meeting_list(request):
 def meeting_create(request):
     """Koordination of a partner records a Sitzung of one of its agreements."""
     perms.require(perms.can_create_meeting(request.user))
-    agreements = services.meeting_agreements(request.user).order_by("title")
+    agreements = meeting_agreements(request.user).order_by("title")
     form = MeetingCreateForm(
         request.POST or None,
         agreements=agreements,
@@ -101,7 +103,7 @@ def meeting_create(request):
 
 def _load(user, pk: int) -> Meeting:
     meeting = perms.get_meeting_for(user, pk)
-    prefetch_related_objects([meeting], *services.MINUTES_ROWS)
+    prefetch_related_objects([meeting], *MINUTES_ROWS)
     return meeting
 
 
@@ -115,7 +117,7 @@ def meeting_detail(request, pk: int):
         {
             "meeting": meeting,
             "can_edit": perms.can_edit_meeting(request.user, meeting),
-            "can_finalise": services.meeting_finalise_check(request.user, meeting),
+            "can_finalise": meeting_finalise_check(request.user, meeting),
             "can_add_addendum": perms.can_add_meeting_addendum(request.user, meeting),
         },
     )
@@ -184,7 +186,7 @@ def meeting_row(request, pk: int, kind: str):
 def meeting_finalise(request, pk: int):
     meeting = perms.get_meeting_for(request.user, pk)
     try:
-        services.finalise_meeting(request.user, meeting)
+        finalise_meeting(request.user, meeting)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from conferences import services
 from conferences.forms.protocol import AddendumForm
+from conferences.services.conferences import add_addendum
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 
@@ -71,7 +71,7 @@ def addendum_page(request, target, case, **where):
     form = AddendumForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_addendum(request.user, text=form.cleaned_data["text"], **where)
+            add_addendum(request.user, text=form.cleaned_data["text"], **where)
         except DomainError as error:
             form.add_error(None, error.message)
         else:

@@ -11,10 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences import services
 from conferences.audit import log_reads
 from conferences.forms.protocol import TaskFilterForm, TaskStatusForm
 from conferences.models import Task, TaskStatus
+from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 
@@ -70,7 +70,7 @@ def task_status(request, pk: int):
         return redirect(back or "my_tasks")
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_task_status(
+            set_task_status(
                 request.user,
                 task,
                 status=form.cleaned_data["status"],
