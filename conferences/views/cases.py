@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences.audit import case_log, log_lines, log_read
+from conferences.audit import log_read
 from conferences.forms.cases import (
     CaseCreateForm,
     CaseFilterForm,
@@ -24,6 +24,7 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
+from conferences.queries.access_log import case_log, log_lines
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
