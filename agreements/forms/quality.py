@@ -7,7 +7,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ConditionState, QualityDimension, QualityLevel
-from kooperation.core.forms import FieldChange, VersionedInlineFormSet, VersionedModelForm
+from kooperation.core.forms import FieldChange, VersionedModelForm
+from kooperation.core.rows import row_formset
 
 
 class AssessmentForm(forms.Form):
@@ -133,6 +134,4 @@ class QualityLevelForm(VersionedModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-QualityLevelFormSet = forms.inlineformset_factory(
-    QualityDimension, QualityLevel, form=QualityLevelForm, formset=VersionedInlineFormSet, extra=0, can_delete=False
-)
+QualityLevelFormSet = row_formset(QualityDimension, QualityLevel, QualityLevelForm, extra=0, can_delete=False)

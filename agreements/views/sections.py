@@ -39,6 +39,7 @@ from agreements.models import (
 )
 from agreements.queries.sections import SECTIONS_BY_KEY
 from kooperation.core.concurrency import ConflictError
+from kooperation.core.rows import render_blank_row
 
 
 @dataclass(frozen=True)
@@ -188,23 +189,4 @@ def section_row(request, pk: int, key: str):
     if editor is None or editor.rows is None:
         raise Http404
     agreement = perms.get_agreement_for(request.user, pk, write=True)
-    formset = _rows_formset(editor, agreement)
-    try:
-        index = int(request.GET.get("zeilen-TOTAL_FORMS", ""))
-    except ValueError:
-        index = formset.total_form_count()
-    index = max(0, min(index, 999))
-    form = formset.form(
-        auto_id=formset.auto_id,
-        prefix=formset.add_prefix(index),
-        empty_permitted=True,
-        use_required_attribute=False,
-        **formset.get_form_kwargs(None),
-    )
-    formset.add_fields(form, index)
-    form.fields["ORDER"].initial = index + 1
-    return render(
-        request,
-        "agreements/snippets/section_row.html",
-        {"form": form, "index": index, "total": index + 1, "formset": formset, "oob": True},
-    )
+    return render_blank_row(request, _rows_formset(editor, agreement), "agreements/snippets/section_row.html")

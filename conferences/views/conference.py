@@ -21,18 +21,18 @@ from conferences.forms.protocol import (
     FamilyParticipantFormSet,
     ProtocolForm,
     StaffParticipantFormSet,
-    institutions_queryset,
-    member_map,
 )
+from conferences.forms.shared import institutions_queryset, member_map
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
 from conferences.queries.choices import case_staff
 from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
 from conferences.services.conferences import finalise_conference, plan_conference, replan_conference
-from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
+from conferences.views.rows import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.rows import render_blank_row
 
 ROW_KINDS = {
     "teilnehmende": (StaffParticipantFormSet, gettext_lazy("Neue Teilnehmerin / neuer Teilnehmer")),
@@ -189,7 +189,7 @@ def conference_row(request, pk: int, kind: str):
         raise Http404
     conference = perms.get_conference_for(request.user, pk, write=True)
     formset = protocol_formsets(conference)[kind]
-    return empty_row(
+    return render_blank_row(
         request,
         formset,
         "conferences/snippets/row.html",

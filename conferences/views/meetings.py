@@ -16,23 +16,23 @@ from agreements import permissions as agreement_perms
 from agreements.models import Partner
 from conferences import permissions as perms
 from conferences.documents import MeetingMinutes
-from conferences.forms.protocol import (
+from conferences.forms.filters import MeetingFilterForm
+from conferences.forms.meetings import (
     AgendaFormSet,
     AttendanceRowsFormSet,
     MeetingCreateForm,
-    MeetingFilterForm,
     MeetingForm,
     MeetingTaskFormSet,
-    institutions_queryset,
-    member_map,
 )
+from conferences.forms.shared import institutions_queryset, member_map
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
 from conferences.queries.choices import meeting_agreements
 from conferences.queries.protocols import MINUTES_ROWS, meeting_finalise_check
 from conferences.services.meetings import finalise_meeting
-from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
+from conferences.views.rows import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
+from kooperation.core.rows import render_blank_row
 from kooperation.network.models import User
 
 PAGE_SIZE = 20
@@ -178,7 +178,9 @@ def meeting_row(request, pk: int, kind: str):
         raise Http404
     meeting = perms.get_meeting_for(request.user, pk, write=True)
     formset = minutes_formsets(meeting)[kind]
-    return empty_row(request, formset, "conferences/snippets/row.html", {"kind": kind, "new_label": ROW_KINDS[kind]})
+    return render_blank_row(
+        request, formset, "conferences/snippets/row.html", {"kind": kind, "new_label": ROW_KINDS[kind]}
+    )
 
 
 @require_POST

@@ -41,31 +41,6 @@ class ProtocolEditor:
         return True
 
 
-def empty_row(request, formset, template: str, context: dict):
-    """Render one empty row of the formset for htmx to append (the page works without it too)."""
-    total_name = f"{formset.prefix}-TOTAL_FORMS"
-    try:
-        index = int(request.GET.get(total_name, ""))
-    except ValueError:
-        index = formset.total_form_count()
-    index = max(0, min(index, 999))
-    form = formset.form(
-        auto_id=formset.auto_id,
-        prefix=formset.add_prefix(index),
-        empty_permitted=True,
-        use_required_attribute=False,
-        **formset.get_form_kwargs(None),
-    )
-    formset.add_fields(form, index)
-    if "ORDER" in form.fields:
-        form.fields["ORDER"].initial = index + 1
-    return render(
-        request,
-        template,
-        {**context, "form": form, "index": index, "total": index + 1, "formset": formset, "oob": True},
-    )
-
-
 def addendum_page(request, target, case, **where):
     """The dated-correction form shared by conference and meeting protocols."""
     form = AddendumForm(request.POST or None)

@@ -12,23 +12,15 @@ from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
 from conferences.audit import log_reads
-from conferences.forms.protocol import TaskFilterForm, TaskStatusForm
-from conferences.models import Task, TaskStatus
+from conferences.forms.filters import TaskFilterForm
+from conferences.forms.tasks import TaskStatusForm
+from conferences.models import TaskStatus
+from conferences.queries.tasks import my_tasks_queryset
 from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 
 PAGE_SIZE = 25
-
-
-def my_tasks_queryset(user):
-    """Tasks for the user or the user's institutions in cases and meetings the user may see."""
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .select_related("case", "conference", "meeting__agreement", "responsible_institution", "responsible_user")
-        .order_by("due_on", "pk")
-    )
 
 
 @login_required
@@ -100,16 +92,3 @@ def task_status(request, pk: int):
     if task.case_id:
         log_reads(request.user, [(task, task.case_id)], "Aufgabe")
     return render(request, "conferences/task_status.html", {"task": task, "form": form, "next": back})
-
-
-def task_summary(user) -> dict:
-    """Counts for the start page: open, overdue, next due date (one query, no case content)."""
-    from django.db.models import Count, Min, Q
-
-    today = timezone.localdate()
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .filter(status=TaskStatus.OFFEN)
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)), next_due=Min("due_on"))
-    )
