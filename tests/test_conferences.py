@@ -465,6 +465,23 @@ def test_concurrent_protocol_edits_do_not_overwrite_each_other(client_for, coord
     assert conference.situation == "Fassung A"
 
 
+def test_stale_plan_shows_both_versions_and_keeps_the_input(client_for, coordinator, conference):
+    client = client_for(coordinator)
+    url = reverse("conference_plan", args=[conference.pk])
+    first = form_data(client.get(url).context["form"])
+    second = dict(first)
+    first["place"] = "Jugendamt, Raum 1"
+    second["place"] = "Klinikum, Raum 2"
+    assert client.post(url, first).status_code == 302
+    response = client.post(url, second)
+    assert response.status_code == 200
+    assert "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben." in _page(response)
+    assert "Jugendamt, Raum 1" in _page(response)
+    assert "Klinikum, Raum 2" in _page(response)
+    conference.refresh_from_db()
+    assert conference.place == "Jugendamt, Raum 1"
+
+
 # --- finalising --------------------------------------------------------------------------------------
 
 

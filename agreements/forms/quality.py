@@ -75,7 +75,7 @@ class AssessmentForm(forms.Form):
         }
 
     def show_conflict(self, current) -> None:
-        """Keep the user's input, show what was saved meanwhile (`current`, prefetched), accept the next save."""
+        """Keep the user's input, show what was saved meanwhile, and accept the next save."""
         data = self.cleaned_data
         ratings = {r.dimension_id: r.level for r in current.ratings.all()}
         reflections = {c.label: (c.state, c.note) for c in current.conditions.all()}

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -38,7 +37,7 @@ from agreements.models import (
     TargetGroup,
 )
 from agreements.queries.sections import SECTIONS_BY_KEY
-from kooperation.core.concurrency import ConflictError
+from kooperation.core.forms import save_with_conflict_check
 from kooperation.core.rows import render_blank_row
 
 
@@ -145,7 +144,7 @@ def section_edit(request, pk: int, key: str):
         single = editor.single(data, instance=getattr(agreement, editor.single_attr), prefix="abschnitt")
     if request.method == "POST":
         valid = all(part.is_valid() for part in (formset, single) if part is not None)
-        if valid and _save(formset, single):
+        if valid and save_with_conflict_check(single, formset):
             agreement.touch()
             messages.success(request, _("Der Abschnitt „%(title)s“ wurde gespeichert.") % {"title": section.title})
             if "weiter" in request.POST:
@@ -166,20 +165,6 @@ def section_edit(request, pk: int, key: str):
             ).select_related("question", "subgroup"),
         },
     )
-
-
-def _save(formset, single) -> bool:
-    try:
-        with transaction.atomic():
-            if single is not None:
-                single.save()
-            if formset is not None:
-                formset.save()
-    except ConflictError as conflict:
-        target = getattr(conflict, "form", None) or single
-        target.show_conflict(conflict.current)
-        return False
-    return True
 
 
 @login_required

@@ -19,6 +19,7 @@ from agreements.services import lifecycle
 from agreements.services import structure as service
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 
 
 def guide_context(request, agreement, structure, current: str, **extra) -> dict:
@@ -59,17 +60,16 @@ def _structure_page(request, pk, key, form_class, save, template, tasks):
             try:
                 save(agreement, form.chosen(), form.cleaned_data["version"])
             except ConflictError as conflict:
-                data = request.POST.copy()
-                data["version"] = str(conflict.current.version)
                 structure = Structure(conflict.current)
-                form = form_class(data, structure=structure)
-                form.is_valid()
-                form.add_error(
-                    None,
+                form = rebind_after_conflict(
+                    form_class,
+                    request.POST,
+                    conflict.current,
                     _(
                         "Die Vereinbarung wurde inzwischen von jemand anderem geändert. Ihre Auswahl steht noch "
                         "im Formular; prüfen Sie die gespeicherte Besetzung und speichern Sie erneut."
                     ),
+                    structure=structure,
                 )
             except DomainError as error:
                 messages.error(request, error.message)
@@ -174,20 +174,22 @@ def subgroup_edit(request, pk: int):
     form = SubgroupForm(request.POST or None, instance=subgroup, structure=structure)
     if request.method == "POST" and form.is_valid():
         try:
-            service.update_subgroup(
-                subgroup,
-                name=form.cleaned_data["name"],
-                members=list(form.cleaned_data["members"]),
-                questions=list(form.cleaned_data["questions"]),
-                expected_version=form.cleaned_data.get("version") or 0,
+            saved = save_with_conflict_check(
+                form,
+                save=lambda: service.update_subgroup(
+                    subgroup,
+                    name=form.cleaned_data["name"],
+                    members=list(form.cleaned_data["members"]),
+                    questions=list(form.cleaned_data["questions"]),
+                    expected_version=form.cleaned_data.get("version") or 0,
+                ),
             )
-        except ConflictError as conflict:
-            form.show_conflict(conflict.current)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Die Untergruppe wurde gespeichert."))
-            return redirect("structure_subgroups", pk=agreement.pk)
+            if saved:
+                messages.success(request, _("Die Untergruppe wurde gespeichert."))
+                return redirect("structure_subgroups", pk=agreement.pk)
     return render(
         request,
         "agreements/structure/subgroup_form.html",

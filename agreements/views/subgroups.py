@@ -17,8 +17,8 @@ from agreements.models import AnswerStatus, GuidingQuestion, Reflection, Subgrou
 from agreements.queries.structure import Structure
 from agreements.services import structure as service
 from agreements.views.structure import guide_context
-from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as network_perms
 
 
@@ -36,33 +36,18 @@ def subgroup_work(request, pk: int):
         perms.require(may_answer)
         if formset.is_valid():
             try:
-                submitted = service.save_answers(request.user, subgroup, formset, submit="uebergeben" in request.POST)
-            except ConflictError as conflict:
-                getattr(conflict, "form", formset.forms[0]).show_conflict(conflict.current)
+                saved = save_with_conflict_check(
+                    formset,
+                    save=lambda: service.save_answers(
+                        request.user, subgroup, formset, submit="uebergeben" in request.POST
+                    ),
+                )
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                if submitted:
-                    messages.success(
-                        request,
-                        ngettext(
-                            "%(count)d Antwort wurde an das Gremium übergeben.",
-                            "%(count)d Antworten wurden an das Gremium übergeben.",
-                            submitted,
-                        )
-                        % {"count": submitted},
-                    )
-                elif "uebergeben" in request.POST:
-                    messages.warning(
-                        request,
-                        _(
-                            "Es wurde nichts übergeben: an das Gremium gehen nur beantwortete Fragen. "
-                            "Die Entwürfe wurden gespeichert."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("Die Entwürfe wurden gespeichert."))
-                return redirect("subgroup_work", pk=subgroup.pk)
+                if saved:
+                    _say_answers_saved(request, saved.value)
+                    return redirect("subgroup_work", pk=subgroup.pk)
     return render(
         request,
         "agreements/structure/subgroup_work.html",
@@ -75,6 +60,30 @@ def subgroup_work(request, pk: int):
             "members": subgroup.members.all(),
         },
     )
+
+
+def _say_answers_saved(request, submitted: int) -> None:
+    """Tell how many answers went to the board, or that only drafts were saved."""
+    if submitted:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d Antwort wurde an das Gremium übergeben.",
+                "%(count)d Antworten wurden an das Gremium übergeben.",
+                submitted,
+            )
+            % {"count": submitted},
+        )
+    elif "uebergeben" in request.POST:
+        messages.warning(
+            request,
+            _(
+                "Es wurde nichts übergeben: an das Gremium gehen nur beantwortete Fragen. "
+                "Die Entwürfe wurden gespeichert."
+            ),
+        )
+    else:
+        messages.success(request, _("Die Entwürfe wurden gespeichert."))
 
 
 @require_POST
@@ -106,19 +115,20 @@ def partner_reflection(request, pk: int, partner_pk: int):
     if request.method == "POST":
         perms.require(may_edit)
         if formset.is_valid():
+            with_submit = "uebergeben" in request.POST
             try:
-                with_submit = "uebergeben" in request.POST
-                service.save_reflections(partner, formset, submit=with_submit)
-            except ConflictError as conflict:
-                getattr(conflict, "form", formset.forms[0]).show_conflict(conflict.current)
+                saved = save_with_conflict_check(
+                    formset, save=lambda: service.save_reflections(partner, formset, submit=with_submit)
+                )
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(
-                    request,
-                    _("Die interne Klärung wurde an das Gremium übergeben.") if with_submit else _("Gespeichert."),
-                )
-                return redirect("partner_reflection", pk=agreement.pk, partner_pk=partner.pk)
+                if saved:
+                    messages.success(
+                        request,
+                        _("Die interne Klärung wurde an das Gremium übergeben.") if with_submit else _("Gespeichert."),
+                    )
+                    return redirect("partner_reflection", pk=agreement.pk, partner_pk=partner.pk)
     return render(
         request,
         "agreements/structure/reflection.html",

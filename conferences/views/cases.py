@@ -28,7 +28,7 @@ from conferences.queries.access_log import case_log, log_lines
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
-from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 
 PAGE_SIZE = 20
 TREND_COLUMNS = 8
@@ -180,16 +180,15 @@ def case_institutions(request, pk: int):
                 request.user, case, form.cleaned_data["institutions"], form.cleaned_data["version"]
             )
         except ConflictError as conflict:
-            data = request.POST.copy()
-            data["version"] = str(conflict.current.version)
-            form = CaseInstitutionsForm(data, case=perms.with_case_access(conflict.current))
-            form.is_valid()
-            form.add_error(
-                None,
+            form = rebind_after_conflict(
+                CaseInstitutionsForm,
+                request.POST,
+                conflict.current,
                 _(
                     "Die beteiligten Institutionen wurden inzwischen von jemand anderem geändert. Ihre Auswahl "
                     "steht noch im Formular; prüfen Sie sie und speichern Sie erneut."
                 ),
+                case=perms.with_case_access(conflict.current),
             )
         except DomainError as error:
             form.add_error("institutions", error.message)

@@ -104,23 +104,14 @@ def conference_plan(request, pk: int):
     conference = perms.get_conference_for(request.user, pk, write=True)
     case = conference.case
     form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff(case))
-    if request.method == "POST" and form.is_valid() and save_with_conflict_check(_Replan(request.user, form)):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with_conflict_check(form, save=lambda: replan_conference(request.user, form))
+    ):
         messages.success(request, _("Die Planung wurde gespeichert."))
         return redirect(conference)
     return render(request, "conferences/conference_plan.html", {"form": form, "case": case, "conference": conference})
-
-
-class _Replan:
-    """Adapts the replan service to save_with_conflict_check."""
-
-    def __init__(self, user, form):
-        self.user, self.form = user, form
-
-    def save(self):
-        return replan_conference(self.user, self.form)
-
-    def show_conflict(self, current):
-        self.form.show_conflict(current)
 
 
 def protocol_formsets(conference: Conference, data=None) -> dict:

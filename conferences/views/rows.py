@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from conferences.forms.protocol import AddendumForm
 from conferences.services.conferences import add_addendum
-from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import save_with_conflict_check
 
 
 class ProtocolEditor:
@@ -28,17 +27,7 @@ class ProtocolEditor:
         return all(results)
 
     def save(self) -> bool:
-        try:
-            with transaction.atomic():
-                if self.form is not None:
-                    self.form.save()
-                for formset in self.formsets.values():
-                    formset.save()
-        except ConflictError as conflict:
-            target = getattr(conflict, "form", None) or self.form
-            target.show_conflict(conflict.current)
-            return False
-        return True
+        return bool(save_with_conflict_check(self.form, *self.formsets.values()))
 
 
 def addendum_page(request, target, case, **where):

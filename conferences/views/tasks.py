@@ -19,6 +19,7 @@ from conferences.queries.tasks import my_tasks_queryset
 from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import rebind_after_conflict
 
 PAGE_SIZE = 25
 
@@ -71,18 +72,16 @@ def task_status(request, pk: int):
             )
         except ConflictError as conflict:
             current = conflict.current
-            form = TaskStatusForm(request.POST, task=current or task, prefix=prefix)
-            form.is_valid()
             state = current.get_status_display() if current else _("gelöscht")
-            form.add_error(
-                None,
+            form = rebind_after_conflict(
+                TaskStatusForm,
+                request.POST,
+                current,
                 _("Diese Aufgabe wurde inzwischen von jemand anderem geändert (Stand jetzt: %(status)s).")
                 % {"status": state},
+                task=current or task,
+                prefix=prefix,
             )
-            if current is not None:
-                data = request.POST.copy()
-                data[f"{prefix}-version"] = str(current.version)
-                form.data = data
         except DomainError as error:
             form.add_error(None, error.message)
         else:

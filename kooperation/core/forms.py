@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
@@ -106,17 +107,46 @@ class VersionedModelForm(forms.ModelForm):
         self.data = data
 
 
-def save_with_conflict_check(form_or_formset) -> bool:
-    """Save; on a concurrent change show the conflict on the form and return False."""
+@dataclass(frozen=True)
+class SaveOutcome:
+    """Whether a conflict-checked save went through (its truth value), and what the save returned."""
+
+    saved: bool
+    value: object = None
+
+    def __bool__(self) -> bool:
+        return self.saved
+
+
+def save_with_conflict_check(*parts, save: Callable[[], object] | None = None) -> SaveOutcome:
+    """Save the forms and formsets (or run `save`) atomically; on a concurrent change show both versions instead."""
+    parts = tuple(part for part in parts if part is not None)
     try:
-        form_or_formset.save()
+        with transaction.atomic():
+            if save is not None:
+                value = save()
+            else:
+                value = None
+                for part in parts:
+                    part.save()
     except ConflictError as conflict:
-        target = getattr(conflict, "form", None) or form_or_formset
+        # A stale row names its own form; any other conflict concerns the first part (the main form).
+        target = getattr(conflict, "form", None) or parts[0]
         target.show_conflict(conflict.current)
-        if target is not form_or_formset:
-            form_or_formset.has_conflict = True
-        return False
-    return True
+        return SaveOutcome(saved=False)
+    return SaveOutcome(saved=True, value=value)
+
+
+def rebind_after_conflict(form_class, data, current, message: str, **kwargs) -> forms.BaseForm:
+    """Bind the user's input to a form built on the saved state, say what happened, and accept the next save."""
+    # For forms whose choices depend on the saved state (partner lists, participants), so show_conflict cannot apply.
+    data = data.copy()
+    form = form_class(data, **kwargs)
+    if current is not None:
+        data[form.add_prefix("version")] = str(current.version)
+    form.is_valid()
+    form.add_error(None, message)
+    return form
 
 
 class FilterForm(forms.Form):

@@ -34,8 +34,6 @@ class SharedChoicesMixin:
 class VersionedFormSetMixin:
     """Rows that each carry their version; a stale row refuses the whole save."""
 
-    has_conflict = False
-
     def save(self, commit: bool = True):
         with transaction.atomic():
             return super().save(commit)
@@ -52,6 +50,11 @@ class VersionedFormSetMixin:
             if getattr(form, "deleted_meanwhile", False) and not self._should_delete_form(form):
                 form.conflict_deleted = True
                 form.add_error(None, _("Dieser Eintrag wurde inzwischen von jemand anderem gelöscht."))
+
+    def show_conflict(self, current) -> None:
+        """Show a conflict on the row it concerns, or on the first row."""
+        concerned = [f for f in self.forms if current is not None and f.instance.pk == current.pk]
+        (concerned or self.forms)[0].show_conflict(current)
 
     def _form_for(self, obj):
         return next(f for f in self.initial_forms if f.instance.pk == obj.pk)
