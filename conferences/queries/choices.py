@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agreements.models import Agreement, Status
+from agreements.models import Agreement, Partner, Status
 from conferences import permissions as perms
 from conferences.models import Case
 from kooperation.network import permissions as network_perms
@@ -44,4 +44,14 @@ def meeting_agreements(user):
         Agreement.objects.filter(partners__institution_id__in=network_perms.institution_ids(user, Role.KOORDINATION))
         .exclude(status=Status.BEENDET)
         .distinct()
+    )
+
+
+def partner_staff(agreement_ids):
+    """Active users of the partner institutions of these agreements."""
+    institutions = Partner.objects.filter(agreement_id__in=agreement_ids).values("institution_id")
+    return (
+        User.objects.filter(is_active=True, memberships__institution_id__in=institutions)
+        .distinct()
+        .order_by("last_name", "first_name", "email")
     )

@@ -28,7 +28,7 @@ from conferences.models import Conference, CriterionCheck, FamilyParticipant, St
 from conferences.queries.choices import case_staff
 from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
 from conferences.services.conferences import finalise_conference, plan_conference, replan_conference
-from conferences.views.rows import ProtocolEditor, addendum_page
+from conferences.views.protocols import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agreements import permissions as agreement_perms
-from agreements.models import Partner
 from conferences import permissions as perms
 from conferences.documents import MeetingMinutes
 from conferences.forms.filters import MeetingFilterForm
@@ -26,14 +25,13 @@ from conferences.forms.meetings import (
 )
 from conferences.forms.shared import institutions_queryset, member_map
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
-from conferences.queries.choices import meeting_agreements
+from conferences.queries.choices import meeting_agreements, partner_staff
 from conferences.queries.protocols import MINUTES_ROWS, meeting_finalise_check
 from conferences.services.meetings import finalise_meeting
-from conferences.views.rows import ProtocolEditor, addendum_page
+from conferences.views.protocols import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
 from kooperation.core.rows import render_blank_row
-from kooperation.network.models import User
 
 PAGE_SIZE = 20
 ROW_KINDS = {
@@ -41,16 +39,6 @@ ROW_KINDS = {
     "tagesordnung": gettext_lazy("Neuer Tagesordnungspunkt"),
     "aufgaben": gettext_lazy("Neue Aufgabe"),
 }
-
-
-def partner_staff(agreement_ids):
-    """Active users of the partner institutions of these agreements."""
-    institutions = Partner.objects.filter(agreement_id__in=agreement_ids).values("institution_id")
-    return (
-        User.objects.filter(is_active=True, memberships__institution_id__in=institutions)
-        .distinct()
-        .order_by("last_name", "first_name", "email")
-    )
 
 
 @login_required

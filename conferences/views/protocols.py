@@ -1,4 +1,4 @@
-"""Shared machinery of the protocol editors: a main form with row formsets, saved atomically."""
+"""What the conference and meeting protocol pages share: the editor (main form and row formsets) and addenda."""
 
 from __future__ import annotations
 
