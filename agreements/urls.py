@@ -8,6 +8,7 @@ from agreements.views import (
     sections,
     signing,
     structure,
+    subgroups,
 )
 
 urlpatterns = [
@@ -28,16 +29,16 @@ urlpatterns = [
     path("vereinbarungen/<int:pk>/vorbereitungsgruppe/", structure.structure_prep, name="structure_prep"),
     path("vereinbarungen/<int:pk>/gremium/", structure.structure_board, name="structure_board"),
     path("vereinbarungen/<int:pk>/untergruppen/", structure.structure_subgroups, name="structure_subgroups"),
-    path("vereinbarungen/<int:pk>/ergebnisse/", structure.agreement_answers, name="agreement_answers"),
-    path("vereinbarungen/<int:pk>/abstimmung/", structure.agreement_approval, name="agreement_approval"),
+    path("vereinbarungen/<int:pk>/ergebnisse/", subgroups.agreement_answers, name="agreement_answers"),
+    path("vereinbarungen/<int:pk>/abstimmung/", subgroups.agreement_approval, name="agreement_approval"),
     path(
         "vereinbarungen/<int:pk>/interne-klaerung/<int:partner_pk>/",
-        structure.partner_reflection,
+        subgroups.partner_reflection,
         name="partner_reflection",
     ),
-    path("untergruppen/<int:pk>/", structure.subgroup_work, name="subgroup_work"),
+    path("untergruppen/<int:pk>/", subgroups.subgroup_work, name="subgroup_work"),
     path("untergruppen/<int:pk>/bearbeiten/", structure.subgroup_edit, name="subgroup_edit"),
-    path("antworten/<int:pk>/zurueckholen/", structure.answer_reopen, name="answer_reopen"),
+    path("antworten/<int:pk>/zurueckholen/", subgroups.answer_reopen, name="answer_reopen"),
     path("vereinbarungen/<int:pk>/vorschau.pdf", signing.contract_preview, name="contract_preview"),
     path("vereinbarungen/<int:pk>/vertrag.pdf", signing.contract_download, name="contract_download"),
     path("vereinbarungen/<int:pk>/unterzeichnung/", signing.agreement_signatures, name="agreement_signatures"),

@@ -2,19 +2,15 @@
 
 Writes are logged by django-auditlog (registered in apps.py) with additional_data
 {"case_id": …}; reads are logged here as ACCESS entries with the same key, so one
-query returns the whole log of a case. Free texts are masked in the log: it records
-that a field changed, not the social data itself.
+query returns the whole log of a case (conferences/queries/access_log.py reads it).
+Free texts are masked in the log: it records that a field changed, not the social
+data itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
-
-from kooperation.core.history import ACTIONS
 
 # Free-text fields whose content stays out of the audit log.
 MASKED_FIELDS = {
@@ -57,43 +53,3 @@ def log_reads(user, objects, what: str = "") -> None:
             )
         )
     LogEntry.objects.bulk_create(entries)
-
-
-def case_log(case):
-    """Every logged read and write of the case, newest first."""
-    return LogEntry.objects.filter(additional_data__case_id=case.pk).select_related("actor", "content_type")
-
-
-@dataclass
-class LogLine:
-    timestamp: object
-    actor: object
-    action: str
-    what: str
-    read: str
-    fields: list[str]
-
-
-def log_lines(entries) -> list[LogLine]:
-    """Readable lines: who, when, which action on what, and which fields changed (never their values)."""
-    lines = []
-    for entry in entries:
-        model = entry.content_type.model_class()
-        verbose = model._meta.verbose_name if model else entry.content_type.model
-        fields = []
-        for name in (entry.changes_dict or {}) if entry.action == LogEntry.Action.UPDATE else ():
-            try:
-                fields.append(str(model._meta.get_field(name).verbose_name))
-            except (AttributeError, FieldDoesNotExist):
-                fields.append(name)
-        lines.append(
-            LogLine(
-                timestamp=entry.timestamp,
-                actor=entry.actor,
-                action=str(ACTIONS.get(entry.action, "")),
-                what=f"{verbose}: {entry.object_repr}",
-                read=(entry.additional_data or {}).get("read", ""),
-                fields=fields,
-            )
-        )
-    return lines

@@ -9,7 +9,6 @@ from django.utils import timezone
 from agreements.demo import MAIN_TITLE
 from agreements.models import Agreement
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import (
     AgendaItem,
     Attendance,
@@ -27,6 +26,8 @@ from conferences.models import (
     Task,
     TaskStatus,
 )
+from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
+from conferences.services.conferences import prepare_protocol
 from kooperation.network.models import Institution
 
 # Demo cases are recognised by their note (idempotency); notes never name anyone.
@@ -68,8 +69,8 @@ def _days(n: int):
 
 
 def _case(agreement, owner, others, user, note, given_by, information):
-    case = services.create_case(user, agreement=agreement, owner_institution=owner, note=note)
-    services.record_consent(
+    case = create_case(user, agreement=agreement, owner_institution=owner, note=note)
+    record_consent(
         user,
         case,
         given_by=given_by,
@@ -78,7 +79,7 @@ def _case(agreement, owner, others, user, note, given_by, information):
         institutions=[owner, *others],
         information=information,
     )
-    services.set_case_institutions(user, case, [owner, *others], case.version)
+    set_case_institutions(user, case, [owner, *others], case.version)
     case.refresh_from_db()
     return case
 
@@ -210,7 +211,7 @@ def _family_a(agreement, youth, drugs, clinic, users):
         created_by=fk_youth,
     )
     perms.with_case_access(case)
-    services.prepare_protocol(planned, [fk_youth, fk_drugs, fk_clinic], planned.invited_family)
+    prepare_protocol(planned, [fk_youth, fk_drugs, fk_clinic], planned.invited_family)
 
 
 def _family_b(agreement, youth, drugs, users):
@@ -269,7 +270,7 @@ def _family_c(agreement, youth, clinic, users):
         [("Kreißsaalführung vereinbaren", clinic, fk_clinic, -30, TaskStatus.ERLEDIGT)],
     )
     consent = case.consents.get()
-    services.revoke_consent(fk_youth, consent, _days(-5))
+    revoke_consent(fk_youth, consent, _days(-5))
 
 
 def _meetings(agreement, youth, drugs, clinic, users):

@@ -19,7 +19,7 @@ class ConferenceProtocol(PdfRenderer):
     template_name = "print/conference_protocol.html"
 
     def __init__(self, conference: Conference):
-        # Expects the protocol's rows prefetched (services.PROTOCOL_ROWS).
+        # Expects the protocol's rows prefetched (conferences.queries.protocols.PROTOCOL_ROWS).
         self.conference = conference
 
     def filename(self) -> str:

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from agreements.models import Criterion
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import (
     AgendaItem,
     Attendance,
@@ -30,6 +29,9 @@ from conferences.models import (
     StaffParticipant,
     Task,
 )
+from conferences.services.cases import create_case, record_consent, set_case_institutions
+from conferences.services.conferences import finalise_conference, plan_conference
+from conferences.services.meetings import finalise_meeting
 from kooperation.network.models import Role
 from tests.factories import MembershipFactory, UserFactory
 
@@ -73,15 +75,15 @@ def give_consent(case, user, institutions, *, document: bool = False, **override
     }
     if document:
         fields["document"] = ContentFile(MINIMAL_PDF, name="einwilligung.pdf")
-    return services.record_consent(user, case, **fields)
+    return record_consent(user, case, **fields)
 
 
 def open_case(user, agreement, owner, others=(), consent: bool = True):
     """A case with a consent covering the owner and `others`, all of them taking part."""
-    case = services.create_case(user, agreement=agreement, owner_institution=owner)
+    case = create_case(user, agreement=agreement, owner_institution=owner)
     if consent:
         give_consent(case, user, [owner, *others])
-        services.set_case_institutions(user, case, [owner, *others], case.version)
+        set_case_institutions(user, case, [owner, *others], case.version)
         case.refresh_from_db()
     return case
 
@@ -98,7 +100,7 @@ def plan(case, user, **overrides) -> Conference:
         "invited_family": [FamilyRole.MUTTER],
         **overrides,
     }
-    return services.plan_conference(user, case, **fields)
+    return plan_conference(user, case, **fields)
 
 
 def document(conference: Conference, user, tasks: int = 1, institution=None) -> Conference:
@@ -142,16 +144,16 @@ def partner_worker(partner_institution):
 @pytest.fixture
 def help_case(agreement, coordinator, institution, partner_institution, media_root):
     ensure_criteria(agreement)
-    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution], document=True)
-    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
     case.refresh_from_db()
     return case
 
 
 @pytest.fixture
 def case_without_consent(agreement, coordinator, institution):
-    return services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    return create_case(coordinator, agreement=agreement, owner_institution=institution)
 
 
 @pytest.fixture
@@ -167,7 +169,7 @@ def conference(help_case, coordinator):
 @pytest.fixture
 def final_conference(help_case, coordinator):
     conference = document(plan(help_case, coordinator), coordinator)
-    return services.finalise_conference(coordinator, conference)
+    return finalise_conference(coordinator, conference)
 
 
 @pytest.fixture
@@ -192,4 +194,4 @@ def meeting(agreement, coordinator):
 def final_meeting(meeting, coordinator, institution):
     AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
     Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
-    return services.finalise_meeting(coordinator, meeting)
+    return finalise_meeting(coordinator, meeting)

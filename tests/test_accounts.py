@@ -8,10 +8,10 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import IntegrityError, OperationalError
 from django.test import Client
-from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
@@ -288,13 +288,19 @@ def test_reading_pages_writes_the_session_at_most_once_a_minute(client_for, memb
     with mock.patch("django.utils.timezone.now", return_value=start):
         client.get(reverse("dashboard"))
     expiry = Session.objects.get().expire_date
-    with mock.patch("time.time", return_value=start.timestamp() + 10):
-        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(seconds=10)):
-            client.get(reverse("dashboard"))
+    later = start + timedelta(seconds=10)
+    with (
+        mock.patch("time.time", return_value=later.timestamp()),
+        mock.patch("django.utils.timezone.now", return_value=later),
+    ):
+        client.get(reverse("dashboard"))
     assert Session.objects.get().expire_date == expiry  # no write within the minute
-    with mock.patch("time.time", return_value=start.timestamp() + 120):
-        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=2)):
-            client.get(reverse("dashboard"))
+    later = start + timedelta(minutes=2)
+    with (
+        mock.patch("time.time", return_value=later.timestamp()),
+        mock.patch("django.utils.timezone.now", return_value=later),
+    ):
+        client.get(reverse("dashboard"))
     assert Session.objects.get().expire_date == expiry + timedelta(minutes=2)
 
 

@@ -9,9 +9,9 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from conferences import services
 from conferences.documents import ConferenceProtocol
 from conferences.ics import conference_calendar
+from conferences.services.conferences import add_addendum
 from kooperation.core.documents import BASE_URL, StaticFilesURLFetcher, URLRefused
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_protocol_pdf_marks_drafts(client_for, coordinator, conference, tmp_path
 
 @needs_poppler
 def test_protocol_pdf_carries_the_addenda(client_for, coordinator, final_conference, tmp_path):
-    services.add_addendum(coordinator, text="Korrektur: Moderation hatte die Fachkraft.", conference=final_conference)
+    add_addendum(coordinator, text="Korrektur: Moderation hatte die Fachkraft.", conference=final_conference)
     text = _text(_download(client_for(coordinator), reverse("conference_pdf", args=[final_conference.pk])), tmp_path)
     assert "Nachträge" in text
     assert "Korrektur: Moderation hatte die Fachkraft." in text

@@ -9,8 +9,8 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import Case, Task
+from conferences.services.cases import create_case, revoke_consent, set_case_institutions
 from kooperation.network import permissions as network_perms
 from kooperation.network.models import Role
 from tests.conference_fixtures import document, give_consent, today
@@ -54,7 +54,7 @@ def test_administration_sees_a_case_its_own_institution_takes_part_in(admin_user
 def test_a_participant_loses_sight_when_its_consent_is_revoked(
     client_for, coordinator, help_case, partner_worker, consent
 ):
-    services.revoke_consent(coordinator, consent, today())
+    revoke_consent(coordinator, consent, today())
     assert not _visible(partner_worker, help_case)
     assert client_for(partner_worker).get(reverse("case_detail", args=[help_case.pk])).status_code == 404
     # The owning institution keeps the archived case (and can record a new consent).
@@ -64,9 +64,9 @@ def test_a_participant_loses_sight_when_its_consent_is_revoked(
 def test_an_expired_or_future_consent_covers_nobody(
     coordinator, agreement, institution, partner_institution, partner_worker
 ):
-    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution])
-    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
     consent = case.consents.get()
     consent.valid_until = today() - timedelta(days=1)
     consent.given_on = today() - timedelta(days=30)
@@ -81,9 +81,9 @@ def test_an_expired_or_future_consent_covers_nobody(
 def test_a_consent_not_covering_a_participant_hides_the_case_from_it(
     coordinator, agreement, institution, partner_institution, partner_worker
 ):
-    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution])
-    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
     case.consents.get().institutions.remove(partner_institution)
     assert not _visible(partner_worker, case)
 

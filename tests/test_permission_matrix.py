@@ -39,6 +39,7 @@ from agreements.services.structure import create_subgroups
 pytestmark = pytest.mark.django_db
 
 LOGIN = "login"  # expected: 302 to the login page
+HX_REQUEST = {"HX-Request": "true"}  # htmx fragments answer only htmx; a plain visit goes to the page
 
 # role name -> fixture providing the user (None: not signed in)
 ROLES = {
@@ -84,6 +85,7 @@ class Case:
     post: Expectation | None = None
     post_data: dict = field(default_factory=dict)
     label: str = ""
+    headers: dict = field(default_factory=dict)  # e.g. HX_REQUEST for htmx fragments
 
 
 def _institution(fixture: Fixture) -> dict:
@@ -337,7 +339,7 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_section": [
         Case(kwargs=_agreement_section, get=partners(), post=partners(), label="entwurf"),
     ],
-    "agreement_section_row": Case(kwargs=_agreement_section, get=partners()),
+    "agreement_section_row": Case(kwargs=_agreement_section, get=partners(), headers=HX_REQUEST),
     "agreement_transition": Case(kwargs=_start_work, get=POST_ONLY, post=partners_read(302)),
     "agreement_history": Case(kwargs=_agreement, get=partners_read()),
     "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
@@ -416,7 +418,7 @@ MATRIX: dict[str, Case | list[Case]] = {
         Case(kwargs=_conference, get=case_write(), post=case_write(), label="open"),
         Case(kwargs=_final_conference, get=case_write(403), post=case_write(403), label="final"),
     ],
-    "conference_row": Case(kwargs=_conference_row, get=case_write()),
+    "conference_row": Case(kwargs=_conference_row, get=case_write(), headers=HX_REQUEST),
     "conference_finalise": Case(kwargs=_conference, get=POST_ONLY, post=case_read(302)),
     "conference_addendum": [
         Case(kwargs=_final_conference, get=case_write(), post=case_write(), label="final"),
@@ -434,7 +436,7 @@ MATRIX: dict[str, Case | list[Case]] = {
         Case(kwargs=_meeting, get=partners(), post=partners(), label="open"),
         Case(kwargs=_final_meeting, get=partners(403), label="final"),
     ],
-    "meeting_row": Case(kwargs=_meeting_row, get=partners()),
+    "meeting_row": Case(kwargs=_meeting_row, get=partners(), headers=HX_REQUEST),
     "meeting_finalise": Case(kwargs=_meeting, get=POST_ONLY, post=partners_read(302)),
     "meeting_addendum": Case(kwargs=_final_meeting, get=partners(), post=partners()),
     "meeting_pdf": Case(kwargs=_final_meeting, get=partners_read()),
@@ -481,8 +483,8 @@ def _request(request, client, method: str, name: str, case: Case, role: str):
     if ROLES[role]:
         client.force_login(fixture(ROLES[role]))
     if method == "get":
-        return client.get(url)
-    return client.post(url, case.post_data)
+        return client.get(url, headers=case.headers)
+    return client.post(url, case.post_data, headers=case.headers)
 
 
 def _assert_answer(response, expected: int | str) -> None:

@@ -23,14 +23,8 @@ from agreements.models import (
     TargetGroup,
     Term,
 )
-from kooperation.core.forms import (
-    FilterForm,
-    OrderedInlineFormSet,
-    SharedChoicesMixin,
-    VersionedInlineFormSet,
-    VersionedModelForm,
-    helper,
-)
+from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.rows import OrderedInlineFormSet, row_formset
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
 from kooperation.network.models.institutions import Arbeitsfeld
@@ -115,9 +109,7 @@ class PartnerForm(VersionedModelForm):
         widgets = {"contribution": _textarea(3), "expectations": _textarea(3)}
 
 
-PartnerFormSet = forms.inlineformset_factory(
-    Agreement, Partner, form=PartnerForm, formset=VersionedInlineFormSet, extra=0, can_delete=False
-)
+PartnerFormSet = row_formset(Agreement, Partner, PartnerForm, extra=0, can_delete=False)
 
 
 class TargetGroupForm(VersionedModelForm):
@@ -311,19 +303,7 @@ class TermForm(VersionedModelForm):
 
 def rows_formset(model, form, shared_choices: tuple[str, ...] = ()):
     """An ordered formset of the agreement's rows; `shared_choices` name selects loaded once for all rows."""
-    formset = type(
-        f"{model.__name__}FormSet", (SharedChoicesMixin, OrderedInlineFormSet), {"shared_choice_fields": shared_choices}
-    )
-    return forms.inlineformset_factory(
-        Agreement,
-        model,
-        form=form,
-        formset=formset,
-        extra=1,
-        can_delete=True,
-        can_delete_extra=False,  # a new, empty row has nothing to delete
-        can_order=True,
-    )
+    return row_formset(Agreement, model, form, OrderedInlineFormSet, can_order=True, shared_choices=shared_choices)
 
 
 class AgreementFilterForm(FilterForm):

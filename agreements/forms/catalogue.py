@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from agreements.models import CatalogueEntry
-from kooperation.core.forms import VersionedFormSetMixin, VersionedModelForm
+from kooperation.core.forms import VersionedModelForm
+from kooperation.core.rows import VersionedFormSetMixin
 
 
 class CatalogueEntryForm(VersionedModelForm):

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Decision, GuidingQuestion, Reflection, Subgroup, SubgroupAnswer, SubgroupScope
 from agreements.queries.sections import SECTIONS
-from kooperation.core.forms import VersionedFormSetMixin, VersionedModelForm
+from kooperation.core.forms import VersionedModelForm
+from kooperation.core.rows import VersionedModelFormSet
 from kooperation.network.models import User
 
 
@@ -135,10 +136,6 @@ class AnswerForm(VersionedModelForm):
         model = SubgroupAnswer
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
-
-
-class VersionedModelFormSet(VersionedFormSetMixin, forms.BaseModelFormSet):
-    pass
 
 
 AnswerFormSet = forms.modelformset_factory(

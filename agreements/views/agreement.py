@@ -27,7 +27,7 @@ from agreements.services import lifecycle
 from agreements.services.signing import FROZEN
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
-from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 from kooperation.core.history import history_entries
 
 PAGE_SIZE = 20
@@ -133,18 +133,18 @@ def agreement_partners(request, pk: int):
             )
         except ConflictError as conflict:
             # Keep the user's choice, but against the current state, and say what is saved now.
-            data = request.POST.copy()
-            data["auswahl-version"] = str(conflict.current.version)
-            select_form = PartnerSelectForm(data, agreement=conflict.current, prefix="auswahl")
-            select_form.is_valid()
             saved = ", ".join(p.institution.name for p in conflict.current.partners.select_related("institution"))
-            select_form.add_error(
-                None,
+            select_form = rebind_after_conflict(
+                PartnerSelectForm,
+                request.POST,
+                conflict.current,
                 _(
                     "Die Partnerliste wurde inzwischen von jemand anderem geändert. Gespeichert sind jetzt: "
                     "%(partners)s. Ihre Auswahl steht noch im Formular; speichern Sie erneut, um sie zu übernehmen."
                 )
                 % {"partners": saved},
+                agreement=conflict.current,
+                prefix="auswahl",
             )
         except DomainError as error:
             messages.error(request, error.message)

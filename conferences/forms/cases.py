@@ -12,7 +12,7 @@ from agreements import permissions as agreement_perms
 from agreements.models import Agreement
 from conferences import permissions as perms
 from conferences.models import Case, Consent, InformationKind
-from conferences.services import case_agreements
+from conferences.queries.choices import case_agreements
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
 from kooperation.network.models import Institution
 

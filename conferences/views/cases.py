@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences import services
-from conferences.audit import case_log, log_lines, log_read
+from conferences.audit import log_read
 from conferences.forms.cases import (
     CaseCreateForm,
     CaseFilterForm,
@@ -24,9 +23,11 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
+from conferences.queries.access_log import case_log, log_lines
+from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
-from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 
 PAGE_SIZE = 20
 TREND_COLUMNS = 8
@@ -75,7 +76,7 @@ def case_create(request):
     form = CaseCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.create_case(
+            case = create_case(
                 request.user,
                 agreement=form.cleaned_data["agreement"],
                 owner_institution=form.cleaned_data["owner_institution"],
@@ -169,20 +170,19 @@ def case_institutions(request, pk: int):
     form = CaseInstitutionsForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            removed, added = services.set_case_institutions(
+            removed, added = set_case_institutions(
                 request.user, case, form.cleaned_data["institutions"], form.cleaned_data["version"]
             )
         except ConflictError as conflict:
-            data = request.POST.copy()
-            data["version"] = str(conflict.current.version)
-            form = CaseInstitutionsForm(data, case=perms.with_case_access(conflict.current))
-            form.is_valid()
-            form.add_error(
-                None,
+            form = rebind_after_conflict(
+                CaseInstitutionsForm,
+                request.POST,
+                conflict.current,
                 _(
                     "Die beteiligten Institutionen wurden inzwischen von jemand anderem geändert. Ihre Auswahl "
                     "steht noch im Formular; prüfen Sie sie und speichern Sie erneut."
                 ),
+                case=perms.with_case_access(conflict.current),
             )
         except DomainError as error:
             form.add_error("institutions", error.message)
@@ -200,7 +200,7 @@ def consent_create(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_consent(
+            record_consent(
                 request.user,
                 case,
                 given_by=data["given_by"],
@@ -229,7 +229,7 @@ def consent_revoke(request, pk: int):
     form = RevokeConsentForm(request.POST or None, consent=consent)
     if request.method == "POST" and form.is_valid():
         try:
-            services.revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
+            revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
         except DomainError as error:
             form.add_error(None, error.message)
         else:

@@ -10,24 +10,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences import services
 from conferences.audit import log_reads
-from conferences.forms.protocol import TaskFilterForm, TaskStatusForm
-from conferences.models import Task, TaskStatus
+from conferences.forms.filters import TaskFilterForm
+from conferences.forms.tasks import TaskStatusForm
+from conferences.models import TaskStatus
+from conferences.queries.tasks import my_tasks_queryset
+from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import rebind_after_conflict
 
 PAGE_SIZE = 25
-
-
-def my_tasks_queryset(user):
-    """Tasks for the user or the user's institutions in cases and meetings the user may see."""
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .select_related("case", "conference", "meeting__agreement", "responsible_institution", "responsible_user")
-        .order_by("due_on", "pk")
-    )
 
 
 def my_tasks(request):
@@ -67,7 +60,7 @@ def task_status(request, pk: int):
         return redirect(back or "my_tasks")
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_task_status(
+            set_task_status(
                 request.user,
                 task,
                 status=form.cleaned_data["status"],
@@ -76,18 +69,16 @@ def task_status(request, pk: int):
             )
         except ConflictError as conflict:
             current = conflict.current
-            form = TaskStatusForm(request.POST, task=current or task, prefix=prefix)
-            form.is_valid()
             state = current.get_status_display() if current else _("gelöscht")
-            form.add_error(
-                None,
+            form = rebind_after_conflict(
+                TaskStatusForm,
+                request.POST,
+                current,
                 _("Diese Aufgabe wurde inzwischen von jemand anderem geändert (Stand jetzt: %(status)s).")
                 % {"status": state},
+                task=current or task,
+                prefix=prefix,
             )
-            if current is not None:
-                data = request.POST.copy()
-                data[f"{prefix}-version"] = str(current.version)
-                form.data = data
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -97,16 +88,3 @@ def task_status(request, pk: int):
     if task.case_id:
         log_reads(request.user, [(task, task.case_id)], "Aufgabe")
     return render(request, "conferences/task_status.html", {"task": task, "form": form, "next": back})
-
-
-def task_summary(user) -> dict:
-    """Counts for the start page: open, overdue, next due date (one query, no case content)."""
-    from django.db.models import Count, Min, Q
-
-    today = timezone.localdate()
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .filter(status=TaskStatus.OFFEN)
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)), next_due=Min("due_on"))
-    )

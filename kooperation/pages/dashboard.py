@@ -18,7 +18,7 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
-from conferences.views.tasks import task_summary
+from conferences.queries.tasks import task_summary
 from kooperation.network.scope import institution_ids, memberships
 from kooperation.pages import start
 

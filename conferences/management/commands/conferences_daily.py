@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from conferences.services import REMINDER_DAYS, send_task_reminders
+from conferences.services.tasks import REMINDER_DAYS, send_task_reminders
 
 
 class Command(BaseCommand):

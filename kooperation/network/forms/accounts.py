@@ -7,7 +7,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.core.forms import FilterForm, SharedChoicesMixin, VersionedModelForm, helper
+from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.rows import SharedChoicesMixin
 from kooperation.network.models import Institution, Membership, Role, User
 
 

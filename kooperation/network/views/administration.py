@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kooperation.core.concurrency import ConflictError
 from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as perms
 from kooperation.network import services
@@ -54,14 +53,13 @@ def user_list(request):
 
 def _save_account(request, form, formset) -> bool:
     """Save the account and its memberships in one transaction; show conflicts on the form."""
+
+    def save():
+        formset.instance = form.save()
+        formset.save()
+
     try:
-        with transaction.atomic():
-            account = form.save()
-            formset.instance = account
-            formset.save()
-    except ConflictError as conflict:
-        form.show_conflict(conflict.current)
-        return False
+        return bool(save_with_conflict_check(form, save=save))
     except IntegrityError:
         formset._non_form_errors = formset.error_class(
             [
@@ -72,7 +70,6 @@ def _save_account(request, form, formset) -> bool:
             ]
         )
         return False
-    return True
 
 
 def user_create(request):
