@@ -26,7 +26,7 @@ from agreements.models import (
 )
 from agreements.queries import quality as quality_logic
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle, quality, signing, structure
+from agreements.services import contract, lifecycle, quality, signing, structure
 from kooperation.network.models import Institution
 
 MAIN_TITLE = "Kooperationsvereinbarung Drogenhilfe, Jugendhilfe und medizinische Versorgung"
@@ -324,7 +324,7 @@ def _signed(title: str, inst, users, signers: list[str], valid_from=None) -> Agr
     ):
         structure.decide(users(representative), agreement, institution.pk, Decision.APPROVED, "")
     lifecycle.perform(coordinator, agreement, "release_for_signing")
-    signing.ensure_contract(agreement.pk)
+    contract.ensure_contract(agreement.pk)
     places = {"leitung": "Lindenbrück", "leitung.drobe": "Lindenbrück", "leitung.klinikum": "Lindenbrück"}
     by_account = {"leitung": inst["Jugendamt"], "leitung.drobe": inst["DroBe"], "leitung.klinikum": inst["Klinikum"]}
     for local in signers:

@@ -40,6 +40,7 @@ from agreements.models import (
     Subgroup,
 )
 from agreements.services import lifecycle, signing
+from agreements.services.contract import ensure_contract
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from tests import signing_data as sd
@@ -146,7 +147,7 @@ def test_release_freezes_the_revision_and_renders_the_contract_once(
     assert renders == [False]
 
     # Later calls return the stored contract; nothing is rendered again.
-    assert signing.ensure_contract(agreement.pk).pk == contract.pk
+    assert ensure_contract(agreement.pk).pk == contract.pk
     client = client_for(coordinator)
     client.get(reverse("contract_download", args=[agreement.pk]))
     client.get(reverse("agreement_signatures", args=[agreement.pk]))

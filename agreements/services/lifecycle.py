@@ -1,8 +1,11 @@
-"""The agreement's lifecycle as a state machine (SPEC section 3).
+"""The agreement's lifecycle as a state machine (SPEC section 3), and the only writer of its status.
 
 Each transition names its source states, its target, who may trigger it and the
 preconditions that must hold; a refused transition says why in German. Later parts
-of the product register further transitions with `register()`.
+of the product register further transitions with `register()`. System transitions
+(the daily job, the last signature, a returned text) are registered with
+`register_system()` and are never offered as buttons. Every status change, whether
+a user or the system makes it, goes through `apply()`.
 """
 
 from __future__ import annotations
@@ -12,17 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements import permissions as perms
-from agreements.models import Agreement, Status, StatusChange
+from agreements.models import Agreement, ApprovalRound, BoardMember, Status, StatusChange
 from agreements.queries.sections import incomplete_reasons, with_full_text
 from agreements.queries.structure import Structure
-from agreements.services.signing import freeze, schedule_next_review
-from agreements.services.structure import open_approval_round
+from agreements.services.contract import freeze
+from kooperation.core.concurrency import claim_version
+from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
+from kooperation.core.mail import notify
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +50,26 @@ class Transition:
     after: Callable[[object, Agreement, str], None] | None = None
 
 
+@dataclass(frozen=True)
+class SystemTransition:
+    """A status change the product makes by itself; its caller has checked who may cause it."""
+
+    name: str
+    sources: tuple[str, ...]
+    target: str
+
+
 TRANSITIONS: dict[str, Transition] = {}
+SYSTEM_TRANSITIONS: dict[str, SystemTransition] = {}
 
 
 def register(transition: Transition) -> Transition:
     TRANSITIONS[transition.name] = transition
+    return transition
+
+
+def register_system(transition: SystemTransition) -> SystemTransition:
+    SYSTEM_TRANSITIONS[transition.name] = transition
     return transition
 
 
@@ -77,6 +98,22 @@ def text_complete(agreement: Agreement) -> list[str]:
     return _first_reasons(incomplete_reasons(full))
 
 
+def open_approval_round(user, agreement: Agreement) -> ApprovalRound:
+    """Open the next approval round and ask every board representative for a decision."""
+    last = ApprovalRound.objects.filter(agreement=agreement).order_by("-number").first()
+    approval_round = ApprovalRound.objects.create(
+        agreement=agreement, number=(last.number + 1) if last else 1, started_by=user
+    )
+    board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
+    notify(
+        board,
+        _("Ihre Zustimmung wird erwartet"),
+        _("Der Text einer Kooperationsvereinbarung liegt Ihnen zur Zustimmung vor."),
+        reverse("agreement_approval", args=[agreement.pk]),
+    )
+    return approval_round
+
+
 def _open_round(user, agreement: Agreement, comment: str) -> None:
     open_approval_round(user, agreement)
 
@@ -93,7 +130,10 @@ def _freeze(user, agreement: Agreement, comment: str) -> None:
 
 
 def _review_done(user, agreement: Agreement, comment: str) -> None:
-    schedule_next_review(agreement)
+    """The review confirmed the agreement: the next review is due one interval from today."""
+    interval = agreement.term.review_interval_months
+    agreement.review_due_on = add_months(timezone.localdate(), interval) if interval else None
+    agreement.save(update_fields=["review_due_on"])
 
 
 def _ended(user, agreement: Agreement, comment: str) -> None:
@@ -176,15 +216,25 @@ register(
 )
 
 
+register_system(SystemTransition(name="return_text", sources=(Status.IN_ABSTIMMUNG,), target=Status.IN_ERARBEITUNG))
+register_system(SystemTransition(name="enter_into_force", sources=(Status.ZUR_UNTERZEICHNUNG,), target=Status.IN_KRAFT))
+register_system(SystemTransition(name="review_due", sources=(Status.IN_KRAFT,), target=Status.UEBERPRUEFUNG_FAELLIG))
+# Expiry and the end of a revision replaced by its amendment use the user transition "end".
+
+
+def _refused_in(agreement: Agreement) -> DomainError:
+    return DomainError(
+        _("Dieser Schritt ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
+    )
+
+
 def check(user, agreement: Agreement, name: str) -> perms.Verdict:
     """Say whether the user may take this transition now, and if not, why."""
     transition = TRANSITIONS.get(name)
     if transition is None:
         return perms.denied(_("Diesen Schritt gibt es nicht."))
     if agreement.status not in transition.sources:
-        return perms.denied(
-            _("Dieser Schritt ist im Status „%(status)s“ nicht möglich.") % {"status": agreement.get_status_display()}
-        )
+        return perms.denied(_refused_in(agreement).message)
     decision = transition.allowed(user, agreement)
     if not decision:
         return decision
@@ -203,8 +253,50 @@ def available(user, agreement: Agreement) -> list[tuple[Transition, perms.Verdic
     ]
 
 
+def apply(
+    agreement: Agreement, name: str, user=None, comment: str = "", *, changes: dict[str, object] | None = None
+) -> Agreement:
+    """Move the agreement along a transition: check, set status, bump version, record; all or nothing."""
+    # Roles and preconditions of user transitions are perform()'s business; the system's callers
+    # (the daily job with user None, the last signature, a returned text) have checked theirs.
+    transition = TRANSITIONS.get(name) or SYSTEM_TRANSITIONS.get(name)
+    if transition is None:
+        raise DomainError(_("Diesen Schritt gibt es nicht."))
+    if agreement.status not in transition.sources:
+        raise _refused_in(agreement)
+    # Further fields go into the same save, so the history shows them in one entry with the status.
+    changes = changes or {}
+    with transaction.atomic():
+        # A stale copy must not move the agreement: claiming the version refuses it and locks the row.
+        claim_version(agreement, agreement.version)
+        previous = agreement.status
+        agreement.status = transition.target
+        for field_name, value in changes.items():
+            setattr(agreement, field_name, value)
+        # Saving through the model (not a queryset update) is what writes the auditlog history entry.
+        agreement.save(update_fields=["status", *changes, "updated_at"])
+        StatusChange.objects.create(
+            agreement=agreement,
+            transition=name,
+            from_status=previous,
+            to_status=transition.target,
+            by=user,
+            at=timezone.now(),
+            comment=comment,
+        )
+    logger.info(
+        "agreement %s: %s by user %s (%s → %s)",
+        agreement.pk,
+        name,
+        getattr(user, "pk", None),
+        previous,
+        transition.target,
+    )
+    return agreement
+
+
 def perform(user, agreement: Agreement, name: str, comment: str = "") -> Agreement:
-    """Take a transition atomically and record who took it when; raise DomainError if refused."""
+    """Take a user transition atomically and record who took it when; raise DomainError if refused."""
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         decision = check(user, locked, name)
@@ -213,20 +305,7 @@ def perform(user, agreement: Agreement, name: str, comment: str = "") -> Agreeme
         transition = TRANSITIONS[name]
         if transition.needs_comment and not comment.strip():
             raise DomainError(_("Bitte geben Sie eine Begründung an."))
-        previous = locked.status
-        locked.status = transition.target
-        locked.version += 1
-        locked.save(update_fields=["status", "version", "updated_at"])
-        StatusChange.objects.create(
-            agreement=locked,
-            transition=name,
-            from_status=previous,
-            to_status=transition.target,
-            by=user,
-            at=timezone.now(),
-            comment=comment,
-        )
+        apply(locked, name, user, comment)
         if transition.after:
             transition.after(user, locked, comment)
-    logger.info("agreement %s: %s by user %s (%s → %s)", locked.pk, name, user.pk, previous, transition.target)
     return locked

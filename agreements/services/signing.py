@@ -1,11 +1,10 @@
-"""Freezing a revision, the contract PDF, signatures, entry into force, amendments, review and end."""
+"""Signatures, entry into force, amendments, review and end; status changes go through the lifecycle."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from datetime import timedelta
-from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -14,78 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import permissions as perms
-from agreements.documents import ContractRenderer
-from agreements.models import Agreement, BoardMember, FrozenContract, Signature, SignatureMethod, Status, StatusChange
+from agreements.models import Agreement, BoardMember, FrozenContract, Signature, SignatureMethod, Status
+from agreements.services import lifecycle
 from agreements.services.agreement import copy_revision
+from agreements.services.contract import leitung_of_partners
 from agreements.signature_check import verify_signed_contract
+from kooperation.core.concurrency import ConflictError
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
-from kooperation.network.models import Leader, Membership, Role
+from kooperation.network.models import Leader
 
 logger = logging.getLogger(__name__)
 
-FROZEN = (Status.ZUR_UNTERZEICHNUNG, Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG, Status.BEENDET)
 SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 MAX_UPLOAD = 15 * 1024 * 1024
-
-
-def freeze(user, agreement: Agreement) -> None:
-    """Called inside the release transition: render the contract once the freeze has committed."""
-    agreement.stand = timezone.localdate()
-    agreement.save(update_fields=["stand"])
-    transaction.on_commit(lambda: ensure_contract(agreement.pk))
-    leaders = _leitung_of_partners(agreement)
-    notify(
-        leaders,
-        _("Eine Kooperationsvereinbarung liegt zur Unterzeichnung vor"),
-        _("Der Text wurde von allen Partnern angenommen und liegt Ihnen zur Unterzeichnung vor."),
-        reverse("agreement_signatures", args=[agreement.pk]),
-    )
-
-
-def page_count(data: bytes) -> int:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    return int(PdfFileReader(BytesIO(data), strict=False).root["/Pages"]["/Count"])
-
-
-def ensure_contract(agreement_pk: int) -> FrozenContract:
-    """Render and store the frozen contract exactly once; later calls return the stored one."""
-    existing = FrozenContract.objects.filter(agreement_id=agreement_pk).first()
-    if existing:
-        return existing
-    agreement = Agreement.objects.get(pk=agreement_pk)
-    if agreement.status not in FROZEN:
-        raise DomainError(_("Nur eine eingefrorene Revision hat einen Vertrag zum Unterzeichnen."))
-    renderer = ContractRenderer(agreement, draft=False)
-    filename, _mimetype, data = renderer.render()
-    with transaction.atomic():
-        Agreement.objects.select_for_update().get(pk=agreement_pk)
-        existing = FrozenContract.objects.filter(agreement_id=agreement_pk).first()
-        if existing:  # another server rendered it meanwhile; theirs is the one
-            return existing
-        contract = FrozenContract(
-            agreement=agreement,
-            sha256=hashlib.sha256(data).hexdigest(),
-            fingerprint=renderer.fingerprint,
-            pages=page_count(data),
-            size=len(data),
-        )
-        contract.file.save(filename, ContentFile(data), save=False)
-        contract.save()
-    logger.info("contract of agreement %s frozen: %s", agreement_pk, contract.sha256)
-    return contract
-
-
-def _leitung_of_partners(agreement: Agreement, signed: set[int] | None = None):
-    """The Leitung accounts of the partner institutions (optionally: of those not signed yet)."""
-    members = Membership.objects.filter(
-        institution__partnerships__agreement=agreement, role=Role.LEITUNG, user__is_active=True
-    )
-    if signed:
-        members = members.exclude(institution_id__in=signed)
-    return [m.user for m in members.select_related("user")]
 
 
 def _signer(user, institution) -> tuple[Leader | None, str, str]:
@@ -160,18 +102,12 @@ def enter_into_force(user, agreement: Agreement) -> None:
         until = add_months(start, term.duration_months) - timedelta(days=1)
     else:
         until = None
-    agreement.in_force_from = start
-    agreement.in_force_until = until
-    agreement.review_due_on = add_months(start, term.review_interval_months) if term.review_interval_months else None
-    previous = agreement.status
-    agreement.status = Status.IN_KRAFT
-    agreement.version += 1
-    agreement.save(
-        update_fields=["in_force_from", "in_force_until", "review_due_on", "status", "version", "updated_at"]
-    )
-    StatusChange.objects.create(
-        agreement=agreement, transition="enter_into_force", from_status=previous, to_status=Status.IN_KRAFT, by=user
-    )
+    changes = {
+        "in_force_from": start,
+        "in_force_until": until,
+        "review_due_on": add_months(start, term.review_interval_months) if term.review_interval_months else None,
+    }
+    lifecycle.apply(agreement, "enter_into_force", user, changes=changes)
     predecessor = agreement.predecessor
     if predecessor and predecessor.status in (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG):
         _end(
@@ -190,22 +126,8 @@ def enter_into_force(user, agreement: Agreement) -> None:
 
 
 def _end(agreement: Agreement, user, reason: str, on) -> None:
-    previous = agreement.status
-    agreement.status = Status.BEENDET
-    agreement.ended_on = on
-    agreement.end_reason = reason
-    agreement.version += 1
-    agreement.save(update_fields=["status", "ended_on", "end_reason", "version", "updated_at"])
-    StatusChange.objects.create(
-        agreement=agreement, transition="end", from_status=previous, to_status=Status.BEENDET, by=user, comment=reason
-    )
-
-
-def schedule_next_review(agreement: Agreement) -> None:
-    """After a review that confirms the agreement: the next review one interval from today."""
-    interval = agreement.term.review_interval_months
-    agreement.review_due_on = add_months(timezone.localdate(), interval) if interval else None
-    agreement.save(update_fields=["review_due_on"])
+    """End the agreement through the lifecycle, the reason both as the end reason and as the comment."""
+    lifecycle.apply(agreement, "end", user, reason, changes={"ended_on": on, "end_reason": reason})
 
 
 def start_amendment(user, agreement: Agreement) -> Agreement:
@@ -216,6 +138,29 @@ def start_amendment(user, agreement: Agreement) -> Agreement:
     return copy_revision(agreement, user)
 
 
+def _review_due(agreement: Agreement) -> None:
+    lifecycle.apply(agreement, "review_due", None)
+    board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
+    notify(
+        board,
+        _("Die Überprüfung einer Kooperationsvereinbarung ist fällig"),
+        _("Das Kooperationsgremium überprüft die Vereinbarung und bestätigt sie oder beginnt eine Änderung."),
+        reverse("agreement_detail", args=[agreement.pk]),
+    )
+
+
+def _system_step(step, agreement: Agreement, *args, **kwargs) -> bool:
+    """Run one step of the daily job in its own transaction; say whether it was taken."""
+    try:
+        with transaction.atomic():
+            step(agreement, *args, **kwargs)
+    except (ConflictError, DomainError) as error:
+        # Someone changed the agreement since the job loaded it; the next run sees its new state.
+        logger.warning("daily job skipped agreement %s: %s", agreement.pk, error)
+        return False
+    return True
+
+
 def daily(today=None) -> dict[str, int]:
     """The daily timer: reviews due, expired terms, signature reminders. Returns counts."""
     today = today or timezone.localdate()
@@ -223,35 +168,17 @@ def daily(today=None) -> dict[str, int]:
     for agreement in Agreement.objects.filter(
         status__in=[Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG], in_force_until__lt=today
     ):
-        with transaction.atomic():
-            _end(agreement, None, _("Die Laufzeit ist abgelaufen."), on=agreement.in_force_until)
-        counts["expired"] += 1
+        if _system_step(_end, agreement, None, _("Die Laufzeit ist abgelaufen."), on=agreement.in_force_until):
+            counts["expired"] += 1
     for agreement in Agreement.objects.filter(status=Status.IN_KRAFT, review_due_on__lte=today):
-        with transaction.atomic():
-            agreement.status = Status.UEBERPRUEFUNG_FAELLIG
-            agreement.version += 1
-            agreement.save(update_fields=["status", "version", "updated_at"])
-            StatusChange.objects.create(
-                agreement=agreement,
-                transition="review_due",
-                from_status=Status.IN_KRAFT,
-                to_status=Status.UEBERPRUEFUNG_FAELLIG,
-                by=None,
-            )
-            board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
-            notify(
-                board,
-                _("Die Überprüfung einer Kooperationsvereinbarung ist fällig"),
-                _("Das Kooperationsgremium überprüft die Vereinbarung und bestätigt sie oder beginnt eine Änderung."),
-                reverse("agreement_detail", args=[agreement.pk]),
-            )
-        counts["review_due"] += 1
+        if _system_step(_review_due, agreement):
+            counts["review_due"] += 1
     week_ago = timezone.now() - timedelta(days=7)
     for agreement in Agreement.objects.filter(status=Status.ZUR_UNTERZEICHNUNG).exclude(
         signature_reminded_at__gt=week_ago
     ):
         signed = set(Signature.objects.filter(agreement=agreement).values_list("institution_id", flat=True))
-        outstanding = _leitung_of_partners(agreement, signed)
+        outstanding = leitung_of_partners(agreement, signed)
         if outstanding:
             with transaction.atomic():
                 notify(

@@ -24,7 +24,7 @@ from agreements.queries import sections as agreement_sections
 from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
 from agreements.services import lifecycle
-from agreements.services.signing import FROZEN
+from agreements.services.contract import FROZEN
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check

@@ -13,6 +13,7 @@ from agreements.documents import ContractRenderer
 from agreements.forms.signing import SignatureForm
 from agreements.models import FrozenContract, Signature
 from agreements.services import signing
+from agreements.services.contract import FROZEN, ensure_contract
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
 
@@ -26,10 +27,10 @@ def contract_preview(request, pk: int):
 def contract_download(request, pk: int):
     """The stored contract of a frozen revision: always the identical bytes."""
     agreement = perms.get_agreement_for(request.user, pk)
-    if agreement.status not in signing.FROZEN:
+    if agreement.status not in FROZEN:
         raise Http404
     try:
-        contract = signing.ensure_contract(agreement.pk)
+        contract = ensure_contract(agreement.pk)
     except DomainError as error:
         raise Http404 from error
     return FileResponse(
