@@ -247,6 +247,14 @@ def sign_all(agreement: Agreement, parties: list[Party]) -> Agreement:
     return Agreement.objects.get(pk=agreement.pk)
 
 
+def take_effect(agreement: Agreement) -> Agreement:
+    """Run the daily job on the start date: a signed revision ("Unterzeichnet – gültig ab") comes into force."""
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    if agreement.in_force_from and agreement.in_force_from > timezone.localdate():
+        signing.daily(today=agreement.in_force_from)
+    return Agreement.objects.get(pk=agreement.pk)
+
+
 def stored_bytes(agreement: Agreement) -> bytes:
     contract = FrozenContract.objects.get(agreement=agreement)
     with contract.file.open("rb") as handle:

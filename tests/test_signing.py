@@ -474,6 +474,16 @@ def test_the_last_signature_puts_the_agreement_in_force(
     with django_capture_on_commit_callbacks(execute=True):
         sd.sign(frozen, parties[1])
     agreement = _reload(frozen)
+    # Signed before its start date: "Unterzeichnet – gültig ab", until the daily job puts it in force.
+    assert agreement.status == Status.UNTERZEICHNET
+    assert agreement.status_label == "Unterzeichnet – gültig ab 01.01.2027"
+    assert "Unterzeichnet – gültig ab 01.01.2027" in _content(
+        client_for(coordinator).get(reverse("agreement_detail", args=[agreement.pk]))
+    )
+    assert StatusChange.objects.filter(agreement=agreement, transition="signed").exists()
+    assert signing.daily(today=date(2026, 12, 31))["in_force"] == 0
+    assert signing.daily(today=date(2027, 1, 1))["in_force"] == 1
+    agreement = _reload(frozen)
     assert agreement.status == Status.IN_KRAFT
     # Laufzeit: 36 months from 01.01.2027; review every 12 months.
     assert agreement.in_force_from == date(2027, 1, 1)
@@ -508,7 +518,7 @@ def test_term_end_and_review_follow_from_laufzeit_and_interval(parties, frozen):
 
 @pytest.fixture
 def in_force(parties, frozen):
-    return sd.sign_all(frozen, parties)
+    return sd.take_effect(sd.sign_all(frozen, parties))
 
 
 def test_amendment_copies_text_and_structure_and_the_old_revision_stays_in_force(client_for, coordinator, in_force):
@@ -565,14 +575,14 @@ def test_signed_amendment_replaces_the_revision_in_force(client_for, member, coo
     assert _reload(in_force).status == Status.IN_KRAFT  # until the amendment is signed
 
     sd.sign_all(amendment, parties)
-    new, old = _reload(amendment), _reload(in_force)
+    assert _reload(in_force).status == Status.IN_KRAFT  # signed, but valid only from its start date
+    new, old = sd.take_effect(amendment), _reload(in_force)
     assert new.status == Status.IN_KRAFT
     assert old.status == Status.BEENDET
     assert old.end_reason == f"Ersetzt durch {new.revision_label}."
     assert old.end_reason.startswith("Ersetzt durch Revision 001/")
-    # The amendment starts on 01.01.2027, still ahead: the old one ends the day before.
-    today = timezone.localdate()
-    assert old.ended_on == (new.in_force_from - timedelta(days=1) if new.in_force_from > today else today)
+    # The amendment came into force on its start date: the old one ended the day before.
+    assert old.ended_on == new.in_force_from - timedelta(days=1)
 
     client = client_for(member)
     revisions = _content(client.get(reverse("agreement_revisions", args=[new.pk])))
@@ -677,6 +687,8 @@ def test_completing_the_review_is_refused_for_a_member(member, review_due):
 
 
 def test_ending_needs_a_reason(client_for, coordinator, in_force):
+    in_force.term.notice_period_months = None  # without a Kündigungsfrist it may end at once
+    in_force.term.save()
     response = _transition(client_for(coordinator), in_force, "end", comment="   ")
     assert "Bitte geben Sie eine Begründung an." in _content(response)
     assert _reload(in_force).status == Status.IN_KRAFT
@@ -706,8 +718,8 @@ def _frozen_with(count: int, signed: int) -> tuple[Agreement, list[sd.Party]]:
     return _reload(agreement), parties
 
 
-SIGNATURES_QUERIES = 11
-REVISIONS_QUERIES = 8
+SIGNATURES_QUERIES = 9
+REVISIONS_QUERIES = 6
 
 
 @pytest.mark.parametrize(("count", "signed"), [(2, 1), (6, 4)])

@@ -14,11 +14,14 @@ from agreements.models import (
     ApprovalRound,
     BoardMember,
     Partner,
+    Signature,
     Status,
     Subgroup,
     SubgroupAnswer,
 )
 from conferences.queries.tasks import task_summary
+from agreements.permissions import deputy_institution_ids
+from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids, memberships
 from kooperation.pages import start
 
@@ -65,7 +68,21 @@ def expectations(user) -> dict:
         .select_related("agreement", "institution")
         .distinct()
     )
-    return {"open_answers": list(open_answers), "approvals": list(approvals), "reflections": list(reflections)}
+    # Ihre Unterschrift wird erwartet: the Leitung's (or deputy's) partners of revisions waiting for signatures.
+    signs_for = institution_ids(user, Role.LEITUNG) | deputy_institution_ids(user)
+    signed = Signature.objects.valid().filter(agreement=OuterRef("agreement"), institution=OuterRef("institution"))
+    signatures = (
+        Partner.objects.filter(institution_id__in=signs_for, agreement__status=Status.ZUR_UNTERZEICHNUNG)
+        .filter(~Exists(signed))
+        .select_related("agreement", "institution")
+        .order_by("agreement__title", "pk")
+    )
+    return {
+        "open_answers": list(open_answers),
+        "approvals": list(approvals),
+        "reflections": list(reflections),
+        "signatures": list(signatures),
+    }
 
 
 def dashboard(request):
