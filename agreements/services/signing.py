@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import permissions as perms
-from agreements.models import Agreement, BoardMember, Deputy, FrozenContract, Signature, SignatureMethod, Status
+from agreements.models import (
+    Agreement,
+    BoardMember,
+    Deputy,
+    FrozenContract,
+    QualityDialogue,
+    Signature,
+    SignatureMethod,
+    Status,
+)
 from agreements.services import lifecycle
 from agreements.services.agreement import copy_revision
 from agreements.services.contract import leitung_of_partners, partner_people
@@ -259,6 +268,10 @@ def _took_effect(user, agreement: Agreement, today=None) -> None:
             on=start - timedelta(days=1) if start == today else today,
         )
     if predecessor:
+        # The quality dialogue moves along (years the new revision has not opened itself) ...
+        taken = set(QualityDialogue.objects.filter(agreement=agreement).values_list("year", flat=True))
+        QualityDialogue.objects.filter(agreement=predecessor).exclude(year__in=taken).update(agreement=agreement)
+        # ... and so do cases, planned conferences and tasks (the conferences app listens).
         revision_in_force.send(sender=Agreement, agreement=agreement, predecessor=predecessor, user=user)
 
 

@@ -28,9 +28,9 @@ def _dialogue_for(user, pk: int) -> QualityDialogue:
 
 
 def quality_overview(request, pk: int):
-    """All dialogues of an agreement, each dimension over the years, and opening this year's."""
+    """All dialogues of an agreement series (every revision), each dimension over the years, opening this year's."""
     agreement = perms.get_agreement_for(request.user, pk)
-    dialogues = list(QualityDialogue.objects.filter(agreement=agreement))
+    dialogues = list(QualityDialogue.objects.filter(agreement__in=agreement.revisions().values("pk")))
     dims = quality.dimensions()
     years, series = quality.history(dialogues, dims)
     this_year = timezone.localdate().year

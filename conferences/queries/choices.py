@@ -13,9 +13,12 @@ CASE_STATUSES = (
     Status.IN_ERARBEITUNG,
     Status.IN_ABSTIMMUNG,
     Status.ZUR_UNTERZEICHNUNG,
+    Status.UNTERZEICHNET,
     Status.IN_KRAFT,
     Status.UEBERPRUEFUNG_FAELLIG,
 )
+# Nothing new is planned under a revision that has ended or was discarded.
+CLOSED_STATUSES = (Status.BEENDET, Status.VERWORFEN)
 
 
 def case_agreements(user):
@@ -42,7 +45,7 @@ def meeting_agreements(user):
     """Agreements for which the user (Koordination of a partner) may record a Sitzung."""
     return (
         Agreement.objects.filter(partners__institution_id__in=network_perms.institution_ids(user, Role.KOORDINATION))
-        .exclude(status=Status.BEENDET)
+        .exclude(status__in=CLOSED_STATUSES)
         .distinct()
     )
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from conferences import permissions as perms
 from conferences.models import Addendum, Case, Conference, CriterionCheck, FamilyParticipant, Meeting, StaffParticipant
+from conferences.queries.choices import CLOSED_STATUSES
 from conferences.queries.protocols import finalise_check, with_protocol
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
@@ -25,6 +26,11 @@ def plan_conference(user, case: Case, *, invited, invited_family, **fields) -> C
     decision = perms.can_document_conference(user, case)
     if not decision:
         raise DomainError(decision.reason)
+    if case.agreement.status in CLOSED_STATUSES:
+        raise DomainError(
+            _("Unter einer beendeten Vereinbarung (%(revision)s) wird keine Hilfekonferenz mehr geplant.")
+            % {"revision": case.agreement.revision_label}
+        )
     conference = Conference.objects.create(case=case, invited_family=list(invited_family), created_by=user, **fields)
     prepare_protocol(conference, invited, invited_family)
     notify(

@@ -19,8 +19,8 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
-from conferences.queries.tasks import task_summary
 from agreements.permissions import deputy_institution_ids
+from conferences.queries.tasks import task_summary
 from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids, memberships
 from kooperation.pages import start
