@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -159,6 +160,31 @@ def _dimension(fixture: Fixture) -> dict:
 
 def _own_assessment(fixture: Fixture) -> dict:
     return {"pk": _dialogue(fixture).pk, "institution_pk": fixture("institution").pk}
+
+
+def _in_signing(fixture: Fixture) -> dict:
+    """The agreement released for signing (status set directly, as the other fixtures here do)."""
+    agreement = fixture("agreement")
+    agreement.status = "zur_unterzeichnung"
+    agreement.save(update_fields=["status"])
+    return {"pk": agreement.pk}
+
+
+def _recorded_signature(fixture: Fixture) -> dict:
+    """A signature recorded by `coordinator` (Koordination of the coordinating institution) while signing runs."""
+    pk = _in_signing(fixture)["pk"]
+    signature = Signature.objects.create(
+        agreement_id=pk,
+        institution=fixture("partner_institution"),
+        signer_name="Prof. Dr. Martin Weiß",
+        signer_function="Ärztlicher Direktor",
+        signed_on=date(2026, 11, 2),
+        place="Teststadt",
+        method="scan",
+        recorded_by=fixture("coordinator"),
+        received_on_paper=True,
+    )
+    return {"pk": signature.pk}
 
 
 def _start_work(fixture: Fixture) -> dict:
@@ -340,7 +366,8 @@ MATRIX: dict[str, Case | list[Case]] = {
         Case(kwargs=_agreement_section, get=partners(), post=partners(), label="entwurf"),
     ],
     "agreement_section_row": Case(kwargs=_agreement_section, get=partners(), headers=HX_REQUEST),
-    "agreement_transition": Case(kwargs=_start_work, get=POST_ONLY, post=partners_read(302)),
+    # GET is the confirmation page (without JavaScript) for those whose role may take the step.
+    "agreement_transition": Case(kwargs=_start_work, get=partners(), post=partners_read(302)),
     "agreement_history": Case(kwargs=_agreement, get=partners_read()),
     "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
     # The contract, signatures, revisions.
@@ -355,6 +382,11 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_revisions": Case(kwargs=_agreement, get=partners_read()),
     "agreement_amend": Case(kwargs=_agreement, get=POST_ONLY, post=partners_read(302)),
     "signature_file": Case(kwargs=_signature_with_file, get=partners_read()),
+    # Paper signatures and voiding: the coordinating institution's Koordination only.
+    "paper_signature": Case(kwargs=_in_signing, get=partners(), post=partners()),
+    "signature_void": Case(kwargs=_recorded_signature, get=partners(), post=partners()),
+    # Every signed-in user may look; only a Leitung names a deputy (none of these roles is one).
+    "deputies": Case(get=signed_in(), post=signed_in(403)),
     # The yearly quality dialogue.
     "quality_overview": Case(kwargs=_agreement, get=partners_read()),
     "quality_open": Case(kwargs=_agreement, get=POST_ONLY, post=partners(302)),

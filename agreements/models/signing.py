@@ -98,7 +98,9 @@ class Signature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.institution}: {self.signer_name}, {self.signed_on:%d.%m.%Y}"
+        # A freshly built row may still hold the date as text (the history writes it before a reload).
+        signed = self.signed_on.strftime("%d.%m.%Y") if hasattr(self.signed_on, "strftime") else self.signed_on
+        return f"{self.institution}: {self.signer_name}, {signed}"
 
     def get_additional_data(self) -> dict:
         return {"agreement_id": self.agreement_id}

@@ -23,14 +23,14 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def plan_conference(user, case: Case, *, invited, invited_family, **fields) -> Conference:
     """Plan a Hilfekonferenz: its checklist of Basiskriterien, the invited, and a link for each of them."""
-    decision = perms.can_document_conference(user, case)
-    if not decision:
-        raise DomainError(decision.reason)
     if case.agreement.status in CLOSED_STATUSES:
         raise DomainError(
             _("Unter einer beendeten Vereinbarung (%(revision)s) wird keine Hilfekonferenz mehr geplant.")
             % {"revision": case.agreement.revision_label}
         )
+    decision = perms.can_document_conference(user, case)
+    if not decision:
+        raise DomainError(decision.reason)
     conference = Conference.objects.create(case=case, invited_family=list(invited_family), created_by=user, **fields)
     prepare_protocol(conference, invited, invited_family)
     notify(
