@@ -89,3 +89,38 @@ def test_paper_signature_voided_and_the_revision_withdrawn_from_signing(
         "Die Ablaufpläne werden ergänzt."
     )
     assert FrozenContract.objects.get(agreement=agreement).withdrawn_at is not None
+
+
+def test_a_leitung_refuses_to_sign_and_a_draft_is_discarded(new_page, login, check_axe, parties, frozen):
+    leitung, coordinator = parties[1].leitung, parties[0].koordination
+
+    # The Leitung of the second partner finds the agreement on its start page and refuses to sign it.
+    page = new_page()
+    login(page, leitung)
+    page.goto(reverse("dashboard"))
+    page.get_by_role("link", name=re.compile(f"^Ihre Unterschrift wird erwartet: {TITLE}")).click()
+    _heading(page, "Unterzeichnung")
+    page.goto(reverse("agreement_detail", args=[frozen.pk]))
+    page.get_by_role("link", name="Unterschrift verweigern").click()
+    _heading(page, "Unterschrift verweigern")
+    check_axe(page)
+    page.get_by_label("Begründung").fill("Die Kündigungsfrist ist zu kurz.")
+    page.get_by_role("button", name="Unterschrift verweigern").click()
+    expect(page.get_by_text("Die Vereinbarung hat jetzt den Status „In Erarbeitung“.")).to_be_visible()
+    check_axe(page)
+    assert StatusChange.objects.get(agreement=frozen, transition="refuse_signing").by == leitung
+
+    # A new draft of the Koordination is discarded: archived, still readable, marked Verworfen.
+    draft = sd.new_agreement(parties, title="Kooperationsvereinbarung Ferienbetreuung")
+    koordination = new_page()
+    login(koordination, coordinator)
+    koordination.goto(reverse("agreement_detail", args=[draft.pk]))
+    koordination.get_by_role("link", name="Entwurf verwerfen").click()
+    _heading(koordination, "Entwurf verwerfen")
+    check_axe(koordination)
+    koordination.get_by_label("Begründung").fill("Das Angebot übernimmt der Kreis.")
+    koordination.get_by_role("button", name="Entwurf verwerfen").click()
+    expect(koordination.get_by_text("Die Vereinbarung hat jetzt den Status „Verworfen“.")).to_be_visible()
+    expect(koordination.locator("main .badge").filter(has_text=re.compile("^Verworfen$")).first).to_be_visible()
+    check_axe(koordination)
+    assert Agreement.objects.get(pk=draft.pk).status == Status.VERWORFEN
