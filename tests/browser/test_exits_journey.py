@@ -6,13 +6,17 @@ Every step's confirmation is a page of its own (no JavaScript dialog), checked w
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Agreement, FrozenContract, Signature, Status, StatusChange
+from kooperation.network.models import Role
 from tests import signing_data as sd
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -124,3 +128,34 @@ def test_a_leitung_refuses_to_sign_and_a_draft_is_discarded(new_page, login, che
     expect(koordination.locator("main .badge").filter(has_text=re.compile("^Verworfen$")).first).to_be_visible()
     check_axe(koordination)
     assert Agreement.objects.get(pk=draft.pk).status == Status.VERWORFEN
+
+
+def test_a_leitung_names_a_deputy_who_signs_i_v(new_page, login, check_axe, parties, frozen):
+    first = parties[0]
+    deputy = MembershipFactory(
+        institution=first.institution, role=Role.MITGLIED, user=UserFactory(first_name="Vera", last_name="Vogt")
+    ).user
+    today = timezone.localdate()
+
+    page = new_page()
+    login(page, first.leitung)
+    page.goto(reverse("deputies"))
+    _heading(page, "Vertretungen")
+    check_axe(page)
+    page.locator("#id_institution").select_option(str(first.institution.pk))
+    page.locator("#id_user").select_option(str(deputy.pk))
+    page.locator("#id_function").fill("stellv. Geschäftsführung")
+    page.locator("#id_valid_from").fill(today.isoformat())
+    page.locator("#id_valid_until").fill((today + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="Vertretung benennen").click()
+    expect(page.get_by_text("Die Vertretung ist benannt.")).to_be_visible()
+    check_axe(page)
+
+    signer = new_page()
+    login(signer, deputy)
+    signer.goto(reverse("agreement_signatures", args=[frozen.pk]))
+    signer.locator("#id_place").fill("Lindenbrück")
+    signer.get_by_role("button", name="Unterschrift erfassen").click()
+    expect(signer.get_by_text(re.compile(r"^i\. V\. Vera Vogt, stellv\. Geschäftsführung"))).to_be_visible()
+    check_axe(signer)
+    assert Signature.objects.get(agreement=frozen, institution=first.institution).deputy_for
