@@ -9,8 +9,9 @@ active and a deactivated institution), each with:
 - ``kwargs``: a function receiving ``fixture(name)`` (pytest's ``getfixturevalue``) and
   returning the URL kwargs, e.g. ``lambda fixture: {"pk": fixture("institution").pk}``.
   It may also change the data first (see ``_inactive_institution``). The roles' own
-  fixtures (``member``, ``coordinator`` …) belong to ``institution``; ``outsider`` is
-  Koordination of ``other_institution``; ``admin_user`` holds no membership.
+  fixtures (``member``, ``coordinator``, ``leader_user`` for Leitung, ``caseworker`` for
+  Fachkraft) belong to ``institution``; ``outsider`` is Koordination of
+  ``other_institution``; ``admin_user`` holds no membership.
 - ``get``: the expected answer to GET per role (see ``ROLES``); ``LOGIN`` means a
   redirect to the login page.
 - ``post``: the same for POST (with ``post_data``), for views that change data. A
@@ -46,6 +47,8 @@ ROLES = {
     "outsider": "outsider",
     "member": "member",
     "coordinator": "coordinator",
+    "leader": "leader_user",  # Leitung of `institution`
+    "caseworker": "caseworker",  # Fachkraft of `institution`
     "admin": "admin_user",
 }
 
@@ -55,8 +58,8 @@ Fixture = Callable[[str], object]
 
 def signed_in(status: int = 200, **overrides: int) -> Expectation:
     """Anonymous users are sent to the login page; every signed-in role gets `status`."""
-    expected: Expectation = {"anonymous": LOGIN, "outsider": status, "member": status, "coordinator": status}
-    expected["admin"] = status
+    expected: Expectation = dict.fromkeys(ROLES, status)
+    expected["anonymous"] = LOGIN
     expected.update(overrides)
     return expected
 
@@ -195,28 +198,39 @@ def _own_partner(fixture: Fixture) -> dict:
     return {"pk": agreement.pk, "partner_pk": agreement.partners.get(institution=fixture("institution")).pk}
 
 
-def insiders(member: int = 200, coordinator: int = 200) -> Expectation:
-    """Drafts of a subgroup or partner: only its institution's users; everybody else gets 404."""
-    return {"anonymous": LOGIN, "outsider": 404, "member": member, "coordinator": coordinator, "admin": 404}
+def _scoped(inside: int | str, admin: int | str, **roles: int | str) -> Expectation:
+    """Anonymous to the login page, the outsider 404, `institution`'s roles `inside` unless overridden."""
+    expected: Expectation = dict.fromkeys(ROLES, inside)
+    expected.update(anonymous=LOGIN, outsider=404, admin=admin)
+    expected.update(roles)
+    return expected
+
+
+def insiders(member: int = 200, coordinator: int = 200, **roles: int) -> Expectation:
+    """Drafts of a subgroup or partner: only its institution's users; everybody else gets 404.
+
+    Leitung and Fachkraft are insiders with the rights of a Mitglied unless overridden.
+    """
+    return _scoped(member, 404, coordinator=coordinator, **roles)
 
 
 def partners(status: int = 200, refused: int = 403) -> Expectation:
     """Agreements: outsiders never learn they exist; partners' Koordination may edit."""
-    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": refused}
+    return _scoped(refused, refused, coordinator=status)
 
 
 def partners_read(status: int = 200) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": status}
+    return _scoped(status, status)
 
 
 # Cases and conferences: outsiders and Administration (no membership) never learn a case exists;
 # Fachkraft and Koordination of an institution with access document, its other users read.
 def case_read(status: int = 200) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": 404}
+    return _scoped(status, 404)
 
 
-def case_write(status: int = 200, refused: int = 403) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": 404}
+def case_write(status: int = 200, refused: int = 403, **roles: int) -> Expectation:
+    return _scoped(refused, 404, **{"coordinator": status, "caseworker": status, **roles})
 
 
 def _case(fixture: Fixture) -> dict:
@@ -261,14 +275,15 @@ def _task(fixture: Fixture) -> dict:
 
 MATRIX: dict[str, Case | list[Case]] = {
     # Accounts (public pages; login sends signed-in users on to the dashboard).
-    "login": Case(get=public(200, outsider=302, member=302, coordinator=302, admin=302)),
+    "login": Case(get=public(302, anonymous=200)),
     "logout": Case(get=POST_ONLY, post=public(302)),
     "password_change": Case(get=signed_in(), post=signed_in()),
     "password_change_done": Case(get=signed_in()),
     "password_reset": Case(get=public()),
     "password_reset_done": Case(get=public()),
-    # A valid link redirects to the page that hides the token from the address bar.
-    "password_reset_confirm": Case(kwargs=_reset_token, get=public(302)),
+    # A valid link redirects to the page that hides the token from the address bar. The link is
+    # the Fachkraft's own: signing in changes last_login, which invalidates it (200: "link invalid").
+    "password_reset_confirm": Case(kwargs=_reset_token, get=public(302, caseworker=200)),
     "password_reset_complete": Case(get=public()),
     "set_language": Case(get=public(302), post=public(302), post_data={"language": "en", "next": "/"}),
     # Start page and network directory.
@@ -276,9 +291,9 @@ MATRIX: dict[str, Case | list[Case]] = {
     "institution_list": Case(get=signed_in()),
     "network_picture": Case(get=signed_in()),
     # An institution's Nachweis: its own Koordination/Leitung and Administration only.
-    "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
-    "evidence_pdf": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
-    "evidence_csv": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
+    "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),
+    "evidence_pdf": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),
+    "evidence_csv": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),
     "institution_create": Case(get=admin_only(), post=admin_only()),
     "institution_detail": [
         Case(kwargs=_institution, get=signed_in(), label="active"),
@@ -392,14 +407,17 @@ MATRIX: dict[str, Case | list[Case]] = {
     ],
     # Cases, consents and Hilfekonferenzen (conferences app).
     "case_list": Case(get=signed_in()),
+    # Fachkraft and Koordination open cases.
     "case_create": Case(
-        get=signed_in(403, outsider=200, coordinator=200), post=signed_in(403, outsider=200, coordinator=200)
+        get=signed_in(403, outsider=200, coordinator=200, caseworker=200),
+        post=signed_in(403, outsider=200, coordinator=200, caseworker=200),
     ),
     "case_detail": Case(kwargs=_case, get=case_read()),
     "case_edit": Case(kwargs=_case, get=case_write(), post=case_write()),
     "case_institutions": Case(kwargs=_case, get=case_write(), post=case_write()),
     "consent_create": Case(kwargs=_case, get=case_write(), post=case_write()),
-    "case_access_log": Case(kwargs=_case, get=case_write()),
+    # The access log: the owning institution's Koordination only.
+    "case_access_log": Case(kwargs=_case, get=case_write(caseworker=403)),
     "conference_create": [
         Case(kwargs=_case, get=case_write(), post=case_write(), label="consent"),
         Case(kwargs=_case_without_consent, get=case_write(403), label="no consent"),
