@@ -29,13 +29,20 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from agreements.models import QualityDimension, Signature, Subgroup, SubgroupAnswer
+from agreements.models import Agreement, QualityDimension, Signature, Subgroup, SubgroupAnswer
 from agreements.services.quality import open_dialogue
 from agreements.services.structure import create_subgroups
+from conferences.models import Case as HelpCase
+from conferences.models import Conference, Consent, Meeting, Task
+from kooperation.network.models import Institution, User
+from tests import conference_fixtures as conferences
+from tests import conftest
 
 pytestmark = pytest.mark.django_db
 
@@ -511,6 +518,115 @@ def _assert_answer(response, expected: int | str) -> None:
     if expected == 403:
         # The refusal says why (Weblate style), in German.
         assert response.context["exception"], "403 without a reason"
+
+
+# One world for the whole module ---------------------------------------------------------------
+#
+# Every test here only needs the same few institutions, role users, an agreement, a case with its
+# conferences, meetings and a task. They are built once per module (per xdist worker) inside an outer
+# transaction; each test runs in a savepoint of it (pytest-django's `db`), so whatever a test or its
+# `kwargs` changes is rolled back, and the outer transaction is rolled back after the module. The
+# fixtures below override conftest's and hand every test fresh copies from the database, so a change
+# to an object in memory cannot leak into the next test either.
+
+# fixture name -> model of the shared object
+SHARED = {
+    "institution": Institution,
+    "other_institution": Institution,
+    "partner_institution": Institution,
+    **dict.fromkeys(conftest.ROLE_USERS, User),
+    "outsider": User,
+    "admin_user": User,
+    "agreement": Agreement,
+    "help_case": HelpCase,
+    "case_without_consent": HelpCase,
+    "consent": Consent,
+    "conference": Conference,
+    "final_conference": Conference,
+    "meeting": Meeting,
+    "final_meeting": Meeting,
+    "task": Task,
+}
+
+
+def _build_world() -> dict[str, int]:
+    """The objects conftest's fixtures would build for one test, all at once (their builders)."""
+    institution = conftest.make_institution()
+    other_institution = conftest.make_other_institution()
+    partner_institution = conftest.make_partner_institution()
+    users = {name: conftest.make_role_user(institution, name) for name in conftest.ROLE_USERS}
+    coordinator = users["coordinator"]
+    agreement = conftest.make_agreement(institution, partner_institution, coordinator)
+    help_case = conferences.make_help_case(agreement, coordinator, institution, partner_institution)
+    # As with the fixtures, each conference and meeting is its own: `task` documents a conference of
+    # its own and `final_meeting` finalises another meeting than `meeting`.
+    objects = {
+        "institution": institution,
+        "other_institution": other_institution,
+        "partner_institution": partner_institution,
+        **users,
+        "outsider": conftest.make_outsider(other_institution),
+        "admin_user": conftest.make_admin_user(),
+        "agreement": agreement,
+        "help_case": help_case,
+        "case_without_consent": conferences.make_case_without_consent(agreement, coordinator, institution),
+        "consent": help_case.consents.get(),
+        "conference": conferences.plan(help_case, coordinator),
+        "final_conference": conferences.make_final_conference(help_case, coordinator),
+        "meeting": conferences.make_meeting(agreement, coordinator),
+        "final_meeting": conferences.make_final_meeting(
+            conferences.make_meeting(agreement, coordinator), coordinator, institution
+        ),
+        "task": conferences.make_task(conferences.plan(help_case, coordinator), coordinator, institution),
+    }
+    assert set(objects) == set(SHARED)
+    return {name: obj.pk for name, obj in objects.items()}
+
+
+@pytest.fixture(scope="module")
+def world_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("permission-matrix-media")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(django_db_setup, django_db_blocker, world_media):
+    """Primary keys of the shared objects, built before the first test's own transaction begins."""
+    fast_passwords = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(MEDIA_ROOT=world_media, PASSWORD_HASHERS=fast_passwords):
+        with django_db_blocker.unblock():
+            outer = transaction.atomic(using=DEFAULT_DB_ALIAS)
+            outer.__enter__()
+            try:
+                pks = _build_world()
+            except BaseException:
+                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+                outer.__exit__(None, None, None)
+                raise
+        try:
+            yield pks
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+                outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def media_root(world_media):
+    """The shared objects' files (the consent's document) live in the module's media folder."""
+    return world_media
+
+
+def _shared_fixture(name: str, model):
+    @pytest.fixture(name=name)
+    def fixture(world, db):
+        return model.objects.get(pk=world[name])
+
+    fixture.__doc__ = f"A fresh copy of the module's shared `{name}`."
+    return fixture
+
+
+for _name, _model in SHARED.items():
+    globals()[_name] = _shared_fixture(_name, _model)
 
 
 def test_every_url_is_in_the_matrix():
