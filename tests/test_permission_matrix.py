@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -43,6 +41,7 @@ from conferences.models import Conference, Consent, Meeting, Task
 from kooperation.network.models import Institution, User
 from tests import conference_fixtures as conferences
 from tests import conftest
+from tests.shared_data import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -524,10 +523,9 @@ def _assert_answer(response, expected: int | str) -> None:
 #
 # Every test here only needs the same few institutions, role users, an agreement, a case with its
 # conferences, meetings and a task. They are built once per module (per xdist worker) inside an outer
-# transaction; each test runs in a savepoint of it (pytest-django's `db`), so whatever a test or its
-# `kwargs` changes is rolled back, and the outer transaction is rolled back after the module. The
-# fixtures below override conftest's and hand every test fresh copies from the database, so a change
-# to an object in memory cannot leak into the next test either.
+# transaction (tests/shared_data.py); each test runs in a savepoint of it, so whatever a test or its
+# `kwargs` changes is rolled back. The fixtures below override conftest's and hand every test fresh
+# copies from the database, so a change to an object in memory cannot leak into the next test either.
 
 # fixture name -> model of the shared object
 SHARED = {
@@ -591,23 +589,8 @@ def world_media(tmp_path_factory):
 @pytest.fixture(scope="module", autouse=True)
 def world(django_db_setup, django_db_blocker, world_media):
     """Primary keys of the shared objects, built before the first test's own transaction begins."""
-    fast_passwords = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with override_settings(MEDIA_ROOT=world_media, PASSWORD_HASHERS=fast_passwords):
-        with django_db_blocker.unblock():
-            outer = transaction.atomic(using=DEFAULT_DB_ALIAS)
-            outer.__enter__()
-            try:
-                pks = _build_world()
-            except BaseException:
-                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
-                outer.__exit__(None, None, None)
-                raise
-        try:
-            yield pks
-        finally:
-            with django_db_blocker.unblock():
-                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
-                outer.__exit__(None, None, None)
+    with built_once(django_db_blocker, world_media, _build_world) as pks:
+        yield pks
 
 
 @pytest.fixture
