@@ -141,8 +141,11 @@ def partner_worker(partner_institution):
     ).user
 
 
-@pytest.fixture
-def help_case(agreement, coordinator, institution, partner_institution, media_root):
+# The builders behind the fixtures below (shared worlds such as the permission matrix's use them too).
+
+
+def make_help_case(agreement, coordinator, institution, partner_institution):
+    """A case of `institution` under `agreement`, both institutions covered by a consent with a document."""
     ensure_criteria(agreement)
     case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution], document=True)
@@ -151,9 +154,46 @@ def help_case(agreement, coordinator, institution, partner_institution, media_ro
     return case
 
 
+def make_case_without_consent(agreement, coordinator, institution):
+    return create_case(coordinator, agreement=agreement, owner_institution=institution)
+
+
+def make_final_conference(help_case, coordinator):
+    conference = document(plan(help_case, coordinator), coordinator)
+    return finalise_conference(coordinator, conference)
+
+
+def make_task(conference, coordinator, institution):
+    """Documents `conference` (an open protocol with one task of `institution`) and returns the task."""
+    return document(conference, coordinator, tasks=1, institution=institution).tasks.get()
+
+
+def make_meeting(agreement, coordinator):
+    return Meeting.objects.create(
+        agreement=agreement,
+        body=Body.KOOPERATIONSGREMIUM,
+        date=today() - timedelta(days=2),
+        start_time=time(14, 0),
+        place="Rathaus, Sitzungssaal",
+        recorder=coordinator,
+        created_by=coordinator,
+    )
+
+
+def make_final_meeting(meeting, coordinator, institution):
+    AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
+    Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
+    return finalise_meeting(coordinator, meeting)
+
+
+@pytest.fixture
+def help_case(agreement, coordinator, institution, partner_institution, media_root):
+    return make_help_case(agreement, coordinator, institution, partner_institution)
+
+
 @pytest.fixture
 def case_without_consent(agreement, coordinator, institution):
-    return create_case(coordinator, agreement=agreement, owner_institution=institution)
+    return make_case_without_consent(agreement, coordinator, institution)
 
 
 @pytest.fixture
@@ -168,30 +208,19 @@ def conference(help_case, coordinator):
 
 @pytest.fixture
 def final_conference(help_case, coordinator):
-    conference = document(plan(help_case, coordinator), coordinator)
-    return finalise_conference(coordinator, conference)
+    return make_final_conference(help_case, coordinator)
 
 
 @pytest.fixture
 def task(conference, coordinator, institution):
-    return document(conference, coordinator, tasks=1, institution=institution).tasks.get()
+    return make_task(conference, coordinator, institution)
 
 
 @pytest.fixture
 def meeting(agreement, coordinator):
-    return Meeting.objects.create(
-        agreement=agreement,
-        body=Body.KOOPERATIONSGREMIUM,
-        date=today() - timedelta(days=2),
-        start_time=time(14, 0),
-        place="Rathaus, Sitzungssaal",
-        recorder=coordinator,
-        created_by=coordinator,
-    )
+    return make_meeting(agreement, coordinator)
 
 
 @pytest.fixture
 def final_meeting(meeting, coordinator, institution):
-    AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
-    Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
-    return finalise_meeting(coordinator, meeting)
+    return make_final_meeting(meeting, coordinator, institution)
