@@ -706,8 +706,8 @@ def _frozen_with(count: int, signed: int) -> tuple[Agreement, list[sd.Party]]:
     return _reload(agreement), parties
 
 
-SIGNATURES_QUERIES = 11
-REVISIONS_QUERIES = 8
+SIGNATURES_QUERIES = 8
+REVISIONS_QUERIES = 5
 
 
 @pytest.mark.parametrize(("count", "signed"), [(2, 1), (6, 4)])
