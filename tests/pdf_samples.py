@@ -5,6 +5,8 @@ from __future__ import annotations
 import zlib
 from io import BytesIO
 
+from PIL import Image
+
 
 def build_pdf(*objects: bytes, root: int = 1) -> bytes:
     """A PDF 1.4 file whose objects 1…n are `objects`, with a cross-reference table and trailer."""
@@ -103,4 +105,17 @@ def object_stream_js_pdf() -> bytes:
         + b"\nendstream\nendobj\n"
     )
     out.write(b"startxref\n%d\n%%%%EOF\n" % xref_offset)
+    return out.getvalue()
+
+
+def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
+    """A real (tiny) PNG image: images are decoded with Pillow, not just sniffed."""
+    out = BytesIO()
+    Image.new("RGB", size, "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
+    out = BytesIO()
+    Image.new("RGB", size, "white").save(out, format="JPEG")
     return out.getvalue()

@@ -172,7 +172,9 @@ def display_name(name: str | None, limit: int = MAX_DISPLAY_NAME) -> str:
     text = unicodedata.normalize("NFC", name or "")
     text = _SEPARATORS.split(text)[-1]
     text = "".join(
-        " " if char.isspace() else char for char in text if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co"}
+        " " if char.isspace() else char
+        for char in text
+        if char.isspace() or unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co"}
     )
     text = " ".join(text.split()).strip(" .")
     if len(text) > limit:
