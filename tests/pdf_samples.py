@@ -6,6 +6,7 @@ import zlib
 from io import BytesIO
 
 from PIL import Image
+from pyhanko.pdf_utils.writer import PdfFileWriter
 
 
 def build_pdf(*objects: bytes, root: int = 1) -> bytes:
@@ -118,4 +119,13 @@ def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
 def jpeg_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
     out = BytesIO()
     Image.new("RGB", size, "white").save(out, format="JPEG")
+    return out.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    """An (empty) PDF encrypted with a user password: its objects cannot be checked."""
+    writer = PdfFileWriter()
+    writer.encrypt("eigentuemer", "nutzer")
+    out = BytesIO()
+    writer.write(out)
     return out.getvalue()

@@ -53,6 +53,10 @@ def test_pdfs_with_active_content_are_refused(data):
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "Das Bild ist beschädigt oder kein gültiges PNG-Bild."),
         (b"\xff\xd8\xff\xe0<html></html>", "Das Bild ist beschädigt oder kein gültiges JPEG-Bild."),
         (b"MZ\x90\x00 ein Programm", "Bitte eine PDF-, JPEG- oder PNG-Datei hochladen."),
+        (
+            pdf_samples.encrypted_pdf(),
+            "Die PDF-Datei ist verschlüsselt. Bitte eine unverschlüsselte Fassung hochladen.",
+        ),
     ],
 )
 def test_files_that_only_start_like_a_scan_are_refused(data, message):

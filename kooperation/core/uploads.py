@@ -101,6 +101,9 @@ def check_pdf(data: bytes) -> None:
     """The PDF must parse, and neither its objects nor its raw bytes may name active content."""
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
+        if reader.encrypted:
+            # Its objects cannot be checked; a scan has no reason to be encrypted.
+            raise DomainError(_("Die PDF-Datei ist verschlüsselt. Bitte eine unverschlüsselte Fassung hochladen."))
         found = _active_names_reachable(reader)
     except DomainError:
         raise
