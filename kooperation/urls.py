@@ -1,19 +1,19 @@
 """URL configuration: accounts here, each app's pages in its own urls module."""
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
-from django.views.i18n import set_language
 
 from kooperation.network.forms.auth import PasswordResetForm
+from kooperation.network.views.auth import LoginView, LogoutView
+from kooperation.views import set_language
 
 account_patterns = [
     path(
         "anmelden/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("abmelden/", LogoutView.as_view(), name="logout"),
     path(
         "passwort/aendern/",
         auth_views.PasswordChangeView.as_view(),
@@ -40,7 +40,7 @@ account_patterns = [
 
 urlpatterns = [
     path("konto/", include(account_patterns)),
-    path("sprache/", login_not_required(set_language), name="set_language"),
+    path("sprache/", set_language, name="set_language"),
     path("", include("kooperation.pages.urls")),
     path("", include("kooperation.network.urls")),
     path("", include("agreements.urls")),

@@ -1,12 +1,26 @@
-"""Project-wide views: the error page that must work without the database."""
+"""Project-wide views: the language switch and the error page that must work without the database."""
 
 from __future__ import annotations
 
 import sys
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
 from django.http import HttpResponseServerError
 from django.template import loader
+from django.views.i18n import set_language as django_set_language
+
+from kooperation.core.redirects import is_local_path
+
+
+@login_not_required
+def set_language(request):
+    """Django's language switch; its redirect (from `next` or the Referer) only ever goes to a path on this site."""
+    response = django_set_language(request)
+    location = response.get("Location")
+    if location is not None and not is_local_path(location):
+        response["Location"] = "/"
+    return response
 
 
 def server_error(request):

@@ -34,11 +34,10 @@ from conferences.services.conferences import finalise_conference, plan_conferenc
 from conferences.services.meetings import finalise_meeting
 from kooperation.network.models import Role
 from tests.factories import MembershipFactory, UserFactory
+from tests.pdf_samples import PLAIN_PDF
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+# A well-formed one-page PDF (with cross-reference table): uploads are parsed, not just sniffed.
+MINIMAL_PDF = PLAIN_PDF
 
 
 BASISKRITERIEN = [

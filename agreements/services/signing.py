@@ -22,11 +22,11 @@ from kooperation.core.concurrency import ConflictError
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
+from kooperation.core.uploads import check_scan
 from kooperation.network.models import Leader
 
 logger = logging.getLogger(__name__)
 
-SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 MAX_UPLOAD = 15 * 1024 * 1024
 
 
@@ -78,9 +78,10 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
             signature.verification = verify_signed_contract(data, len(original), contract.sha256)
             extension = "pdf"
         else:
-            extension = next((ext for magic, ext in SCAN_TYPES.items() if data.startswith(magic)), None)
-            if extension is None:
-                raise DomainError(_("Bitte die unterschriebene Seite als PDF, PNG oder JPEG hochladen."))
+            # Decided by the bytes (parsed in full, PDFs without active content), never by the uploaded name.
+            extension = check_scan(
+                data, unknown_message=_("Bitte die unterschriebene Seite als PDF, PNG oder JPEG hochladen.")
+            ).extension
         signature.file_sha256 = hashlib.sha256(data).hexdigest()
         signature.file.save(f"unterschrift-{locked.pk}-{institution.pk}.{extension}", ContentFile(data), save=False)
     signature.save()

@@ -13,12 +13,12 @@ from agreements.models import Agreement
 from conferences import permissions as perms
 from conferences.models import Case, Consent, InformationKind
 from conferences.queries.choices import case_agreements
+from kooperation.core.errors import DomainError
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.uploads import check_scan, display_name
 from kooperation.network.models import Institution
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# The first bytes of the accepted scans: PDF, JPEG, PNG.
-SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
 def date_input() -> forms.DateInput:
@@ -196,10 +196,17 @@ class ConsentForm(forms.ModelForm):
             return document
         if document.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("Die Datei ist zu groß; höchstens 10 MB sind möglich."))
-        head = document.read(8)
+        # The type comes from the bytes (PDF, PNG, JPEG, checked in full), never from the name or Content-Type;
+        # the file is stored under a random name with the detected type's extension.
+        data = document.read()
         document.seek(0)
-        if not head.startswith(SIGNATURES):
-            raise forms.ValidationError(_("Bitte eine PDF-, JPEG- oder PNG-Datei hochladen."))
+        try:
+            kind = check_scan(data)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        self.document_display_name = display_name(document.name) or _("ohne Namen")
+        self.document_kind = kind
+        document.name = f"scan.{kind.extension}"
         return document
 
     def clean(self):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from conferences.services.cases import create_case, record_consent, revoke_conse
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
+from kooperation.core.uploads import kind_of_name, stored_file_response
 
 PAGE_SIZE = 20
 TREND_COLUMNS = 8
@@ -215,6 +216,12 @@ def consent_create(request, pk: int):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Die Einwilligung wurde erfasst."))
+            if data.get("document"):
+                messages.info(
+                    request,
+                    _("Die Datei „%(name)s“ ist als %(type)s gespeichert.")
+                    % {"name": form.document_display_name, "type": form.document_kind.extension.upper()},
+                )
             return redirect(case)
     return render(request, "conferences/consent_form.html", {"form": form, "case": case})
 
@@ -250,11 +257,10 @@ def consent_document(request, pk: int):
     if not consent.document:
         raise Http404
     log_read(request.user, consent, consent.case_id, "eingescannte Einwilligung")
-    suffix = consent.document.name.rsplit(".", 1)[-1] if "." in consent.document.name else "pdf"
-    return FileResponse(
-        consent.document.open("rb"),
-        as_attachment=True,
-        filename=f"Einwilligung-{consent.case.code}-{consent.pk}.{suffix}",
+    kind = kind_of_name(consent.document.name)
+    suffix = kind.extension if kind else "bin"
+    return stored_file_response(
+        consent.document.open("rb"), filename=f"Einwilligung-{consent.case.code}-{consent.pk}.{suffix}", kind=kind
     )
 
 

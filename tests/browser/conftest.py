@@ -3,6 +3,9 @@
 Tests use the fixtures `page` (desktop, German locale), `new_page` (other viewports),
 `login(page, user)` and `check_axe(page)`. Set BROWSER_SCREENSHOTS=/some/dir to save a
 full-page screenshot of every page that `check_axe` looks at.
+
+Every page fails its test on a JavaScript error or on any Content-Security-Policy violation
+(reported by Chromium on the console and by the `securitypolicyviolation` event).
 """
 
 from __future__ import annotations
@@ -29,6 +32,20 @@ CHROMIUM_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
+CSP_MARKER = "CSP-Verstoß:"
+# Runs in every page before its own scripts: each CSP violation is written to the console with a marker.
+REPORT_CSP_VIOLATIONS = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    f"  console.error('{CSP_MARKER} ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')"
+    "    + ' at ' + e.sourceFile + ':' + e.lineNumber + ' ' + (e.sample || ''));"
+    "});"
+)
+
+
+def _is_csp_violation(message) -> bool:
+    text = message.text
+    return CSP_MARKER in text or "Content Security Policy" in text or "Content-Security-Policy" in text
+
 
 _shot_numbers = itertools.count(1)
 
@@ -65,6 +82,7 @@ def new_page(browser, live_server) -> Iterator[Callable]:
     """Return a factory for pages in fresh German browser contexts (own cookies each)."""
     contexts = []
     errors: list[str] = []
+    violations: list[str] = []
 
     def make(**options):
         settings = {
@@ -78,9 +96,14 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         }
         context = browser.new_context(**settings)
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: violations.append(f"{page.url}: {message.text}") if _is_csp_violation(message) else None,
+        )
         return page
 
     yield make
@@ -88,6 +111,8 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         context.close()
     if errors:
         pytest.fail("JavaScript errors in the browser:\n" + "\n".join(errors), pytrace=False)
+    if violations:
+        pytest.fail("Content-Security-Policy violations in the browser:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture
