@@ -31,6 +31,7 @@ from kooperation.core.forms import (
     VersionedModelForm,
     helper,
 )
+from kooperation.core.limits import MAX_VERSION, row_limits
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
 from kooperation.network.models.institutions import Arbeitsfeld
@@ -80,7 +81,7 @@ class AgreementForm(VersionedModelForm):
 
 
 class PartnerSelectForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     institutions = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
@@ -116,7 +117,7 @@ class PartnerForm(VersionedModelForm):
 
 
 PartnerFormSet = forms.inlineformset_factory(
-    Agreement, Partner, form=PartnerForm, formset=VersionedInlineFormSet, extra=0, can_delete=False
+    Agreement, Partner, form=PartnerForm, formset=VersionedInlineFormSet, extra=0, can_delete=False, **row_limits()
 )
 
 
@@ -131,6 +132,7 @@ class GoalForm(VersionedModelForm):
     indicators = forms.CharField(
         label=_("Indikatoren"),
         widget=_textarea(3),
+        max_length=5000,
         error_messages={"required": _("Bitte mindestens einen messbaren Indikator angeben.")},
         help_text=_("Woran erkennen alle, dass das Ziel erreicht ist? Ein messbarer Indikator pro Zeile."),
     )
@@ -323,6 +325,7 @@ def rows_formset(model, form, shared_choices: tuple[str, ...] = ()):
         can_delete=True,
         can_delete_extra=False,  # a new, empty row has nothing to delete
         can_order=True,
+        **row_limits(),
     )
 
 

@@ -14,6 +14,7 @@ from conferences import permissions as perms
 from conferences.models import Case, Consent, InformationKind
 from conferences.services import case_agreements
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.limits import MAX_VERSION, BoundedDateField
 from kooperation.network.models import Institution
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -83,7 +84,7 @@ class CaseForm(VersionedModelForm):
 
 
 class CaseInstitutionsForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     institutions = InstitutionChoices(
         label=gettext_lazy("Beteiligte Institutionen"),
         queryset=Institution.objects.none(),
@@ -211,7 +212,7 @@ class ConsentForm(forms.ModelForm):
 
 
 class RevokeConsentForm(forms.Form):
-    revoked_on = forms.DateField(label=gettext_lazy("widerrufen am"), widget=date_input())
+    revoked_on = BoundedDateField(label=gettext_lazy("widerrufen am"), widget=date_input())
 
     def __init__(self, *args, consent: Consent, **kwargs):
         super().__init__(*args, **kwargs)

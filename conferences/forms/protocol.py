@@ -33,6 +33,7 @@ from kooperation.core.forms import (
     VersionedModelForm,
     helper,
 )
+from kooperation.core.limits import MAX_VERSION, row_limits
 from kooperation.network.models import Institution, Membership, User
 
 
@@ -315,6 +316,7 @@ def _rows(parent, model, form, formset, extra=1, can_delete=True, can_order=Fals
         can_delete=can_delete,
         can_delete_extra=False,
         can_order=can_order,
+        **row_limits(),
     )
 
 
@@ -454,7 +456,7 @@ MeetingTaskFormSet = _rows(Meeting, Task, TaskForm, TaskFormSet)
 
 
 class TaskStatusForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     status = forms.ChoiceField(
         label=gettext_lazy("Stand"),
         choices=[(TaskStatus.ERLEDIGT, gettext_lazy("erledigt")), (TaskStatus.ENTFALLEN, gettext_lazy("entfällt"))],

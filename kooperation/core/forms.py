@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kooperation.core.concurrency import ConflictError, claim_version
+from kooperation.core.limits import MAX_VERSION, TOO_MANY_ROWS, bound_order_field
 
 
 def helper(*layout) -> FormHelper:
@@ -51,7 +52,7 @@ def _display(form: forms.BaseForm, name: str, value) -> str:
 class VersionedModelForm(forms.ModelForm):
     """A model form that refuses to overwrite a row someone else saved meanwhile."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_VERSION)
 
     conflict_message = gettext_lazy(
         "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben. Ihre Eingaben stehen "
@@ -141,6 +142,7 @@ class VersionedFormSetMixin:
     """Rows that each carry their version; a stale row refuses the whole save."""
 
     has_conflict = False
+    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
 
     def save(self, commit: bool = True):
         with transaction.atomic():
@@ -216,6 +218,7 @@ class OrderedInlineFormSet(VersionedInlineFormSet):
                 # The move buttons number every row, the blank one too; a position alone is no new entry.
                 form.fields["ORDER"] = NewRowPositionField(required=False, widget=self.get_ordering_widget())
             form.fields["ORDER"].label = _("Position")
+            bound_order_field(form.fields["ORDER"])
             form.fields["ORDER"].widget.attrs.update({"class": "form-control order-input", "min": 1})
 
     def _position(self, form) -> int:

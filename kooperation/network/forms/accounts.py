@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm, SharedChoicesMixin, VersionedModelForm, helper
+from kooperation.core.limits import TOO_MANY_ROWS, row_limits
 from kooperation.network.models import Institution, Membership, Role, User
 
 
@@ -51,6 +52,8 @@ class MembershipForm(forms.ModelForm):
 
 
 class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
+
     shared_choice_fields = ("institution",)
 
     def clean(self):
@@ -76,6 +79,7 @@ MembershipFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=True,
     can_delete_extra=False,  # a new, empty row has nothing to delete
+    **row_limits(),
 )
 
 

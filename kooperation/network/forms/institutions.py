@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm, SharedChoicesMixin, VersionedInlineFormSet, VersionedModelForm, helper
+from kooperation.core.limits import row_limits
 from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Offer, Role, User
 
 
@@ -93,6 +94,7 @@ def _formset(model, form, extra: int = 1, formset=VersionedInlineFormSet):
         extra=extra,
         can_delete=True,
         can_delete_extra=False,  # a new, empty row has nothing to delete
+        **row_limits(),
     )
 
 
