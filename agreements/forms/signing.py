@@ -52,6 +52,10 @@ class SignatureForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("method") in (SignatureMethod.SCAN, SignatureMethod.DIGITAL) and not data.get("file"):
+        if (
+            data.get("method") in (SignatureMethod.SCAN, SignatureMethod.DIGITAL)
+            and not data.get("file")
+            and "file" not in self.errors
+        ):
             self.add_error("file", _("Bitte die unterschriebene Datei hochladen."))
         return data

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kooperation.core.concurrency import ConflictError, claim_version
-from kooperation.core.limits import MAX_VERSION, TOO_MANY_ROWS, bound_order_field
+from kooperation.core.limits import MAX_VERSION, RowLimitMixin, bound_order_field
 
 
 def helper(*layout) -> FormHelper:
@@ -138,11 +138,10 @@ class SharedChoicesMixin:
         return form
 
 
-class VersionedFormSetMixin:
+class VersionedFormSetMixin(RowLimitMixin):
     """Rows that each carry their version; a stale row refuses the whole save."""
 
     has_conflict = False
-    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
 
     def save(self, commit: bool = True):
         with transaction.atomic():

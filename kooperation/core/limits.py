@@ -11,6 +11,7 @@ from datetime import date
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -34,9 +35,29 @@ TOO_MANY_ROWS = ngettext_lazy(
 
 
 def row_limits(max_rows: int = MAX_ROWS) -> dict:
-    """Keyword arguments for formset_factory and friends: at most `max_rows` rows, refused early."""
-    # absolute_max caps how many forms Django even builds from a forged TOTAL_FORMS.
-    return {"max_num": max_rows, "validate_max": True, "absolute_max": max_rows}
+    """Keyword arguments for formset_factory and friends: at most `max_rows` rows, refused early.
+
+    A few rows over the limit are shown again with the error; a count beyond absolute_max is
+    forged and builds no new rows at all (RowLimitMixin).
+    """
+    return {"max_num": max_rows, "validate_max": True, "absolute_max": max_rows + 10}
+
+
+class RowLimitMixin:
+    """A formset whose TOTAL_FORMS exceeds absolute_max builds only its saved rows and is refused.
+
+    Django would still build and render absolute_max forms for a forged count; this answers a
+    forged request as cheaply as a normal one. The German error names the limit (max_num).
+    """
+
+    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
+
+    def total_form_count(self):
+        if self.is_bound:
+            submitted = self.management_form.cleaned_data.get(TOTAL_FORM_COUNT) or 0
+            if submitted > self.absolute_max:
+                return min(self.initial_form_count(), self.max_num)
+        return super().total_form_count()
 
 
 def position_validators() -> list:

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm, SharedChoicesMixin, VersionedModelForm, helper
-from kooperation.core.limits import TOO_MANY_ROWS, row_limits
+from kooperation.core.limits import RowLimitMixin, row_limits
 from kooperation.network.models import Institution, Membership, Role, User
 
 
@@ -51,9 +51,7 @@ class MembershipForm(forms.ModelForm):
         self.fields["role"].choices = [("", _("– Rolle wählen –")), *Role.choices]
 
 
-class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
-    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
-
+class BaseMembershipFormSet(RowLimitMixin, SharedChoicesMixin, forms.BaseInlineFormSet):
     shared_choice_fields = ("institution",)
 
     def clean(self):
