@@ -262,21 +262,21 @@ def test_session_deleted_meanwhile_gets_the_german_400_page(client_for, member):
     assert "Ungültige Anfrage" in response.content.decode()
 
 
-def test_committed_post_keeps_its_redirect_with_a_note_when_the_session_save_fails(
-    client_for, admin_user, institution
-):
+def test_committed_post_keeps_its_redirect_with_a_note_when_the_session_save_fails(client_for, admin_user, institution):
     client = client_for(admin_user)
     client.get(reverse("dashboard"))
-    with mock.patch.object(Session, "save", side_effect=OperationalError("server closed the connection")):
-        with mock.patch("kooperation.core.sessions.SessionRefreshMiddleware.__call__", autospec=True) as refresh:
-            # Force the session to be written on this request.
-            def touch(self, request):
-                response = self.get_response(request)
-                request.session["_touched"] = True
-                return response
 
-            refresh.side_effect = touch
-            response = client.post(reverse("institution_deactivate", args=[institution.pk]))
+    def touch(self, request):
+        """Force the session to be written on this request."""
+        response = self.get_response(request)
+        request.session["_touched"] = True
+        return response
+
+    with (
+        mock.patch.object(Session, "save", side_effect=OperationalError("server closed the connection")),
+        mock.patch("kooperation.core.sessions.SessionRefreshMiddleware.__call__", autospec=True, side_effect=touch),
+    ):
+        response = client.post(reverse("institution_deactivate", args=[institution.pk]))
     assert response.status_code == 302
     institution.refresh_from_db()
     assert institution.is_active is False  # the change is committed
@@ -346,9 +346,11 @@ def test_outage_is_logged_once_a_minute_with_its_error_class(client_for, member,
     assert len(records) == 1
     assert "OperationalError" in records[0].getMessage()
     assert records[0].exc_info is None
-    with mock.patch("time.monotonic", return_value=time.monotonic() + 61):
-        with mock.patch("kooperation.pages.dashboard.memberships", side_effect=OperationalError("server closed")):
-            client.get(reverse("dashboard"))
+    with (
+        mock.patch("time.monotonic", return_value=time.monotonic() + 61),
+        mock.patch("kooperation.pages.dashboard.memberships", side_effect=OperationalError("server closed")),
+    ):
+        client.get(reverse("dashboard"))
     assert len([r for r in caplog.records if r.name == "django.request"]) == 2
 
 
@@ -359,7 +361,8 @@ def test_server_errors_keep_their_traceback(client_for, member, caplog):
         assert client.get(reverse("dashboard")).status_code == 500
     (record,) = [r for r in caplog.records if r.name == "django.request"]
     assert record.levelno == logging.ERROR
-    assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
+    assert record.exc_info
+    assert isinstance(record.exc_info[1], RuntimeError)
 
 
 def test_json_log_lines():
