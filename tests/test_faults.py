@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from unittest import mock
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -118,9 +119,16 @@ def test_one_row_over_the_limit_is_refused(client_for, coordinator, institution)
 
 
 def test_too_many_fields_get_the_german_400_page(client_for, coordinator, institution):
-    data = {f"feld{i}": "x" for i in range(3001)}
+    client = client_for(coordinator)
+    client.get(reverse("dashboard"))  # the first request of a process imports and compiles a lot
+    body = urlencode({f"feld{i}": "x" for i in range(3001)})  # encoded before the clock starts
     started = time.monotonic()
-    response = client_for(coordinator).post(reverse("institution_contacts", args=[institution.pk]), data)
+    response = client.generic(
+        "POST",
+        reverse("institution_contacts", args=[institution.pk]),
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
     assert time.monotonic() - started < 1.0
     assert response.status_code == 400
     content = response.content.decode()
