@@ -389,3 +389,12 @@ def test_json_log_lines():
     assert entry["message"] == "Fehler: /"
     assert entry["status"] == 500
     assert "RuntimeError: kaputt" in entry["exception"]
+
+
+def test_free_texts_without_a_column_length_are_bounded(client_for, coordinator, agreement):
+    client = client_for(coordinator)
+    data = section_data(client, agreement, "laufzeit")
+    data = single(data, valid_from="2026-01-01", board_duties="x" * 20_001)
+    response = client.post(section_url(agreement, "laufzeit"), data)
+    assert response.status_code == 200
+    assert "höchstens 20000 Zeichen" in str(response.context["single"].errors["board_duties"])

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kooperation.core.concurrency import ConflictError, claim_version
-from kooperation.core.limits import MAX_VERSION, RowLimitMixin, bound_order_field
+from kooperation.core.limits import MAX_VERSION, RowLimitMixin, bound_order_field, bound_texts
 
 
 def helper(*layout) -> FormHelper:
@@ -62,6 +62,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_texts(self)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.conflict_changes: list[FieldChange] | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -96,3 +96,15 @@ def month_validators(minimum: int = 1) -> list:
         MinValueValidator(minimum, _("Bitte mindestens %(limit_value)s Monat(e) angeben.")),
         MaxValueValidator(MAX_MONTHS, _("Bitte höchstens %(limit_value)s Monate angeben.")),
     ]
+
+
+MAX_TEXT = 20_000
+"""Longest free text (a TextField has no column length of its own)."""
+
+
+def bound_texts(form: forms.BaseForm) -> None:
+    """Give every text field of `form` without a max_length the MAX_TEXT limit."""
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField) and field.max_length is None:
+            field.max_length = MAX_TEXT
+            field.validators.append(MaxLengthValidator(MAX_TEXT))
