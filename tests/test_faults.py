@@ -398,3 +398,37 @@ def test_free_texts_without_a_column_length_are_bounded(client_for, coordinator,
     response = client.post(section_url(agreement, "laufzeit"), data)
     assert response.status_code == 200
     assert "höchstens 20000 Zeichen" in str(response.context["single"].errors["board_duties"])
+
+
+@pytest.mark.parametrize(("value", "is_json"), [("true", True), ("false", False)])
+def test_log_json_setting_switches_the_log_format(value, is_json):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "kooperation.settings",
+        "DJANGO_SECRET_KEY": "a-test-secret-key-that-is-long-enough-0123456789-abcdefghijklmnop",
+        "DJANGO_LOG_JSON": value,
+    }
+    code = "import django, logging; django.setup(); logging.getLogger('kooperation.test').warning('Störung %s', 1)"
+    result = subprocess.run(  # noqa: S603 - fixed argv: this interpreter and our own code
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = result.stderr.strip().splitlines()[-1]
+    if is_json:
+        assert json.loads(line) | {"time": "-"} == {
+            "time": "-",
+            "level": "WARNING",
+            "logger": "kooperation.test",
+            "message": "Störung 1",
+        }
+    else:
+        assert line.endswith("WARNING kooperation.test Störung 1")
