@@ -49,13 +49,16 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (see CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's SessionMiddleware, but a database failure while saving the session gives the 503 page.
+    "kooperation.core.faults.ResilientSessionMiddleware",
     # After SessionMiddleware in the list, so it runs before it on the way out and the save sees the change.
     "kooperation.core.sessions.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs a 403/404 as one INFO line with user id, path and reason.
+    "kooperation.core.faults.RefusalLogMiddleware",
     # Every page needs a signed-in user unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -190,6 +193,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # files are only ever served by views behind a permission check
+
+# Request limits. The largest legitimate form is a protocol page with four formsets of at most
+# 50 rows (kooperation.core.limits.MAX_ROWS) of about ten fields each, or a catalogue of 200 rows
+# of seven fields: 3000 fields leave room; more is refused with the 400 page before any form is
+# built. Text bodies stay below 2.5 MB (50 rows × a few 20,000-character texts at most).
+# Uploaded files do not count against DATA_UPLOAD_MAX_MEMORY_SIZE; a file above
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file instead of memory, and the
+# signature upload checks its size (15 MB) from the streamed chunks. The proxy in front should
+# cap the whole body (e.g. nginx client_max_body_size 20m).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -224,13 +239,26 @@ LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"DJANGO_LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
 
+# One JSON object per log line, for log collectors; plain text otherwise.
+LOG_JSON = env_bool("DJANGO_LOG_JSON", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kooperation.core.faults.JsonFormatter"},
+    },
+    "filters": {
+        # 403/404 are one INFO line from RefusalLogMiddleware, not a WARNING per refusal.
+        "drop_refusals": {"()": "kooperation.core.faults.DropRefusals"},
+        # A database outage is reported once a minute per worker, not with a traceback per request.
+        "outage_once_a_minute": {"()": "kooperation.core.faults.OutageLogFilter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.request": {"filters": ["drop_refusals", "outage_once_a_minute"]},
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint reports every rendering step at INFO; only problems matter in the log.
         "weasyprint": {"level": "WARNING"},

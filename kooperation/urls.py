@@ -47,4 +47,5 @@ urlpatterns = [
     path("", include("conferences.urls")),
 ]
 
+handler400 = "kooperation.views.bad_request"
 handler500 = "kooperation.views.server_error"

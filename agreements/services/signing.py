@@ -69,9 +69,7 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
     if method != SignatureMethod.IN_APP:
         if upload is None:
             raise DomainError(_("Bitte die unterschriebene Datei hochladen."))
-        data = upload.read()
-        if len(data) > MAX_UPLOAD:
-            raise DomainError(_("Die Datei ist größer als 15 MB."))
+        data = _read_bounded(upload)
         if method == SignatureMethod.DIGITAL:
             with contract.file.open("rb") as handle:
                 original = handle.read()
@@ -90,6 +88,19 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
         enter_into_force(user, locked)
     logger.info("agreement %s signed for institution %s by user %s", locked.pk, institution.pk, user.pk)
     return signature
+
+
+def _read_bounded(upload) -> bytes:
+    """The upload's bytes, refused by its declared size first and counted while reading its chunks."""
+    too_large = DomainError(_("Die Datei ist größer als 15 MB."))
+    if (upload.size or 0) > MAX_UPLOAD:
+        raise too_large
+    data = bytearray()
+    for chunk in upload.chunks():
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            raise too_large
+    return bytes(data)
 
 
 def enter_into_force(user, agreement: Agreement) -> None:

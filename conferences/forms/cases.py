@@ -15,6 +15,7 @@ from conferences.models import Case, Consent, InformationKind
 from conferences.queries.choices import case_agreements
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.limits import MAX_VERSION, BoundedDateField
 from kooperation.core.uploads import check_scan, display_name
 from kooperation.network.models import Institution
 
@@ -83,7 +84,7 @@ class CaseForm(VersionedModelForm):
 
 
 class CaseInstitutionsForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     institutions = InstitutionChoices(
         label=gettext_lazy("Beteiligte Institutionen"),
         queryset=Institution.objects.none(),
@@ -218,7 +219,7 @@ class ConsentForm(forms.ModelForm):
 
 
 class RevokeConsentForm(forms.Form):
-    revoked_on = forms.DateField(label=gettext_lazy("widerrufen am"), widget=date_input())
+    revoked_on = BoundedDateField(label=gettext_lazy("widerrufen am"), widget=date_input())
 
     def __init__(self, *args, consent: Consent, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 from kooperation.network.scope import institution_ids
 
 
@@ -149,8 +150,8 @@ class Consent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
     given_by = models.CharField(_("erklärt von"), max_length=20, choices=FamilyRole.choices)
-    given_on = models.DateField(_("erklärt am"))
-    valid_until = models.DateField(_("gültig bis"))
+    given_on = models.DateField(_("erklärt am"), validators=date_validators())
+    valid_until = models.DateField(_("gültig bis"), validators=date_validators())
     institutions = models.ManyToManyField(
         "network.Institution", related_name="+", verbose_name=_("Institutionen (Umfang)")
     )
@@ -161,7 +162,7 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("erfasst von")
     )
     recorded_at = models.DateTimeField(_("erfasst am"), default=timezone.now)
-    revoked_on = models.DateField(_("widerrufen am"), null=True, blank=True)
+    revoked_on = models.DateField(_("widerrufen am"), null=True, blank=True, validators=date_validators())
     revocation_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models.case import FamilyRole
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 
 
 class Rating(models.TextChoices):
@@ -24,7 +25,7 @@ class Conference(Versioned):
     """One Hilfekonferenz of a case; finalising makes its Ergebnisprotokoll read-only."""
 
     case = models.ForeignKey("conferences.Case", on_delete=models.PROTECT, related_name="conferences")
-    date = models.DateField(_("Datum"))
+    date = models.DateField(_("Datum"), validators=date_validators())
     start_time = models.TimeField(_("Beginn"))
     end_time = models.TimeField(_("Ende"), null=True, blank=True)
     place = models.CharField(_("Ort"), max_length=200)
@@ -43,7 +44,7 @@ class Conference(Versioned):
     situation = models.TextField(_("Situationsanalyse"), blank=True)
     needs_parents = models.TextField(_("Hilfebedarf Mutter/Eltern"), blank=True)
     needs_child = models.TextField(_("Hilfebedarf Kind"), blank=True)
-    next_date = models.DateField(_("nächster Termin"), null=True, blank=True)
+    next_date = models.DateField(_("nächster Termin"), null=True, blank=True, validators=date_validators())
     finalised_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from conferences.models.case import Case
 from conferences.models.meeting import Meeting
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 from kooperation.network.scope import institution_ids
 
 
@@ -60,7 +61,7 @@ class Task(Versioned):
         related_name="+",
         verbose_name=_("Wer – Person"),
     )
-    due_on = models.DateField(_("Bis wann"))
+    due_on = models.DateField(_("Bis wann"), validators=date_validators())
     how = models.TextField(_("Wie"), blank=True)
     with_whom = models.CharField(_("Mit wem"), max_length=300, blank=True)
     status = models.CharField(_("Status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OFFEN)

@@ -53,7 +53,8 @@ def task_status(request, pk: int):
     prefix = f"aufgabe-{task.pk}"
     form = TaskStatusForm(request.POST or None, task=task, prefix=prefix)
     back = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # Only a path on this site: redirect() would take a bare word for the name of a view.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     if request.method == "POST" and not task.is_open:
         messages.info(request, _("Diese Aufgabe ist bereits „%(status)s“.") % {"status": task.get_status_display()})
