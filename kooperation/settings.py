@@ -37,7 +37,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "auditlog",
+    "django_tasks",
+    "django_tasks_db",
     "kooperation",
+    "kooperation.ops",
     "kooperation.network",
     "agreements",
     "conferences",
@@ -145,6 +148,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer probes the health endpoints over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -160,8 +165,31 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # files are only ever served by views behind a permission check
+# Stored files (contract PDFs, signature and consent scans): local disk, or an S3-compatible
+# bucket shared by several app servers when DJANGO_S3_BUCKET is set. Objects stay private.
+_S3_BUCKET = env_str("DJANGO_S3_BUCKET", "")
+if _S3_BUCKET:
+    _S3_SSE = env_str("DJANGO_S3_SSE", "")
+    if _S3_SSE not in {"", "AES256", "aws:kms"}:
+        raise ImproperlyConfigured(f"DJANGO_S3_SSE={_S3_SSE!r} is not one of AES256, aws:kms.")
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _S3_BUCKET,
+            "endpoint_url": env_str("DJANGO_S3_ENDPOINT_URL", "") or None,
+            "access_key": env_str("DJANGO_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("DJANGO_S3_SECRET_ACCESS_KEY", "") or None,
+            "region_name": env_str("DJANGO_S3_REGION", "") or None,
+            "default_acl": None,  # private: the bucket policy decides, never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": _S3_SSE} if _S3_SSE else {},
+        },
+    }
+else:
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -182,8 +210,23 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Kooperation <noreply@kooperation.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (django-tasks, Django 6's django.tasks): "immediate" runs them in the request
+# (local development, tests); "database" stores them for `manage.py db_worker` (production).
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_TASKS_BACKEND = env_str("DJANGO_TASKS_BACKEND", "immediate").lower()
+if _TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND={_TASKS_BACKEND!r} is not one of immediate, database.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_TASKS_BACKEND], "QUEUES": ["default"]}}
+# A failed e-mail is tried this often in all, waiting MAIL_RETRY_SECONDS, then 4×, 16× … as long.
+MAIL_MAX_ATTEMPTS = env_int("KOOPERATION_MAIL_MAX_ATTEMPTS", 5, minimum=1)
+MAIL_RETRY_SECONDS = env_int("KOOPERATION_MAIL_RETRY_SECONDS", 60, minimum=0)
 
 PASSWORD_RESET_TIMEOUT = env_int("KOOPERATION_PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
 
