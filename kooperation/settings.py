@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.env import env_bool, env_int, env_list, env_str
+from kooperation.env import default_storage_from_env, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -167,27 +167,7 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # files are only ever served by views behind a permission check
 # Stored files (contract PDFs, signature and consent scans): local disk, or an S3-compatible
 # bucket shared by several app servers when DJANGO_S3_BUCKET is set. Objects stay private.
-_S3_BUCKET = env_str("DJANGO_S3_BUCKET", "")
-if _S3_BUCKET:
-    _S3_SSE = env_str("DJANGO_S3_SSE", "")
-    if _S3_SSE not in {"", "AES256", "aws:kms"}:
-        raise ImproperlyConfigured(f"DJANGO_S3_SSE={_S3_SSE!r} is not one of AES256, aws:kms.")
-    _DEFAULT_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": _S3_BUCKET,
-            "endpoint_url": env_str("DJANGO_S3_ENDPOINT_URL", "") or None,
-            "access_key": env_str("DJANGO_S3_ACCESS_KEY_ID", "") or None,
-            "secret_key": env_str("DJANGO_S3_SECRET_ACCESS_KEY", "") or None,
-            "region_name": env_str("DJANGO_S3_REGION", "") or None,
-            "default_acl": None,  # private: the bucket policy decides, never public-read
-            "querystring_auth": True,
-            "file_overwrite": False,
-            "object_parameters": {"ServerSideEncryption": _S3_SSE} if _S3_SSE else {},
-        },
-    }
-else:
-    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_DEFAULT_STORAGE = default_storage_from_env()
 STORAGES = {
     "default": _DEFAULT_STORAGE,
     "staticfiles": {
