@@ -12,7 +12,7 @@ from kooperation.network.models import Role
 from tests import signing_data as sd
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 
-PASSWORD = "zwei-server-passwort-2026"  # noqa: S105 - a throwaway test database
+PASSWORD = "zwei-server-passwort-2026"
 
 
 def main() -> None:

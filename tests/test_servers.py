@@ -230,7 +230,7 @@ def test_a_journey_across_two_app_servers(processes, environment, s3_endpoint, m
 
     # Edit on B with the CSRF token from A's page: change the password (writes the session too).
     form = browser.get(f"{a}/konto/passwort/aendern/", timeout=10)
-    new_password = "ein-neues-passwort-fuer-b-2026"  # noqa: S105 - throwaway test account
+    new_password = "ein-neues-passwort-fuer-b-2026"
     response = browser.post(
         f"{b}/konto/passwort/aendern/",
         {
@@ -280,7 +280,7 @@ def test_a_journey_across_two_app_servers(processes, environment, s3_endpoint, m
 
     # Both "servers" start the daily job at the same moment: the reminders go out exactly once.
     runs = [
-        subprocess.Popen(  # noqa: S603 - fixed command line
+        subprocess.Popen(
             [sys.executable, "manage.py", "agreements_daily"],
             cwd=BASE_DIR,
             env=environment,
