@@ -228,5 +228,7 @@ LOGGING = {
         # WeasyPrint reports every rendering step at INFO; only problems matter in the log.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # One line per task start and end; the worker (`db_worker -v1`) logs them itself.
+        "django_tasks": {"level": "WARNING"},
     },
 }
