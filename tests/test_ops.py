@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from unittest import mock
 
 import boto3
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import OperationalError, connection
@@ -379,3 +384,36 @@ def test_frozen_contract_is_stored_in_s3_and_downloaded_through_the_view(
     # Health probes write and delete an object in the bucket.
     assert client_for(coordinator).get("/health/ready").status_code == 200
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="kooperation-test").get("Contents", [])] == [key]
+
+
+# Settings -----------------------------------------------------------------------------------------------------
+
+
+def test_local_disk_is_the_default_storage(monkeypatch):
+    monkeypatch.delenv("DJANGO_S3_BUCKET", raising=False)
+    assert default_storage_from_env() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_an_unknown_server_side_encryption_is_refused(monkeypatch):
+    monkeypatch.setenv("DJANGO_S3_BUCKET", "b")
+    monkeypatch.setenv("DJANGO_S3_SSE", "rot13")
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_S3_SSE='rot13' is not one of AES256, aws:kms"):
+        default_storage_from_env()
+
+
+def test_an_unknown_task_backend_stops_the_start(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SECRET_KEY": "a-test-secret-key-that-is-long-enough-0123456789-abcdefghijklmnop",
+        "DJANGO_TASKS_BACKEND": "celery",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "DJANGO_TASKS_BACKEND='celery' is not one of immediate, database." in done.stderr
