@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.env import env_bool, env_int, env_list, env_str
+from kooperation.env import default_storage_from_env, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "auditlog",
+    "django_tasks",
+    "django_tasks_db",
     "kooperation",
+    "kooperation.ops",
     "kooperation.network",
     "agreements",
     "conferences",
@@ -153,6 +156,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer probes the health endpoints over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -205,8 +210,12 @@ MEDIA_URL = "/media-not-served/"  # files are only ever served by views behind a
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Stored files (contract PDFs, signature and consent scans): local disk, or an S3-compatible
+# bucket shared by several app servers when DJANGO_S3_BUCKET is set. Objects stay private.
+_DEFAULT_STORAGE = default_storage_from_env()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -227,8 +236,23 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Kooperation <noreply@kooperation.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (django-tasks, Django 6's django.tasks): "immediate" runs them in the request
+# (local development, tests); "database" stores them for `manage.py db_worker` (production).
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_TASKS_BACKEND = env_str("DJANGO_TASKS_BACKEND", "immediate").lower()
+if _TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND={_TASKS_BACKEND!r} is not one of immediate, database.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_TASKS_BACKEND], "QUEUES": ["default"]}}
+# A failed e-mail is tried this often in all, waiting MAIL_RETRY_SECONDS, then 4×, 16× … as long.
+MAIL_MAX_ATTEMPTS = env_int("KOOPERATION_MAIL_MAX_ATTEMPTS", 5, minimum=1)
+MAIL_RETRY_SECONDS = env_int("KOOPERATION_MAIL_RETRY_SECONDS", 60, minimum=0)
 
 PASSWORD_RESET_TIMEOUT = env_int("KOOPERATION_PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
 
@@ -263,5 +287,7 @@ LOGGING = {
         # WeasyPrint reports every rendering step at INFO; only problems matter in the log.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # One line per task start and end; the worker (`db_worker -v1`) logs them itself.
+        "django_tasks": {"level": "WARNING"},
     },
 }

@@ -41,6 +41,7 @@ account_patterns = [
 urlpatterns = [
     path("konto/", include(account_patterns)),
     path("sprache/", set_language, name="set_language"),
+    path("", include("kooperation.ops.urls")),
     path("", include("kooperation.pages.urls")),
     path("", include("kooperation.network.urls")),
     path("", include("agreements.urls")),

@@ -42,6 +42,7 @@ from kooperation.network.models import Institution, User
 from tests import conference_fixtures as conferences
 from tests import conftest
 from tests.shared_data import built_once
+from kooperation.ops.models import MailStatus, OutgoingMail
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,13 @@ def _arbeitsfeld(fixture: Fixture) -> dict:
 def _account(fixture: Fixture) -> dict:
     """A Fachkraft account of `institution`, edited by Administration."""
     return {"pk": fixture("caseworker").pk}
+
+
+def _failed_mail(fixture: Fixture) -> dict:
+    mail = OutgoingMail.objects.create(
+        recipient="x@example.org", subject="Test", body="Text", status=MailStatus.FAILED, last_error="refused"
+    )
+    return {"pk": mail.pk}
 
 
 def _reset_token(fixture: Fixture) -> dict:
@@ -295,6 +303,9 @@ MATRIX: dict[str, Case | list[Case]] = {
     "password_reset_confirm": Case(kwargs=_reset_token, get=public(302, caseworker=200)),
     "password_reset_complete": Case(get=public()),
     "set_language": Case(get=public(302), post=public(302), post_data={"language": "en", "next": "/"}),
+    # Health checks for the load balancer: no login; GET/HEAD only.
+    "health_live": Case(get=public(), post=public(405)),
+    "health_ready": Case(get=public(), post=public(405)),
     # Start page and network directory.
     "dashboard": Case(get=signed_in()),
     "institution_list": Case(get=signed_in()),
@@ -343,6 +354,8 @@ MATRIX: dict[str, Case | list[Case]] = {
     "user_deactivate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "user_activate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "user_invite": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    "mail_list": Case(get=admin_only()),
+    "mail_resend": Case(kwargs=_failed_mail, get=POST_ONLY, post=admin_only(302)),
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -14,6 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from kooperation.core.mail import absolute_url
+from kooperation.ops.outbox import queue_mails
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +23,8 @@ def send_invitation(account) -> None:
     token = default_token_generator.make_token(account)
     link = absolute_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
     body = render_to_string("registration/invitation_email.txt", {"account": account, "link": link})
-    transaction.on_commit(
-        lambda: send_mail(_("Ihr Zugang zu Kooperation"), body, None, [account.email], fail_silently=False)
-    )
-    logger.info("invitation sent to user %s", account.pk)
+    queue_mails(_("Ihr Zugang zu Kooperation"), body, [account.email])
+    logger.info("invitation queued for user %s", account.pk)
 
 
 def set_institution_active(institution, active: bool) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kooperation.network.views import administration, directory
+from kooperation.network.views import administration, directory, mails
 
 urlpatterns = [
     path("netzwerk/", directory.institution_list, name="institution_list"),
@@ -38,4 +38,6 @@ urlpatterns = [
         name="user_activate",
     ),
     path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
+    path("verwaltung/mails/", mails.mail_list, name="mail_list"),
+    path("verwaltung/mails/<int:pk>/erneut-senden/", mails.mail_resend, name="mail_resend"),
 ]
