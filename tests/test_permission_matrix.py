@@ -39,10 +39,10 @@ from agreements.services.structure import create_subgroups
 from conferences.models import Case as HelpCase
 from conferences.models import Conference, Consent, Meeting, Task
 from kooperation.network.models import Institution, User
+from kooperation.ops.models import MailStatus, OutgoingMail
 from tests import conference_fixtures as conferences
 from tests import conftest
 from tests.shared_data import built_once
-from kooperation.ops.models import MailStatus, OutgoingMail
 
 pytestmark = pytest.mark.django_db
 

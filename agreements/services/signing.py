@@ -11,7 +11,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from agreements import permissions as perms
 from agreements.models import Agreement, BoardMember, FrozenContract, Signature, SignatureMethod, Status
