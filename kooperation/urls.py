@@ -6,13 +6,15 @@ from django.urls import include, path, reverse_lazy
 from django.views.i18n import set_language
 
 from kooperation.network.forms.auth import PasswordResetForm
+from kooperation.network.views import signin
 
 account_patterns = [
-    path(
-        "anmelden/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("anmelden/", signin.PasswordStepView.as_view(), name="login"),
+    path("anmelden/code/", signin.login_code, name="login_code"),
+    path("zwei-faktor/", signin.two_factor, name="two_factor"),
+    path("zwei-faktor/einrichten/", signin.two_factor_enrol, name="two_factor_enrol"),
+    path("zwei-faktor/sicherungscodes/", signin.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("zwei-faktor/entfernen/", signin.two_factor_remove, name="two_factor_remove"),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "passwort/aendern/",
