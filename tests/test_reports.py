@@ -477,3 +477,22 @@ def test_institution_page_links_the_nachweis_only_for_those_allowed(client_for, 
 def test_pdf_filename(client_for, world, home_coordinator):
     response = _get(client_for(home_coordinator), "evidence_pdf", world)
     assert f"Nachweis-{world.home.pk}-{YEAR}0101-{YEAR}1231.pdf" in response["Content-Disposition"]
+
+
+def test_agreements_not_released_for_signing_show_no_signature_count(client_for, world, home_coordinator):
+    in_work = create_agreement(
+        home_coordinator,
+        title="Vereinbarung in Arbeit",
+        preamble="",
+        coordinating_institution=world.home,
+        institutions=[world.youth],
+    )
+    Agreement.objects.filter(pk=in_work.pk).update(status=Status.IN_ERARBEITUNG)
+    client = client_for(home_coordinator)
+    rows = list(csv.reader(io.StringIO(_get(client, "evidence_csv", world).content.decode()), delimiter=";"))
+    row = next(r for r in rows if r[2].startswith("Vereinbarung in Arbeit"))
+    assert row[3] == "In Erarbeitung; noch nicht zur Unterzeichnung freigegeben"
+    page = _text(_get(client, "evidence_report", world).content.decode())
+    assert "Vereinbarung in Arbeit" in page
+    assert "0 von 2 Partnern" not in page
+    assert "– noch nicht zur Unterzeichnung freigegeben" in page

@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AssessmentStatus, QualityDialogue, SelfAssessment, Signature, Status
+from agreements.services.signing import FROZEN
 from conferences.models import AttendanceStatus, Conference, Meeting
 
 
@@ -24,7 +25,7 @@ class Evidence:
     institution: object
     start: date
     end: date
-    agreements: list = field(default_factory=list)  # (agreement, signature of the institution, signed count, partners)
+    agreements: list = field(default_factory=list)  # (agreement, own signature, signed count or None, partners)
     meetings: list = field(default_factory=list)  # meetings attended
     meeting_counts: list = field(default_factory=list)  # (body label, count)
     conferences: list = field(default_factory=list)  # dates of Hilfekonferenzen attended
@@ -50,8 +51,11 @@ def evidence(institution, start: date, end: date) -> Evidence:
         signatures[signature.agreement_id][signature.institution_id] = signature
     for agreement in agreements:
         partners = list(agreement.partners.all())
+        signed = len(signatures[agreement.pk])
+        # Before the text is released for signing nobody can sign: no count, not "0 of 3".
+        released = agreement.status in FROZEN and (agreement.status != Status.BEENDET or signed)
         report.agreements.append(
-            (agreement, signatures[agreement.pk].get(institution.pk), len(signatures[agreement.pk]), len(partners))
+            (agreement, signatures[agreement.pk].get(institution.pk), signed if released else None, len(partners))
         )
     others = defaultdict(list)
     for agreement in agreements:
@@ -116,15 +120,20 @@ def evidence_csv(report: Evidence) -> str:
                 _("Kooperationsvereinbarung"),
                 _d(agreement.in_force_from),
                 f"{agreement.title} ({agreement.revision_label})",
-                _("%(status)s; unterzeichnet von %(signed)d von %(partners)d Partnern%(own)s")
-                % {
-                    "status": agreement.get_status_display(),
-                    "signed": signed,
-                    "partners": partners,
-                    "own": (_("; eigene Unterschrift am %(date)s") % {"date": _d(signature.signed_on)})
-                    if signature
-                    else "",
-                },
+                (
+                    _("%(status)s; unterzeichnet von %(signed)d von %(partners)d Partnern%(own)s")
+                    % {
+                        "status": agreement.get_status_display(),
+                        "signed": signed,
+                        "partners": partners,
+                        "own": (_("; eigene Unterschrift am %(date)s") % {"date": _d(signature.signed_on)})
+                        if signature
+                        else "",
+                    }
+                )
+                if signed is not None
+                else _("%(status)s; noch nicht zur Unterzeichnung freigegeben")
+                % {"status": agreement.get_status_display()},
             ]
         )
     for meeting in report.meetings:
