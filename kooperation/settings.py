@@ -133,7 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # django-axes checks the lockout before the password is even looked at; ModelBackend then checks the password.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "kooperation.network.throttle.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

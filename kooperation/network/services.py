@@ -44,18 +44,17 @@ def set_user_active(account, active: bool) -> None:
     account.save(update_fields=["is_active"])
 
 
-def _coordination_of(institution):
-    return [
-        m.user
-        for m in Membership.objects.filter(institution=institution, role=Role.KOORDINATION).select_related("user")
-    ]
+def _coordination_of(institution, *, besides):
+    """The institution's Koordination, without the person who just received the role."""
+    coordinators = Membership.objects.filter(institution=institution, role=Role.KOORDINATION).exclude(user=besides)
+    return [m.user for m in coordinators.select_related("user")]
 
 
 def _notify_grant(membership, actor) -> None:
     """Tell the institution's Koordination that someone received a role there (names and a link, nothing else)."""
     institution = membership.institution
     notify(
-        _coordination_of(institution),
+        _coordination_of(institution, besides=membership.user),
         _("Neue Rolle in %(institution)s") % {"institution": institution.name},
         _("%(person)s hat in %(institution)s die Rolle „%(role)s“ erhalten (vergeben von %(actor)s).")
         % {
