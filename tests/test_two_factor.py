@@ -7,16 +7,21 @@ import io
 import re
 import time
 from datetime import timedelta
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kooperation.management.commands.seed_demo import DEMO_TOTP_SECRET
 from kooperation.network import twofactor
-from kooperation.network.models import Membership, Role, SecurityEvent
+from kooperation.network.models import Membership, Role, SecurityEvent, User
 from kooperation.network.security import record
 from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory, UserFactory
 
@@ -488,3 +493,27 @@ def test_other_institution_role_grant_notifies_only_that_koordination(
     with django_capture_on_commit_callbacks(execute=True):
         client_for(admin_user).post(reverse("user_edit", args=[person.pk]), _membership_post(person, rows))
     assert [message.to for message in mail.outbox] == [[outsider.email]]
+
+
+def test_seed_demo_enrols_administration_and_leitung_with_the_documented_secret(client):
+    call_command("seed_demo", stdout=StringIO())
+    admin = User.objects.get(email="admin@kooperation.example")
+    leitung = User.objects.get(email="leitung@kooperation.example")
+    member = User.objects.get(email="mitglied@kooperation.example")
+    assert twofactor.has_second_factor(admin)
+    assert twofactor.has_second_factor(leitung)
+    assert not twofactor.has_second_factor(member)
+    assert twofactor.app_device(admin).key == twofactor.key_from_base32(DEMO_TOTP_SECRET)
+    assert DEMO_TOTP_SECRET in (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+    out = StringIO()
+    call_command("demo_totp", "admin@kooperation.example", stdout=out)
+    code = out.getvalue().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    client.post(reverse("login"), {"username": admin.email, "password": "kooperation-demo"})
+    assert client.post(reverse("login_code"), {"code": code})["Location"] == reverse("dashboard")
+
+
+def test_demo_totp_refuses_other_accounts(enrolled_admin):
+    with pytest.raises(CommandError):
+        call_command("demo_totp", enrolled_admin.email, stdout=StringIO())
