@@ -22,7 +22,7 @@ from django.utils import timezone
 from kooperation.management.commands.seed_demo import DEMO_TOTP_SECRET
 from kooperation.network import twofactor
 from kooperation.network.models import Membership, Role, SecurityEvent, User
-from kooperation.network.security import record
+from kooperation.network.security import client_ip, record
 from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -517,3 +517,31 @@ def test_seed_demo_enrols_administration_and_leitung_with_the_documented_secret(
 def test_demo_totp_refuses_other_accounts(enrolled_admin):
     with pytest.raises(CommandError):
         call_command("demo_totp", enrolled_admin.email, stdout=StringIO())
+
+
+def test_enrolment_page_query_count(client_for, member, django_assert_num_queries):
+    client = client_for(member)
+    twofactor.pending_app_device(member)
+    # session, user, app set up?, pending app, memberships (second factor required?),
+    # session expiry renewed (savepoint, update, release)
+    with django_assert_num_queries(8):
+        assert client.get(reverse("two_factor_enrol")).status_code == 200
+
+
+def test_a_session_that_skipped_the_code_step_is_ended(client, enrolled_admin):
+    """A signed-in session without the sign-in state (not made by the login views) for an account with a device."""
+    client.force_login(enrolled_admin)
+    session = client.session
+    del session[twofactor.SESSION_STATE]
+    session.save()
+    response = client.get(reverse("user_list"))
+    assert response["Location"].startswith(reverse("login") + "?next=")
+    assert client.get(reverse("dashboard"))["Location"].startswith(reverse("login"))
+
+
+def test_client_address_behind_the_load_balancer(rf, settings):
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.5", REMOTE_ADDR="10.0.0.2")
+    settings.BEHIND_PROXY = False
+    assert client_ip(request) == "10.0.0.2"
+    settings.BEHIND_PROXY = True
+    assert client_ip(request) == "203.0.113.5"

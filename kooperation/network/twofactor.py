@@ -62,6 +62,7 @@ def pending_app_device(user) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    device.user = user  # the QR code's label; saves loading the account again
     return device
 
 
