@@ -223,6 +223,8 @@ KOOPERATION_RESET_MAILS_PER_IP = env_int("KOOPERATION_RESET_MAILS_PER_IP", 10, m
 AXES_HANDLER = "kooperation.network.throttle.ThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
+# Axes keeps the POST data of failed attempts; passwords are always masked, codes and tokens too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
 AXES_USERNAME_CALLABLE = "kooperation.network.throttle.login_name"
 AXES_FAILURE_LIMIT = KOOPERATION_LOGIN_FAILURES_PER_ACCOUNT
 AXES_COOLOFF_TIME = "kooperation.network.throttle.cool_off"

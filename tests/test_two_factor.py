@@ -106,6 +106,7 @@ def test_wrong_code_is_refused_and_logged(client, enrolled_admin):
     assert failure.user == enrolled_admin
     assert failure.detail == "falscher Code im zweiten Schritt"
     assert "000000" not in failure.detail
+    assert "000000" not in AccessAttempt.objects.get().post_data  # axes keeps the POST data, masked
     # The right code still works afterwards.
     assert client.post(reverse("login_code"), {"code": _code(enrolled_admin)})["Location"] == reverse("dashboard")
 
@@ -148,7 +149,9 @@ def test_code_step_expires(client, enrolled_admin, settings):
 # --- enrolment ---------------------------------------------------------------------------------
 
 
-def test_leitung_without_device_must_enrol_right_after_the_password(client, leader_user):
+def test_leitung_without_device_must_enrol_right_after_the_password(
+    client, leader_user, django_capture_on_commit_callbacks
+):
     assert _password_step(client, leader_user)["Location"] == reverse("login_code")
     assert client.get(reverse("login_code"))["Location"] == reverse("two_factor_enrol")
     page = client.get(reverse("two_factor_enrol"))
@@ -164,8 +167,10 @@ def test_leitung_without_device_must_enrol_right_after_the_password(client, lead
     device = twofactor.pending_app_device(leader_user)
     wrong = client.post(reverse("two_factor_enrol"), {"code": "000000"})
     assert "Der Code passt nicht" in wrong.content.decode()
-    response = client.post(reverse("two_factor_enrol"), {"code": twofactor.current_code(device)})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("two_factor_enrol"), {"code": twofactor.current_code(device)})
     assert response.status_code == 200
+    assert [message.to for message in mail.outbox] == [[leader_user.email]]
     codes = response.context["codes"]
     assert len(codes) == 10
     assert all(code in response.content.decode() for code in codes)
@@ -232,7 +237,9 @@ def test_code_step_query_count(client, enrolled_admin, django_assert_num_queries
 # --- reset by Administration -------------------------------------------------------------------
 
 
-def test_another_admin_resets_the_second_factor_with_a_logged_reason(client_for, enrolled_admin):
+def test_another_admin_resets_the_second_factor_with_a_logged_reason(
+    client_for, enrolled_admin, django_capture_on_commit_callbacks
+):
     colleague = UserFactory(is_administration=True)
     client = client_for(colleague)
     page = client.get(reverse("user_edit", args=[enrolled_admin.pk]))
@@ -243,7 +250,10 @@ def test_another_admin_resets_the_second_factor_with_a_logged_reason(client_for,
     assert twofactor.has_second_factor(enrolled_admin)
 
     reason = "Telefon verloren, Rückruf bestätigt"
-    client.post(reverse("user_reset_second_factor", args=[enrolled_admin.pk]), {"reason": reason})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("user_reset_second_factor", args=[enrolled_admin.pk]), {"reason": reason})
+    assert [message.to for message in mail.outbox] == [[enrolled_admin.email]]
+    assert "zurückgesetzt" in mail.outbox[0].body
     assert not twofactor.has_second_factor(enrolled_admin)
     event = SecurityEvent.objects.get(kind=Kind.OTP_RESET)
     assert (event.user, event.actor) == (enrolled_admin, colleague)

@@ -18,10 +18,13 @@ import binascii
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kooperation.core.mail import notify
 from kooperation.network.models import Role
 from kooperation.network.scope import memberships
 from kooperation.network.security import Kind, record
@@ -87,6 +90,16 @@ def key_from_base32(secret: str) -> str:
         raise ValueError("not a base32 secret") from exc
 
 
+def _tell_owner(user, message: str) -> None:
+    """Mail the account holder about a change to their second factor, so a stranger's change gets noticed."""
+    notify(
+        [user],
+        _("Ihre Zwei-Faktor-Anmeldung wurde geändert"),
+        message + " " + _("Waren Sie das nicht, wenden Sie sich bitte sofort an die Administration."),
+        reverse("two_factor"),
+    )
+
+
 def _normalise(code: str) -> str:
     return "".join(str(code).split()).lower()
 
@@ -101,6 +114,7 @@ def confirm_enrolment(user, device: TOTPDevice, code: str, *, request=None) -> l
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = _new_backup_codes(user)
     record(Kind.OTP_ENROLLED, user=user, actor=user, request=request, detail="Authenticator-App bestätigt")
+    _tell_owner(user, _("Für Ihr Konto wurde eine Authenticator-App eingerichtet."))
     return codes
 
 
@@ -159,6 +173,7 @@ def remove_all(user) -> int:
 def remove_own(user, *, request=None) -> None:
     remove_all(user)
     record(Kind.OTP_REMOVED, user=user, actor=user, request=request)
+    _tell_owner(user, _("Die Zwei-Faktor-Anmeldung Ihres Kontos wurde entfernt."))
 
 
 def reset_for(account, actor, reason: str, *, request=None) -> None:
@@ -167,6 +182,7 @@ def reset_for(account, actor, reason: str, *, request=None) -> None:
         raise ValueError("nobody resets their own second factor")
     remove_all(account)
     record(Kind.OTP_RESET, user=account, actor=actor, request=request, detail=f"Begründung: {reason}")
+    _tell_owner(account, _("Die Administration hat die Zwei-Faktor-Anmeldung Ihres Kontos zurückgesetzt."))
 
 
 def enrol_with_secret(user, secret_base32: str) -> TOTPDevice:
