@@ -24,6 +24,8 @@ from kooperation.network import twofactor
 from kooperation.network.models import Membership, Role, SecurityEvent, User
 from kooperation.network.security import client_ip, record
 from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory, UserFactory
+from tests.test_settings_env import SECRET as ENV_SECRET
+from tests.test_settings_env import _load_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -555,3 +557,19 @@ def test_client_address_behind_the_load_balancer(rf, settings):
     assert client_ip(request) == "10.0.0.2"
     settings.BEHIND_PROXY = True
     assert client_ip(request) == "203.0.113.5"
+
+
+def test_required_roles_are_configurable(settings, member, leader_user, admin_user):
+    assert not twofactor.requires_second_factor(member)
+    assert twofactor.requires_second_factor(leader_user)
+    assert twofactor.requires_second_factor(admin_user)
+    settings.KOOPERATION_2FA_REQUIRED_ROLES = ["mitglied"]
+    assert twofactor.requires_second_factor(member)
+    assert not twofactor.requires_second_factor(leader_user)
+    assert not twofactor.requires_second_factor(admin_user)
+
+
+def test_an_unknown_required_role_stops_the_start():
+    result = _load_settings(DJANGO_SECRET_KEY=ENV_SECRET, KOOPERATION_2FA_REQUIRED_ROLES="administration,chef")
+    assert result.returncode != 0
+    assert "KOOPERATION_2FA_REQUIRED_ROLES may only contain" in result.stderr
