@@ -58,6 +58,9 @@ run: system-deps messages
 	@echo "  Mitglied:       mitglied@kooperation.example"
 	@echo "  Leitung:        leitung@kooperation.example"
 	@echo "  Fachkraft:      fachkraft@kooperation.example"
+	@echo "Administration und Leitung fragen nach dem Passwort einen Code (Zwei-Faktor-Anmeldung):"
+	@echo "  $(MANAGE) demo_totp admin@kooperation.example"
+	@echo "  oder Demo-Schlüssel KOOPERATIONDEMO2FAKOOPERATION234 in eine Authenticator-App eintragen"
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 

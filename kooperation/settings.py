@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "auditlog",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "kooperation",
     "kooperation.ops",
     "kooperation.network",
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Logs a 403/404 as one INFO line with user id, path and reason.
     "kooperation.core.faults.RefusalLogMiddleware",
+    # A signed-in session whose user must use a second factor but has not (yet) only reaches the enrolment page.
+    "kooperation.network.middleware.SecondFactorMiddleware",
     # Every page needs a signed-in user unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -70,6 +76,8 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Pages and files with case data are never stored by browsers or proxies (Cache-Control: no-store, private).
     "kooperation.core.caching.NoStoreMiddleware",
+    # Last, so it sees the lockout flag set while the view authenticated and can replace the answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kooperation.urls"
@@ -132,6 +140,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# django-axes checks the lockout before the password is even looked at; ModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "kooperation.network.throttle.ThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -256,6 +270,44 @@ MAIL_RETRY_SECONDS = env_int("KOOPERATION_MAIL_RETRY_SECONDS", 60, minimum=0)
 
 PASSWORD_RESET_TIMEOUT = env_int("KOOPERATION_PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
 
+# Second factor (django-otp): who must use one; everybody else may.
+KOOPERATION_2FA_REQUIRED_ROLES = env_list("KOOPERATION_2FA_REQUIRED_ROLES", ["administration", "leitung"])
+_KNOWN_2FA_ROLES = {"administration", "koordination", "mitglied", "leitung", "fachkraft"}
+if not set(KOOPERATION_2FA_REQUIRED_ROLES) <= _KNOWN_2FA_ROLES:
+    raise ImproperlyConfigured(
+        f"KOOPERATION_2FA_REQUIRED_ROLES may only contain {', '.join(sorted(_KNOWN_2FA_ROLES))}; "
+        f"got {', '.join(KOOPERATION_2FA_REQUIRED_ROLES)}."
+    )
+# Between the password and the code step at most this many minutes may pass.
+KOOPERATION_2FA_PENDING_MINUTES = 10
+OTP_TOTP_ISSUER = "Kooperation"
+
+# Throttled sign-in (django-axes with our handler): per account and per IP address, for password, code and reset.
+KOOPERATION_LOGIN_FAILURES_PER_ACCOUNT = env_int("KOOPERATION_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+KOOPERATION_LOGIN_FAILURES_PER_IP = env_int("KOOPERATION_LOGIN_FAILURES_PER_IP", 20, minimum=1)
+KOOPERATION_LOCKOUT_MINUTES = env_int("KOOPERATION_LOCKOUT_MINUTES", 15, minimum=1)
+KOOPERATION_LOCKOUT_MAX_MINUTES = env_int("KOOPERATION_LOCKOUT_MAX_MINUTES", 24 * 60, minimum=1)
+KOOPERATION_RESET_MAILS_PER_ADDRESS = env_int("KOOPERATION_RESET_MAILS_PER_ADDRESS", 3, minimum=1)
+KOOPERATION_RESET_MAILS_PER_IP = env_int("KOOPERATION_RESET_MAILS_PER_IP", 10, minimum=1)
+AXES_HANDLER = "kooperation.network.throttle.ThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+# Axes keeps the POST data of failed attempts; passwords are always masked, codes and tokens too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
+AXES_USERNAME_CALLABLE = "kooperation.network.throttle.login_name"
+AXES_FAILURE_LIMIT = KOOPERATION_LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = "kooperation.network.throttle.cool_off"
+AXES_LOCKOUT_CALLABLE = "kooperation.network.throttle.lockout_response"
+# Attempts during a lockout are refused without extending it, so the growth comes only from new lockouts.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to our security log
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+# Behind the load balancer REMOTE_ADDR is the balancer; the client is the last X-Forwarded-For entry it appended.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+AXES_CLIENT_IP_CALLABLE = "kooperation.network.security.client_ip"
+
 # The history (Verlauf) keeps who changed what; IP addresses are not needed for that.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 
@@ -289,5 +341,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # One line per task start and end; the worker (`db_worker -v1`) logs them itself.
         "django_tasks": {"level": "WARNING"},
+        # Our security log records sign-in failures and lockouts; axes would repeat them with the typed name.
+        "axes": {"level": "ERROR"},
     },
 }

@@ -4,15 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from kooperation.network.forms.auth import PasswordResetForm
-from kooperation.network.views.auth import LoginView, LogoutView
+from kooperation.network.views import signin
+from kooperation.network.views.auth import LogoutView
 from kooperation.views import set_language
 
 account_patterns = [
-    path(
-        "anmelden/",
-        LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("anmelden/", signin.PasswordStepView.as_view(), name="login"),
+    path("anmelden/code/", signin.login_code, name="login_code"),
+    path("zwei-faktor/", signin.two_factor, name="two_factor"),
+    path("zwei-faktor/einrichten/", signin.two_factor_enrol, name="two_factor_enrol"),
+    path("zwei-faktor/sicherungscodes/", signin.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("zwei-faktor/entfernen/", signin.two_factor_remove, name="two_factor_remove"),
     path("abmelden/", LogoutView.as_view(), name="logout"),
     path(
         "passwort/aendern/",

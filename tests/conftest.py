@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from agreements.services.agreement import create_agreement
+from kooperation.network import twofactor
 from kooperation.network.models import Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 
@@ -24,6 +26,25 @@ def make_other_institution():
 
 def make_partner_institution():
     return InstitutionFactory(name="Klinikum Teststadt", short_name="KL")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_complete_sign_in(monkeypatch):
+    """`client.force_login` (and `client.login`) stand for a finished sign-in with both factors.
+
+    The real two-step sign-in is tested through the login views (tests/test_two_factor.py); other
+    tests only need a signed-in session, also for Administration and Leitung, who must use a
+    second factor and would otherwise be sent to its enrolment.
+    """
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[twofactor.SESSION_STATE] = twofactor.VERIFIED
+        session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
 
 
 @pytest.fixture

@@ -294,6 +294,13 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Accounts (public pages; login sends signed-in users on to the dashboard).
     "login": Case(get=public(302, anonymous=200)),
     "logout": Case(get=POST_ONLY, post=public(302)),
+    # Without a password step in this session the code step sends everybody back to the login form.
+    "login_code": Case(get=public(302), post=public(302), post_data={"code": "123456"}),
+    "two_factor": Case(get=signed_in()),
+    # Reachable between password and code step, so not behind the login; without that step: back to login.
+    "two_factor_enrol": Case(get=public(200, anonymous=302), post=public(200, anonymous=302)),
+    "two_factor_backup_codes": Case(get=POST_ONLY, post=signed_in(302)),
+    "two_factor_remove": Case(get=POST_ONLY, post=signed_in(302), post_data={"code": "123456"}),
     "password_change": Case(get=signed_in(), post=signed_in()),
     "password_change_done": Case(get=signed_in()),
     "password_reset": Case(get=public()),
@@ -356,6 +363,12 @@ MATRIX: dict[str, Case | list[Case]] = {
     "user_invite": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "mail_list": Case(get=admin_only()),
     "mail_resend": Case(kwargs=_failed_mail, get=POST_ONLY, post=admin_only(302)),
+    "user_unlock": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    "user_reset_second_factor": Case(
+        kwargs=_account, get=POST_ONLY, post=admin_only(302), post_data={"reason": "Telefon verloren, bestätigt"}
+    ),
+    "security_log": Case(get=admin_only()),
+    "security_log_export": Case(get=admin_only()),
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),

@@ -13,13 +13,17 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from kooperation.network import twofactor
 from tests.factories import PASSWORD
 
+# The app secret the login helper gives accounts that must use a second factor (tests only).
+BROWSER_TOTP_SECRET = "KOOPERATIONBROWSERTESTSECRET2345"
 CHROMIUM = os.environ.get("KOOPERATION_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -150,12 +154,31 @@ def _check_axe(page) -> None:
     pytest.fail("\n".join(lines), pytrace=False)
 
 
+def _next_code(user) -> str:
+    """A code the app would accept now: a time step after the last one used (a code counts only once)."""
+    device = twofactor.app_device(user)
+    device.refresh_from_db()
+    now_step = int((time.time() - device.t0) // device.step)
+    step = max(now_step, device.last_t + 1)
+    return twofactor.current_code(device, at=device.t0 + step * device.step + 1)
+
+
 def _login(page, user, password: str = PASSWORD) -> None:
-    """Sign in through the login form and wait for the page behind it."""
+    """Sign in through the login form (and the code step for Administration/Leitung); wait for the page behind it.
+
+    Accounts that must use a second factor get an app with a known secret first, so the helper can
+    type the code the app would show.
+    """
+    if twofactor.requires_second_factor(user) and not twofactor.has_second_factor(user):
+        twofactor.enrol_with_secret(user, BROWSER_TOTP_SECRET)
     page.goto("/konto/anmelden/")
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/konto/anmelden/code/" in url or "/konto/anmelden/" not in url)
+    if "/konto/anmelden/code/" in page.url:
+        page.locator("#id_code").fill(_next_code(user))
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/konto/anmelden/" not in url)
 
 
