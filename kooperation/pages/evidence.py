@@ -16,7 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AssessmentStatus, QualityDialogue, SelfAssessment, Signature, Status
-from agreements.services.signing import FROZEN
+from agreements.services.contract import FROZEN
 from conferences.models import AttendanceStatus, Conference, Meeting
 
 
