@@ -187,6 +187,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 PASSWORD_RESET_TIMEOUT = env_int("KOOPERATION_PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
 
+# Deletion periods (README, "Datenschutz"): years after a case's Abschluss until it is deleted
+# (SGB X § 84, DSGVO Art. 5(1)(e), 17), and years an access-log entry is kept.
+RETENTION_CASE_YEARS = env_int("KOOPERATION_RETENTION_CASE_YEARS", 5, minimum=1)
+RETENTION_ACCESS_LOG_YEARS = env_int("KOOPERATION_RETENTION_ACCESS_LOG_YEARS", 3, minimum=1)
+
 # The history (Verlauf) keeps who changed what; IP addresses are not needed for that.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 
