@@ -69,8 +69,9 @@ def write_entries(entries) -> None:
 
 def reads(case_id: int | None = None):
     """ACCESS entries that are reads (not refused attempts), optionally of one case."""
+    # has_key, not a comparison: on a missing key a comparison is NULL and would drop every read.
     entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, additional_data__has_key="case_id").exclude(
-        additional_data__refused=REFUSED
+        additional_data__has_key="refused"
     )
     return entries.filter(additional_data__case_id=case_id) if case_id is not None else entries
 

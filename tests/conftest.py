@@ -93,6 +93,7 @@ def agreement(institution, partner_institution, coordinator):
 # Cases, consents, conferences, meetings and tasks (conferences app).
 from tests.conference_fixtures import (  # noqa: E402
     case_without_consent,
+    colleague,
     conference,
     consent,
     final_conference,
@@ -106,6 +107,7 @@ from tests.conference_fixtures import (  # noqa: E402
 
 __all__ = [
     "case_without_consent",
+    "colleague",
     "conference",
     "consent",
     "final_conference",

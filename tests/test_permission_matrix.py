@@ -10,7 +10,11 @@ active and a deactivated institution), each with:
   returning the URL kwargs, e.g. ``lambda fixture: {"pk": fixture("institution").pk}``.
   It may also change the data first (see ``_inactive_institution``). The roles' own
   fixtures (``member``, ``coordinator`` …) belong to ``institution``; ``outsider`` is
-  Koordination of ``other_institution``; ``admin_user`` holds no membership.
+  Koordination of ``other_institution``; ``admin_user`` holds no membership;
+  ``colleague`` is a Mitglied of ``institution`` like ``member`` but never on a case team
+  (need-to-know: same institution, not on the team → 404 for case data). The case fixtures
+  put ``member`` on the team (``_on_team``); the builders give ``colleague`` what
+  ``member`` gets everywhere else.
 - ``get``: the expected answer to GET per role (see ``ROLES``); ``LOGIN`` means a
   redirect to the login page.
 - ``post``: the same for POST (with ``post_data``), for views that change data. A
@@ -35,6 +39,7 @@ from django.utils.http import urlsafe_base64_encode
 from agreements.models import QualityDimension, Signature, Subgroup, SubgroupAnswer
 from agreements.services.quality import open_dialogue
 from agreements.services.structure import create_subgroups
+from tests.conference_fixtures import join_team
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +51,7 @@ ROLES = {
     "anonymous": None,
     "outsider": "outsider",
     "member": "member",
+    "colleague": "colleague",
     "coordinator": "coordinator",
     "admin": "admin_user",
 }
@@ -59,6 +65,7 @@ def signed_in(status: int = 200, **overrides: int) -> Expectation:
     expected: Expectation = {"anonymous": LOGIN, "outsider": status, "member": status, "coordinator": status}
     expected["admin"] = status
     expected.update(overrides)
+    expected.setdefault("colleague", expected["member"])
     return expected
 
 
@@ -200,50 +207,112 @@ def _own_partner(fixture: Fixture) -> dict:
 
 def insiders(member: int = 200, coordinator: int = 200) -> Expectation:
     """Drafts of a subgroup or partner: only its institution's users; everybody else gets 404."""
-    return {"anonymous": LOGIN, "outsider": 404, "member": member, "coordinator": coordinator, "admin": 404}
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": member,
+        "colleague": member,
+        "coordinator": coordinator,
+        "admin": 404,
+    }
 
 
 def partners(status: int = 200, refused: int = 403) -> Expectation:
     """Agreements: outsiders never learn they exist; partners' Koordination may edit."""
-    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": refused}
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": refused,
+        "colleague": refused,
+        "coordinator": status,
+        "admin": refused,
+    }
 
 
 def partners_read(status: int = 200) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": status}
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": status,
+        "colleague": status,
+        "coordinator": status,
+        "admin": status,
+    }
 
 
-# Cases and conferences: outsiders and Administration (no membership) never learn a case exists;
-# Fachkraft and Koordination of an institution with access document, its other users read.
+# Cases and conferences: outsiders, Administration (no membership) and colleagues off the case
+# team never learn a case exists; Fachkraft and Koordination on the team document, its other
+# members (the Mitglied `member`) read.
 def case_read(status: int = 200) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": 404}
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": status,
+        "colleague": 404,
+        "coordinator": status,
+        "admin": 404,
+    }
 
 
 def case_write(status: int = 200, refused: int = 403) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": 404}
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": refused,
+        "colleague": 404,
+        "coordinator": status,
+        "admin": 404,
+    }
+
+
+# Team, Abschluss, Löschsperre, Auskunft, access log: the owning institution's Koordination.
+case_manage = case_write
+
+
+def _on_team(fixture: Fixture, case):
+    """`member` works on the case; `colleague` (same institution) does not."""
+    join_team(case, fixture("member"))
+    return case
 
 
 def _case(fixture: Fixture) -> dict:
-    return {"pk": fixture("help_case").pk}
+    return {"pk": _on_team(fixture, fixture("help_case")).pk}
 
 
 def _case_without_consent(fixture: Fixture) -> dict:
-    return {"pk": fixture("case_without_consent").pk}
+    return {"pk": _on_team(fixture, fixture("case_without_consent")).pk}
 
 
 def _consent(fixture: Fixture) -> dict:
-    return {"pk": fixture("consent").pk}
+    consent = fixture("consent")
+    _on_team(fixture, consent.case)
+    return {"pk": consent.pk}
 
 
 def _conference(fixture: Fixture) -> dict:
-    return {"pk": fixture("conference").pk}
+    conference = fixture("conference")
+    _on_team(fixture, conference.case)
+    return {"pk": conference.pk}
 
 
 def _final_conference(fixture: Fixture) -> dict:
-    return {"pk": fixture("final_conference").pk}
+    conference = fixture("final_conference")
+    _on_team(fixture, conference.case)
+    return {"pk": conference.pk}
 
 
 def _conference_row(fixture: Fixture) -> dict:
-    return {"pk": fixture("conference").pk, "kind": "aufgaben"}
+    return {**_conference(fixture), "kind": "aufgaben"}
+
+
+def _team_member(fixture: Fixture) -> dict:
+    case = _on_team(fixture, fixture("help_case"))
+    return {"pk": case.pk, "member_pk": case.team_members.get(user=fixture("member")).pk}
+
+
+def _institution_log() -> Expectation:
+    """The institution's access log: its Koordination and Administration; other institutions 404."""
+    return {"anonymous": LOGIN, "outsider": 404, "member": 403, "colleague": 403, "coordinator": 200, "admin": 200}
 
 
 def _meeting(fixture: Fixture) -> dict:
@@ -259,7 +328,9 @@ def _meeting_row(fixture: Fixture) -> dict:
 
 
 def _task(fixture: Fixture) -> dict:
-    return {"pk": fixture("task").pk}
+    task = fixture("task")
+    _on_team(fixture, task.case)
+    return {"pk": task.pk}
 
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -403,6 +474,15 @@ MATRIX: dict[str, Case | list[Case]] = {
     "case_institutions": Case(kwargs=_case, get=case_write(), post=case_write()),
     "consent_create": Case(kwargs=_case, get=case_write(), post=case_write()),
     "case_access_log": Case(kwargs=_case, get=case_write()),
+    "case_access_log_csv": Case(kwargs=_case, get=case_manage()),
+    "case_team": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_team_remove": Case(kwargs=_team_member, get=POST_ONLY, post=case_manage(302)),
+    "case_close": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_legal_hold": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_legal_hold_lift": Case(kwargs=_case, get=POST_ONLY, post=case_manage(302)),
+    "case_disclosure": Case(kwargs=_case, get=case_manage()),
+    "case_disclosure_pdf": Case(kwargs=_case, get=case_manage()),
+    "institution_access_log": Case(kwargs=_institution, get=_institution_log()),
     "conference_create": [
         Case(kwargs=_case, get=case_write(), post=case_write(), label="consent"),
         Case(kwargs=_case_without_consent, get=case_write(403), label="no consent"),
