@@ -208,7 +208,11 @@ def released_kinds(case, institution_id: int | None) -> set[str] | None:
 
 def protocol_release(user, conference) -> dict[str, Verdict]:
     """Per protocol part: released to the reader's institution, or "nicht freigegeben" with the reason."""
-    case = conference.case
+    return case_release(user, conference.case)
+
+
+def case_release(user, case) -> dict[str, Verdict]:
+    """The same for the parts the case page gathers from its protocols (criteria trend, open tasks)."""
     institution = reading_institution(user, case)
     kinds = released_kinds(case, institution.pk if institution else None)
     labels = dict(InformationKind.choices)
@@ -321,7 +325,7 @@ def log_read(user, obj, case, read: str | None) -> None:
 def _log_refused(user, model, pk: int, case, what: str | None) -> None:
     """A refused attempt on an existing object of a case: logged apart from reads."""
     if case is not None:
-        write_entries([access_entry(user, None, case, what or _("Änderung"), refused=True, model=model, pk=pk)])
+        write_entries([access_entry(user, None, case, what or "Änderung", refused=True, model=model, pk=pk)])
 
 
 def _refuse_unseen(user, model, pk: int, case_field: str, read: str | None):

@@ -158,6 +158,7 @@ def case_detail(request, pk: int):
             "can_document": perms.can_document_conference(request.user, case),
             "can_view_log": perms.can_view_access_log(request.user, case),
             "can_manage": perms.can_manage_case(request.user, case),
+            "release": perms.case_release(request.user, case),
             "delete_after": delete_after(case),
         },
     )
