@@ -78,6 +78,7 @@ def public(status: int = 200, **overrides: int | str) -> Expectation:
     """Everybody, signed in or not, gets `status`."""
     expected: Expectation = dict.fromkeys(ROLES, status)
     expected.update(overrides)
+    expected["colleague"] = overrides.get("colleague", expected["member"])
     return expected
 
 

@@ -283,6 +283,18 @@ def test_a_wider_consent_releases_more(client_for, coordinator, partner_worker, 
     assert "nicht freigegeben" not in page
 
 
+def test_the_case_page_hides_the_criteria_trend_without_consent_for_it(
+    client_for, coordinator, partner_worker, final_conference, consent
+):
+    consent.information = [InformationKind.HILFEKONFERENZ]
+    consent.save()
+    url = reverse("case_detail", args=[final_conference.case_id])
+    partner = client_for(partner_worker).get(url).content.decode()
+    assert "Entwicklung und Versorgung des Kindes" in partner
+    assert "nicht freigegeben" in partner
+    assert "nicht freigegeben" not in client_for(coordinator).get(url).content.decode()
+
+
 # Abschluss and Löschsperre.
 
 
