@@ -308,6 +308,11 @@ AXES_ENABLE_ADMIN = False
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
 AXES_CLIENT_IP_CALLABLE = "kooperation.network.security.client_ip"
 
+# Deletion periods (README, "Datenschutz"): years after a case's Abschluss until it is deleted
+# (SGB X § 84, DSGVO Art. 5(1)(e), 17), and years an access-log entry is kept.
+RETENTION_CASE_YEARS = env_int("KOOPERATION_RETENTION_CASE_YEARS", 5, minimum=1)
+RETENTION_ACCESS_LOG_YEARS = env_int("KOOPERATION_RETENTION_ACCESS_LOG_YEARS", 3, minimum=1)
+
 # The history (Verlauf) keeps who changed what; IP addresses are not needed for that.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 

@@ -1,8 +1,10 @@
 """Fixtures for cases, consents, conferences, meetings and tasks (imported by conftest.py).
 
 `help_case` belongs to `institution` (owner) under `agreement`; `partner_institution` takes part
-too. A valid consent covers both, so `member` and `coordinator` see it; `outsider` and
-`admin_user` (no membership) do not.
+too. A valid consent covers both. Its team (need-to-know) holds `coordinator`, who opened it,
+and whichever of `member`, `caseworker` and `partner_worker` the test uses — they see it;
+`colleague` (Mitglied of `institution`, not on the team), `outsider` and `admin_user` (no
+membership) do not.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from conferences.models import (
     AgendaItem,
     Attendance,
     Body,
+    CaseTeamMember,
     Conference,
     Consent,
     FamilyParticipant,
@@ -87,6 +90,18 @@ def open_case(user, agreement, owner, others=(), consent: bool = True):
     return case
 
 
+def join_team(case, user, institution=None, added_by=None) -> None:
+    """Put a user on the case team (for the owning institution unless given)."""
+    CaseTeamMember.objects.get_or_create(
+        case=case,
+        user=user,
+        defaults={"institution": institution or case.owner_institution, "added_by": added_by or case.created_by},
+    )
+
+
+TEAM_FIXTURES = {"member": "institution", "caseworker": "institution", "partner_worker": "partner_institution"}
+
+
 def plan(case, user, **overrides) -> Conference:
     perms.with_case_access(case)
     fields = {
@@ -140,15 +155,30 @@ def partner_worker(partner_institution):
     ).user
 
 
+def make_colleague(institution):
+    return MembershipFactory(institution=institution, role=Role.MITGLIED, user=UserFactory(first_name="Cora")).user
+
+
+@pytest.fixture
+def colleague(institution):
+    """Mitglied of `institution` who is not on the team of `help_case`: sees none of it."""
+    return make_colleague(institution)
+
+
 # The builders behind the fixtures below (shared worlds such as the permission matrix's use them too).
 
 
-def make_help_case(agreement, coordinator, institution, partner_institution):
-    """A case of `institution` under `agreement`, both institutions covered by a consent with a document."""
+def make_help_case(agreement, coordinator, institution, partner_institution, team=()):
+    """A case of `institution` under `agreement`, both institutions covered by a consent with a document.
+
+    `team`: (user, institution) pairs put on the case team besides its creator.
+    """
     ensure_criteria(agreement)
     case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution], document=True)
     set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    for user, team_institution in team:
+        join_team(case, user, team_institution)
     case.refresh_from_db()
     return case
 
@@ -186,8 +216,14 @@ def make_final_meeting(meeting, coordinator, institution):
 
 
 @pytest.fixture
-def help_case(agreement, coordinator, institution, partner_institution, media_root):
-    return make_help_case(agreement, coordinator, institution, partner_institution)
+def help_case(request, agreement, coordinator, institution, partner_institution, media_root):
+    # The users a test asks for by fixture work on the case (need-to-know); `colleague` never does.
+    team = [
+        (request.getfixturevalue(name), request.getfixturevalue(institution_fixture))
+        for name, institution_fixture in TEAM_FIXTURES.items()
+        if name in request.fixturenames
+    ]
+    return make_help_case(agreement, coordinator, institution, partner_institution, team)
 
 
 @pytest.fixture

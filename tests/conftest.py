@@ -156,6 +156,7 @@ def agreement(institution, partner_institution, coordinator):
 # Cases, consents, conferences, meetings and tasks (conferences app).
 from tests.conference_fixtures import (  # noqa: E402
     case_without_consent,
+    colleague,
     conference,
     consent,
     final_conference,
@@ -169,6 +170,7 @@ from tests.conference_fixtures import (  # noqa: E402
 
 __all__ = [
     "case_without_consent",
+    "colleague",
     "conference",
     "consent",
     "final_conference",

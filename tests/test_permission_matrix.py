@@ -11,7 +11,10 @@ active and a deactivated institution), each with:
   It may also change the data first (see ``_inactive_institution``). The roles' own
   fixtures (``member``, ``coordinator``, ``leader_user`` for Leitung, ``caseworker`` for
   Fachkraft) belong to ``institution``; ``outsider`` is Koordination of
-  ``other_institution``; ``admin_user`` holds no membership.
+  ``other_institution``; ``admin_user`` holds no membership;
+  ``colleague`` is a Mitglied of ``institution`` like ``member`` but never on a case team
+  (need-to-know: same institution, not on the team → 404 for case data). The case builders
+  put ``member`` and ``caseworker`` on the team (``_on_team``); Leitung is not on it.
 - ``get``: the expected answer to GET per role (see ``ROLES``); ``LOGIN`` means a
   redirect to the login page.
 - ``post``: the same for POST (with ``post_data``), for views that change data. A
@@ -42,6 +45,7 @@ from kooperation.network.models import Institution, User
 from kooperation.ops.models import MailStatus, OutgoingMail
 from tests import conference_fixtures as conferences
 from tests import conftest
+from tests.conference_fixtures import join_team
 from tests.shared_data import built_once
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +58,7 @@ ROLES = {
     "anonymous": None,
     "outsider": "outsider",
     "member": "member",
+    "colleague": "colleague",
     "coordinator": "coordinator",
     "leader": "leader_user",  # Leitung of `institution`
     "caseworker": "caseworker",  # Fachkraft of `institution`
@@ -69,6 +74,7 @@ def signed_in(status: int = 200, **overrides: int) -> Expectation:
     expected: Expectation = dict.fromkeys(ROLES, status)
     expected["anonymous"] = LOGIN
     expected.update(overrides)
+    expected.setdefault("colleague", expected["member"])
     return expected
 
 
@@ -81,6 +87,7 @@ def public(status: int = 200, **overrides: int | str) -> Expectation:
     """Everybody, signed in or not, gets `status`."""
     expected: Expectation = dict.fromkeys(ROLES, status)
     expected.update(overrides)
+    expected["colleague"] = overrides.get("colleague", expected["member"])
     return expected
 
 
@@ -240,38 +247,69 @@ def partners_read(status: int = 200) -> Expectation:
     return _scoped(status, status)
 
 
-# Cases and conferences: outsiders and Administration (no membership) never learn a case exists;
-# Fachkraft and Koordination of an institution with access document, its other users read.
+# Cases and conferences: outsiders, Administration (no membership) and colleagues off the case
+# team never learn a case exists; Fachkraft and Koordination on the team document, its other
+# members (the Mitglied `member`) read.
 def case_read(status: int = 200) -> Expectation:
-    return _scoped(status, 404)
+    return _scoped(status, 404, colleague=404, leader=404)
 
 
 def case_write(status: int = 200, refused: int = 403, **roles: int) -> Expectation:
-    return _scoped(refused, 404, **{"coordinator": status, "caseworker": status, **roles})
+    return _scoped(
+        refused, 404, **{"colleague": 404, "leader": 404, "coordinator": status, "caseworker": status, **roles}
+    )
+
+
+def case_manage(status: int = 200) -> Expectation:
+    """Team, Abschluss, Löschsperre, Auskunft, access log: the owning institution's Koordination."""
+    return case_write(status, caseworker=403)
+
+
+def _on_team(fixture: Fixture, case):
+    """`member` and `caseworker` work on the case; `colleague` and Leitung (same institution) do not."""
+    join_team(case, fixture("member"))
+    join_team(case, fixture("caseworker"))
+    return case
 
 
 def _case(fixture: Fixture) -> dict:
-    return {"pk": fixture("help_case").pk}
+    return {"pk": _on_team(fixture, fixture("help_case")).pk}
 
 
 def _case_without_consent(fixture: Fixture) -> dict:
-    return {"pk": fixture("case_without_consent").pk}
+    return {"pk": _on_team(fixture, fixture("case_without_consent")).pk}
 
 
 def _consent(fixture: Fixture) -> dict:
-    return {"pk": fixture("consent").pk}
+    consent = fixture("consent")
+    _on_team(fixture, consent.case)
+    return {"pk": consent.pk}
 
 
 def _conference(fixture: Fixture) -> dict:
-    return {"pk": fixture("conference").pk}
+    conference = fixture("conference")
+    _on_team(fixture, conference.case)
+    return {"pk": conference.pk}
 
 
 def _final_conference(fixture: Fixture) -> dict:
-    return {"pk": fixture("final_conference").pk}
+    conference = fixture("final_conference")
+    _on_team(fixture, conference.case)
+    return {"pk": conference.pk}
 
 
 def _conference_row(fixture: Fixture) -> dict:
-    return {"pk": fixture("conference").pk, "kind": "aufgaben"}
+    return {**_conference(fixture), "kind": "aufgaben"}
+
+
+def _team_member(fixture: Fixture) -> dict:
+    case = _on_team(fixture, fixture("help_case"))
+    return {"pk": case.pk, "member_pk": case.team_members.get(user=fixture("member")).pk}
+
+
+def _institution_log() -> Expectation:
+    """The institution's access log: its Koordination and Administration; other institutions 404."""
+    return signed_in(403, outsider=404, coordinator=200, admin=200)
 
 
 def _meeting(fixture: Fixture) -> dict:
@@ -287,7 +325,9 @@ def _meeting_row(fixture: Fixture) -> dict:
 
 
 def _task(fixture: Fixture) -> dict:
-    return {"pk": fixture("task").pk}
+    task = fixture("task")
+    _on_team(fixture, task.case)
+    return {"pk": task.pk}
 
 
 MATRIX: dict[str, Case | list[Case]] = {
@@ -453,6 +493,15 @@ MATRIX: dict[str, Case | list[Case]] = {
     "consent_create": Case(kwargs=_case, get=case_write(), post=case_write()),
     # The access log: the owning institution's Koordination only.
     "case_access_log": Case(kwargs=_case, get=case_write(caseworker=403)),
+    "case_access_log_csv": Case(kwargs=_case, get=case_manage()),
+    "case_team": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_team_remove": Case(kwargs=_team_member, get=POST_ONLY, post=case_manage(302)),
+    "case_close": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_legal_hold": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_legal_hold_lift": Case(kwargs=_case, get=POST_ONLY, post=case_manage(302)),
+    "case_disclosure": Case(kwargs=_case, get=case_manage()),
+    "case_disclosure_pdf": Case(kwargs=_case, get=case_manage()),
+    "institution_access_log": Case(kwargs=_institution, get=_institution_log()),
     "conference_create": [
         Case(kwargs=_case, get=case_write(), post=case_write(), label="consent"),
         Case(kwargs=_case_without_consent, get=case_write(403), label="no consent"),
@@ -563,6 +612,7 @@ SHARED = {
     "partner_institution": Institution,
     **dict.fromkeys(conftest.ROLE_USERS, User),
     "outsider": User,
+    "colleague": User,
     "admin_user": User,
     "agreement": Agreement,
     "help_case": HelpCase,
@@ -593,6 +643,7 @@ def _build_world() -> dict[str, int]:
         "partner_institution": partner_institution,
         **users,
         "outsider": conftest.make_outsider(other_institution),
+        "colleague": conferences.make_colleague(institution),
         "admin_user": conftest.make_admin_user(),
         "agreement": agreement,
         "help_case": help_case,

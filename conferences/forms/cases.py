@@ -17,7 +17,7 @@ from kooperation.core.errors import DomainError
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
 from kooperation.core.limits import MAX_VERSION, BoundedDateField
 from kooperation.core.uploads import check_scan, display_name
-from kooperation.network.models import Institution
+from kooperation.network.models import Institution, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -40,6 +40,18 @@ class InstitutionChoices(forms.ModelMultipleChoiceField):
 
 
 class CaseCreateForm(forms.ModelForm):
+    team = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Weitere Personen im Fallteam"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Nur das Fallteam liest den Fall. Sie gehören als Anlegende/r dazu; weitere Personen der fallführenden "
+            "Institution können Sie hier oder später auf der Seite „Fallteam“ aufnehmen."
+        ),
+        error_messages={"invalid_choice": gettext_lazy("Bitte nur Personen Ihrer Institution wählen.")},
+    )
+
     class Meta:
         model = Case
         fields = ["agreement", "owner_institution", "note"]
@@ -59,7 +71,13 @@ class CaseCreateForm(forms.ModelForm):
         self.fields["owner_institution"].error_messages["invalid_choice"] = _(
             "Bitte eine Institution wählen, in der Sie Fachkraft oder Koordination sind."
         )
-        self.helper = helper("agreement", "owner_institution", "note")
+        self.fields["team"].queryset = (
+            User.objects.filter(is_active=True, memberships__institution__in=own)
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("last_name", "first_name", "email")
+        )
+        self.helper = helper("agreement", "owner_institution", "note", "team")
 
     def clean(self):
         data = super().clean()
@@ -69,6 +87,14 @@ class CaseCreateForm(forms.ModelForm):
                 "owner_institution",
                 _("„%(name)s“ ist nicht Partner der gewählten Vereinbarung.") % {"name": owner.name},
             )
+        team = data.get("team")
+        if owner and team:
+            strangers = [str(p) for p in team if not p.memberships.filter(institution=owner).exists()]
+            if strangers:
+                self.add_error(
+                    "team",
+                    _("%(names)s gehört nicht zu „%(name)s“.") % {"names": ", ".join(strangers), "name": owner.name},
+                )
         return data
 
 

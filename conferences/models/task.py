@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models.case import Case
+from conferences.models.conference import Conference
 from conferences.models.meeting import Meeting
 from kooperation.core.concurrency import Versioned
 from kooperation.core.limits import date_validators
@@ -23,11 +24,12 @@ class TaskStatus(models.TextChoices):
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
-        """Tasks of the cases and meetings the user may see."""
+        """Tasks of the cases, conferences (invitees) and meetings the user may see."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(
             Q(case__in=Case.objects.visible_to(user).values("pk"))
+            | Q(conference__in=Conference.objects.visible_to(user).values("pk"))
             | Q(meeting__in=Meeting.objects.visible_to(user).values("pk"))
         )
 
