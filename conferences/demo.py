@@ -15,6 +15,7 @@ from conferences.models import (
     AttendanceStatus,
     Body,
     Case,
+    CaseTeamMember,
     Conference,
     CriterionCheck,
     FamilyParticipant,
@@ -26,7 +27,14 @@ from conferences.models import (
     Task,
     TaskStatus,
 )
-from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
+from conferences.services.cases import (
+    close_case,
+    create_case,
+    record_consent,
+    revoke_consent,
+    set_case_institutions,
+    set_legal_hold,
+)
 from conferences.services.conferences import prepare_protocol
 from kooperation.network.models import Institution
 
@@ -68,7 +76,8 @@ def _days(n: int):
     return timezone.localdate() + timedelta(days=n)
 
 
-def _case(agreement, owner, others, user, note, given_by, information):
+def _case(agreement, owner, others, user, note, given_by, information, team=()):
+    """A case with its consent and institutions; `team`: further (person, institution) on the case team."""
     case = create_case(user, agreement=agreement, owner_institution=owner, note=note)
     record_consent(
         user,
@@ -80,6 +89,10 @@ def _case(agreement, owner, others, user, note, given_by, information):
         information=information,
     )
     set_case_institutions(user, case, [owner, *others], case.version)
+    for person, institution in team:
+        CaseTeamMember.objects.get_or_create(
+            case=case, user=person, defaults={"institution": institution, "added_by": user}
+        )
     case.refresh_from_db()
     return case
 
@@ -145,6 +158,9 @@ def _family_a(agreement, youth, drugs, clinic, users):
         NOTES["familie_a"],
         FamilyRole.MUTTER,
         [InformationKind.HILFEKONFERENZ, InformationKind.KIND, InformationKind.SUCHT, InformationKind.GESUNDHEIT],
+        # The partners' Fachkräfte work on the case; without "Stand und Verlauf der Hilfen" in the consent
+        # they see the situation analysis and the parents' needs as "nicht freigegeben".
+        team=[(fk_drugs, drugs), (fk_clinic, clinic)],
     )
     staff = [(fk_youth, youth), (fk_drugs, drugs), (fk_clinic, clinic)]
     family = [(FamilyRole.MUTTER, True), (FamilyRole.VATER, False)]
@@ -224,6 +240,8 @@ def _family_b(agreement, youth, drugs, users):
         NOTES["familie_b"],
         FamilyRole.VATER,
         [InformationKind.HILFEKONFERENZ, InformationKind.HILFEVERLAUF],
+        # The DroBe Mitglied reads along (and is refused the Koordination's pages); Jugendamt's Fachkraft works on it.
+        team=[(users("mitglied"), drugs), (fk_youth, youth)],
     )
     _conference(
         case,
@@ -254,6 +272,7 @@ def _family_c(agreement, youth, clinic, users):
         NOTES["familie_c"],
         FamilyRole.SCHWANGERE,
         [InformationKind.HILFEKONFERENZ, InformationKind.GESUNDHEIT],
+        team=[(fk_clinic, clinic)],
     )
     _conference(
         case,
@@ -271,6 +290,10 @@ def _family_c(agreement, youth, clinic, users):
     )
     consent = case.consents.get()
     revoke_consent(fk_youth, consent, _days(-5))
+    # Closed, with its deletion period running, and a Löschsperre the Koordination can lift.
+    coordination = users("koordination")
+    close_case(coordination, case, "Die Familie ist verzogen; die Zuständigkeit ist abgegeben.", case.version)
+    set_legal_hold(coordination, case, "Auskunftsersuchen des Familiengerichts liegt vor.")
 
 
 def _meetings(agreement, youth, drugs, clinic, users):

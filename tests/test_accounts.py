@@ -373,7 +373,7 @@ def test_database_outage_gives_the_503_page(client_for, member):
     with mock.patch("kooperation.pages.dashboard.memberships", side_effect=OperationalError("server closed")):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 503
-    assert response["Retry-After"] == "60"
+    assert response["Retry-After"] == "30"
     assert "Die Datenbank ist gerade nicht erreichbar." in response.content.decode()
 
 

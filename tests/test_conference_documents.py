@@ -9,6 +9,7 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
+from conferences import permissions as perms
 from conferences.documents import ConferenceProtocol
 from conferences.ics import conference_calendar
 from conferences.services.conferences import add_addendum
@@ -92,7 +93,7 @@ def test_meeting_pdf_lists_attendance_and_decisions(client_for, member, final_me
 
 def test_content_cannot_smuggle_markup_into_the_pdf(coordinator, conference):
     conference.situation = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.com/x.css">'
-    html = ConferenceProtocol(conference).render_html()
+    html = ConferenceProtocol(conference, perms.protocol_release(coordinator, conference)).render_html()
     assert "<img src" not in html
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
 

@@ -25,10 +25,11 @@ from kooperation.core.errors import DomainError
 from kooperation.network.models import Role
 from tests import signing_data as sd
 from tests.factories import MembershipFactory, UserFactory
+from tests.pdf_samples import PLAIN_PDF
 
 pytestmark = pytest.mark.django_db
 
-PDF_SCAN = b"%PDF-1.7\n% unterschriebene Seite\n"
+PDF_SCAN = PLAIN_PDF  # a real, harmless PDF: uploads are parsed, not just sniffed
 
 
 @pytest.fixture(autouse=True)

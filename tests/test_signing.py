@@ -44,6 +44,7 @@ from agreements.services.contract import ensure_contract
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from tests import signing_data as sd
+from tests.pdf_samples import OPEN_ACTION_JS_PDF, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +293,7 @@ def test_a_signature_date_in_the_future_is_refused(client_for, leader_user, froz
     assert not Signature.objects.exists()
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def test_a_scanned_signature_page_is_stored_and_served(client_for, leader_user, member, frozen, institution):
@@ -756,3 +757,36 @@ def test_revisions_page_queries_do_not_grow(client_for, coordinator, agreement, 
     with django_assert_num_queries(REVISIONS_QUERIES):
         response = client.get(url)
     assert _content(response).count("Fingerabdruck AAAA-BBBB-") == count
+
+
+# Uploaded files are judged by their bytes ---------------------------------------------------------------------
+
+
+def test_a_scan_named_exe_with_png_content_is_stored_and_served_as_png(
+    client_for, leader_user, member, frozen, institution
+):
+    upload = SimpleUploadedFile("unterschrift.exe", PNG, content_type="application/x-msdownload")
+    _sign_form(client_for(leader_user), frozen, institution, SignatureMethod.SCAN, upload)
+    signature = Signature.objects.get(agreement=frozen)
+    assert signature.file.name.endswith(".png")
+    assert "exe" not in signature.file.name
+    served = client_for(member).get(reverse("signature_file", args=[signature.pk]))
+    assert served["Content-Type"] == "image/png"
+    assert served["Content-Disposition"].startswith("attachment;")
+    assert served["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (OPEN_ACTION_JS_PDF, "Die PDF-Datei enthält aktive Inhalte"),
+        (b"%PDF-1.7\n<html><script>alert(1)</script></html>", "Die PDF-Datei ist beschädigt oder kein gültiges PDF."),
+    ],
+)
+def test_a_scan_pdf_with_javascript_or_without_pdf_structure_is_refused(
+    client_for, leader_user, frozen, institution, content, message
+):
+    upload = SimpleUploadedFile("seite.pdf", content, content_type="application/pdf")
+    page = _content(_sign_form(client_for(leader_user), frozen, institution, SignatureMethod.SCAN, upload))
+    assert message in page
+    assert not Signature.objects.exists()

@@ -24,6 +24,7 @@ from agreements.models import (
     Term,
 )
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.limits import MAX_VERSION
 from kooperation.core.rows import OrderedInlineFormSet, row_formset
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
@@ -74,7 +75,7 @@ class AgreementForm(VersionedModelForm):
 
 
 class PartnerSelectForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     institutions = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
@@ -123,6 +124,7 @@ class GoalForm(VersionedModelForm):
     indicators = forms.CharField(
         label=_("Indikatoren"),
         widget=_textarea(3),
+        max_length=5000,
         error_messages={"required": _("Bitte mindestens einen messbaren Indikator angeben.")},
         help_text=_("Woran erkennen alle, dass das Ziel erreicht ist? Ein messbarer Indikator pro Zeile."),
     )

@@ -8,12 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ConditionState, QualityDimension, QualityLevel
 from kooperation.core.forms import FieldChange, VersionedModelForm
+from kooperation.core.limits import MAX_VERSION
 from kooperation.core.rows import row_formset
 
 
 class AssessmentForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Anmerkungen"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
+    comment = forms.CharField(
+        label=_("Anmerkungen"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, assessment, dimensions, conditions, submit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

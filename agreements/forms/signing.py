@@ -7,11 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import SignatureMethod
+from agreements.services.signing import MAX_UPLOAD
+from kooperation.core.limits import BoundedDateField
 
 
 class SignatureForm(forms.Form):
     institution = forms.TypedChoiceField(label=_("für"), coerce=int)
-    signed_on = forms.DateField(
+    signed_on = BoundedDateField(
         label=_("unterzeichnet am"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     place = forms.CharField(label=_("in (Ort)"), max_length=100)
@@ -41,9 +43,20 @@ class SignatureForm(forms.Form):
             raise forms.ValidationError(_("Das Datum der Unterschrift darf nicht in der Zukunft liegen."))
         return value
 
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        # The size Django counted while streaming the upload to disk; nothing is read here.
+        if upload and upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("Die Datei ist größer als 15 MB."))
+        return upload
+
     def clean(self):
         data = super().clean()
-        if data.get("method") in (SignatureMethod.SCAN, SignatureMethod.DIGITAL) and not data.get("file"):
+        if (
+            data.get("method") in (SignatureMethod.SCAN, SignatureMethod.DIGITAL)
+            and not data.get("file")
+            and "file" not in self.errors
+        ):
             self.add_error("file", _("Bitte die unterschriebene Datei hochladen."))
         return data
 

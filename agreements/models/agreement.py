@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 from kooperation.network.scope import institution_ids
 
 
@@ -57,7 +58,7 @@ class Agreement(Versioned):
     )
     status = models.CharField(_("Status"), max_length=30, choices=Status.choices, default=Status.ENTWURF)
     revision = models.PositiveIntegerField(_("Revision"), default=0)
-    stand = models.DateField(_("Stand"), default=date.today)
+    stand = models.DateField(_("Stand"), default=date.today, validators=date_validators())
     series_root = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kooperation.core.limits import date_validators
+
 
 class FrozenContract(models.Model):
     """The contract PDF of a frozen revision, rendered once and stored; its SHA-256 proves copies."""
@@ -63,7 +65,7 @@ class Signature(models.Model):
     )
     signer_name = models.CharField(_("Name"), max_length=150)
     signer_function = models.CharField(_("Funktion"), max_length=150)
-    signed_on = models.DateField(_("unterzeichnet am"))
+    signed_on = models.DateField(_("unterzeichnet am"), validators=date_validators())
     place = models.CharField(_("in (Ort)"), max_length=100)
     method = models.CharField(_("Form"), max_length=10, choices=SignatureMethod.choices)
     file = models.FileField(_("Datei"), upload_to="unterschriften/%Y/", blank=True)

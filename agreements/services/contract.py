@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from agreements.documents import ContractRenderer
 from agreements.models import Agreement, BoardMember, FrozenContract, Signature, Status
@@ -33,7 +34,7 @@ def freeze(user, agreement: Agreement) -> None:
     """Called inside the release transition: render the contract once the freeze has committed."""
     agreement.stand = timezone.localdate()
     agreement.save(update_fields=["stand"])
-    transaction.on_commit(lambda: ensure_contract(agreement.pk))
+    transaction.on_commit(lambda: render_contract.enqueue(agreement.pk))
     leaders = leitung_of_partners(agreement)
     notify(
         leaders,
@@ -79,6 +80,12 @@ def ensure_contract(agreement_pk: int) -> FrozenContract:
         contract.save()
     logger.info("contract of agreement %s frozen: %s", agreement_pk, contract.sha256)
     return contract
+
+
+@task()
+def render_contract(agreement_pk: int) -> str:
+    """Background task: pre-render the frozen contract so the first download need not wait for it."""
+    return ensure_contract(agreement_pk).sha256
 
 
 def leitung_of_partners(agreement: Agreement, signed: set[int] | None = None):

@@ -32,12 +32,12 @@ from kooperation.core.concurrency import ConflictError
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
+from kooperation.core.uploads import check_scan
 from kooperation.network.models import Leader, Membership, Role
 from kooperation.network.permissions import has_role
 
 logger = logging.getLogger(__name__)
 
-SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 MAX_UPLOAD = 15 * 1024 * 1024
 
 
@@ -113,18 +113,17 @@ def _attach(signature: Signature, locked: Agreement, institution, contract, meth
     if method != SignatureMethod.IN_APP:
         if upload is None:
             raise DomainError(_("Bitte die unterschriebene Datei hochladen."))
-        data = upload.read()
-        if len(data) > MAX_UPLOAD:
-            raise DomainError(_("Die Datei ist größer als 15 MB."))
+        data = _read_bounded(upload)
         if method == SignatureMethod.DIGITAL:
             with contract.file.open("rb") as handle:
                 original = handle.read()
             signature.verification = verify_signed_contract(data, len(original), contract.sha256)
             extension = "pdf"
         else:
-            extension = next((ext for magic, ext in SCAN_TYPES.items() if data.startswith(magic)), None)
-            if extension is None:
-                raise DomainError(_("Bitte die unterschriebene Seite als PDF, PNG oder JPEG hochladen."))
+            # Decided by the bytes (parsed in full, PDFs without active content), never by the uploaded name.
+            extension = check_scan(
+                data, unknown_message=_("Bitte die unterschriebene Seite als PDF, PNG oder JPEG hochladen.")
+            ).extension
         signature.file_sha256 = hashlib.sha256(data).hexdigest()
         signature.file.save(f"unterschrift-{locked.pk}-{institution.pk}.{extension}", ContentFile(data), save=False)
 
@@ -215,6 +214,19 @@ def name_deputy(user, institution, deputy_user, *, function: str, valid_from, va
         reverse("deputies"),
     )
     return deputy
+
+
+def _read_bounded(upload) -> bytes:
+    """The upload's bytes, refused by its declared size first and counted while reading its chunks."""
+    too_large = DomainError(_("Die Datei ist größer als 15 MB."))
+    if (upload.size or 0) > MAX_UPLOAD:
+        raise too_large
+    data = bytearray()
+    for chunk in upload.chunks():
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            raise too_large
+    return bytes(data)
 
 
 def enter_into_force(user, agreement: Agreement) -> None:

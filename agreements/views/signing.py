@@ -18,6 +18,7 @@ from agreements.services import signing
 from agreements.services.contract import FROZEN, ensure_contract
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
+from kooperation.core.uploads import kind_of_name, stored_file_response
 from kooperation.network.models import Institution, Role, User
 from kooperation.network.permissions import institution_ids
 
@@ -201,7 +202,8 @@ def signature_file(request, pk: int):
     if signature is None or not signature.file:
         raise Http404
     perms.get_agreement_for(request.user, signature.agreement_id)
-    return FileResponse(signature.file.open("rb"), as_attachment=True, filename=signature.file.name.rsplit("/", 1)[-1])
+    name = signature.file.name.rsplit("/", 1)[-1]
+    return stored_file_response(signature.file.open("rb"), filename=name, kind=kind_of_name(name))
 
 
 def agreement_revisions(request, pk: int):

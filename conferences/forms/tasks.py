@@ -12,6 +12,7 @@ from conferences.forms.cases import date_input, textarea
 from conferences.forms.shared import PersonChoice, ProtocolRowFormSet
 from conferences.models import Task, TaskStatus
 from kooperation.core.forms import VersionedModelForm
+from kooperation.core.limits import MAX_VERSION
 from kooperation.core.rows import row_helper
 
 
@@ -70,7 +71,7 @@ class TaskFormSet(ProtocolRowFormSet):
 
 
 class TaskStatusForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     status = forms.ChoiceField(
         label=gettext_lazy("Stand"),
         choices=[(TaskStatus.ERLEDIGT, gettext_lazy("erledigt")), (TaskStatus.ENTFALLEN, gettext_lazy("entfällt"))],

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from io import StringIO
 
 from auditlog.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
+from django.utils import timezone
 
+from conferences.audit import REFUSED
 from kooperation.core.history import ACTIONS
 
 
@@ -23,10 +28,17 @@ class LogLine:
     what: str
     read: str
     fields: list[str]
+    institution: str = ""
+    case: str = ""
+    refused: bool = False
 
 
-def log_lines(entries) -> list[LogLine]:
-    """Readable lines: who, when, which action on what, and which fields changed (never their values)."""
+def log_lines(entries, codes: dict | None = None) -> list[LogLine]:
+    """Readable lines: who, when, which action on what, and which fields changed (never their values).
+
+    `codes` maps case ids to codes for entries that carry only the id (auditlog's change entries).
+    """
+    codes = codes or {}
     lines = []
     for entry in entries:
         model = entry.content_type.model_class()
@@ -45,6 +57,47 @@ def log_lines(entries) -> list[LogLine]:
                 what=f"{verbose}: {entry.object_repr}",
                 read=(entry.additional_data or {}).get("read", ""),
                 fields=fields,
+                institution=(entry.additional_data or {}).get("institution", ""),
+                case=(entry.additional_data or {}).get("case")
+                or codes.get((entry.additional_data or {}).get("case_id"), ""),
+                refused=(entry.additional_data or {}).get("refused") == REFUSED,
             )
         )
     return lines
+
+
+def institution_log(institution, start, end):
+    """Entries of a period concerning an institution: its staff's reads and everything on the cases it owns."""
+    owned = list(institution.owned_cases.values_list("pk", flat=True))
+    return (
+        LogEntry.objects.filter(additional_data__has_key="case_id")
+        .filter(Q(additional_data__institution_id=institution.pk) | Q(additional_data__case_id__in=owned))
+        .filter(timestamp__date__gte=start, timestamp__date__lte=end)
+        .select_related("actor", "content_type")
+        .order_by("timestamp", "pk")
+    )
+
+
+CSV_HEADER = ["Zeitpunkt", "Person", "Institution", "Fall", "Aktion", "Was", "gelesen", "geänderte Felder", "Status"]
+
+
+def log_csv(lines) -> str:
+    """The access log as CSV (semicolon-separated, as German spreadsheets expect); no content, only fields."""
+    out = StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_HEADER)
+    for line in lines:
+        writer.writerow(
+            [
+                timezone.localtime(line.timestamp).strftime("%d.%m.%Y %H:%M:%S"),
+                str(line.actor) if line.actor else "System",
+                line.institution,
+                line.case,
+                line.action,
+                line.what,
+                line.read,
+                ", ".join(line.fields),
+                "verweigert" if line.refused else "",
+            ]
+        )
+    return out.getvalue()

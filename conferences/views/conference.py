@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from conferences import permissions as perms
-from conferences.audit import log_read
 from conferences.documents import ConferenceProtocol
 from conferences.forms.protocol import (
     ConferencePlanForm,
@@ -41,16 +40,16 @@ ROW_KINDS = {
 }
 
 
-def _load(user, pk: int, write: bool = False) -> Conference:
-    """The conference with every row of its protocol prefetched."""
-    conference = perms.get_conference_for(user, pk, write=write)
+def _load(user, pk: int, read: str) -> Conference:
+    """The conference with every row of its protocol prefetched (the read is logged by the loader)."""
+    conference = perms.get_conference_for(user, pk, read=read)
     prefetch_related_objects([conference], *PROTOCOL_ROWS)
     return conference
 
 
 def conference_create(request, pk: int):
     """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
-    case = perms.get_case_for(request.user, pk, check=perms.can_document_conference)
+    case = perms.get_case_for(request.user, pk, read="Hilfekonferenz planen", check=perms.can_document_conference)
     staff = case_staff(case)
     form = ConferencePlanForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
@@ -79,9 +78,8 @@ def conference_create(request, pk: int):
 
 def conference_detail(request, pk: int):
     """The protocol (read-only view), with its actions; every read is logged."""
-    conference = _load(request.user, pk)
+    conference = _load(request.user, pk, "Hilfekonferenz")
     case = conference.case
-    log_read(request.user, conference, case.pk, "Hilfekonferenz")
     return render(
         request,
         "conferences/conference_detail.html",
@@ -92,13 +90,14 @@ def conference_detail(request, pk: int):
             "can_finalise": finalise_check(request.user, conference),
             "can_add_addendum": perms.can_add_conference_addendum(request.user, conference),
             "consent_blocked": perms.consent_block_reason(case),
+            "release": perms.protocol_release(request.user, conference),
         },
     )
 
 
 def conference_plan(request, pk: int):
     """Change date, place, moderation and the invited."""
-    conference = perms.get_conference_for(request.user, pk, write=True)
+    conference = perms.get_conference_for(request.user, pk, read="Planung der Hilfekonferenz", write=True)
     case = conference.case
     form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff(case))
     if (
@@ -154,7 +153,9 @@ def protocol_formsets(conference: Conference, data=None) -> dict:
 
 def conference_protocol(request, pk: int):
     """Document the conference: participants, analysis, help needs, criteria check, tasks, next date."""
-    conference = perms.get_conference_for(request.user, pk, write=True)
+    conference = perms.get_conference_for(
+        request.user, pk, read="Protokoll der Hilfekonferenz (Bearbeitung)", write=True
+    )
     data = request.POST if request.method == "POST" else None
     editor = ProtocolEditor(ProtocolForm(data, instance=conference), protocol_formsets(conference, data))
     if request.method == "POST" and editor.is_valid() and editor.save():
@@ -173,7 +174,7 @@ def conference_row(request, pk: int, kind: str):
     """One empty row (participant, family member, task) for htmx to append."""
     if kind not in ROW_KINDS:
         raise Http404
-    conference = perms.get_conference_for(request.user, pk, write=True)
+    conference = perms.get_conference_for(request.user, pk, read="Protokollzeile (Formular)", write=True)
     formset = protocol_formsets(conference)[kind]
     return render_blank_row(
         request,
@@ -187,7 +188,7 @@ def conference_row(request, pk: int, kind: str):
 @require_POST
 def conference_finalise(request, pk: int):
     """Finalise the protocol (then read-only) and notify the participants with a link."""
-    conference = perms.get_conference_for(request.user, pk)
+    conference = perms.get_conference_for(request.user, pk, read=None)
     try:
         finalise_conference(request.user, conference)
     except DomainError as error:
@@ -202,22 +203,21 @@ def conference_finalise(request, pk: int):
 
 def conference_addendum(request, pk: int):
     """Add a dated correction to a finalised protocol."""
-    conference = perms.get_conference_for(request.user, pk)
-    perms.require(perms.can_add_conference_addendum(request.user, conference))
+    conference = perms.get_conference_for(
+        request.user, pk, read="Nachtrag zur Hilfekonferenz", check=perms.can_add_conference_addendum
+    )
     return addendum_page(request, conference, case=conference.case, conference=conference)
 
 
 def conference_pdf(request, pk: int):
     """The Ergebnisprotokoll as PDF (the download is logged)."""
-    conference = _load(request.user, pk)
-    log_read(request.user, conference, conference.case_id, "Ergebnisprotokoll (PDF)")
-    return pdf_response(ConferenceProtocol(conference))
+    conference = _load(request.user, pk, "Ergebnisprotokoll (PDF)")
+    return pdf_response(ConferenceProtocol(conference, perms.protocol_release(request.user, conference)))
 
 
 def conference_ics(request, pk: int):
     """The calendar file of the planned conference (no case content, only code, time and place)."""
-    conference = perms.get_conference_for(request.user, pk)
-    log_read(request.user, conference, conference.case_id, "Kalenderdatei")
+    conference = perms.get_conference_for(request.user, pk, read="Kalenderdatei")
     response = HttpResponse(conference_calendar(conference), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="Hilfekonferenz-{conference.case.code}.ics"'
     return response

@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences.audit import log_reads
 from conferences.forms.filters import TaskFilterForm
 from conferences.forms.tasks import TaskStatusForm
 from conferences.models import TaskStatus
@@ -27,11 +26,10 @@ def my_tasks(request):
     """Every open task for me or my institution, by due date, overdue ones marked."""
     form = TaskFilterForm(request.GET or None, user=request.user)
     page = Paginator(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
-    tasks = list(page.object_list)
+    # Task texts of cases are case data: the loader logs each case task's read.
+    tasks = perms.read_tasks(request.user, page.object_list, "Meine Aufgaben")
     for task in tasks:
         task.status_form = TaskStatusForm(task=task, prefix=f"aufgabe-{task.pk}") if task.is_open else None
-    # Task texts of cases are case data: their reads are logged like the case's own pages.
-    log_reads(request.user, [(task, task.case_id) for task in tasks if task.case_id], "Meine Aufgaben")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -49,11 +47,12 @@ def my_tasks(request):
 
 def task_status(request, pk: int):
     """Mark a task done (or no longer needed) with a note; the page shows errors field by field."""
-    task = perms.get_task_for(request.user, pk, write=True)
+    task = perms.get_task_for(request.user, pk, read="Aufgabe", write=True)
     prefix = f"aufgabe-{task.pk}"
     form = TaskStatusForm(request.POST or None, task=task, prefix=prefix)
     back = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # Only a path on this site: redirect() would take a bare word for the name of a view.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     if request.method == "POST" and not task.is_open:
         messages.info(request, _("Diese Aufgabe ist bereits „%(status)s“.") % {"status": task.get_status_display()})
@@ -85,6 +84,4 @@ def task_status(request, pk: int):
             label = _("erledigt") if task.status == TaskStatus.ERLEDIGT else _("entfallen")
             messages.success(request, _("Die Aufgabe ist als „%(status)s“ vermerkt.") % {"status": label})
             return redirect(back or "my_tasks")
-    if task.case_id:
-        log_reads(request.user, [(task, task.case_id)], "Aufgabe")
     return render(request, "conferences/task_status.html", {"task": task, "form": form, "next": back})

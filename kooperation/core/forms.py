@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kooperation.core.concurrency import ConflictError, claim_version
+from kooperation.core.limits import MAX_VERSION, bound_texts
 
 
 def helper(*layout) -> FormHelper:
@@ -51,7 +52,7 @@ def _display(form: forms.BaseForm, name: str, value) -> str:
 class VersionedModelForm(forms.ModelForm):
     """A model form that refuses to overwrite a row someone else saved meanwhile."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_VERSION)
 
     conflict_message = gettext_lazy(
         "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben. Ihre Eingaben stehen "
@@ -61,6 +62,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_texts(self)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.conflict_changes: list[FieldChange] | None = None

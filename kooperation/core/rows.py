@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.forms import helper
+from kooperation.core.limits import MAX_ROWS, RowLimitMixin, bound_order_field, row_limits
 
 # Highest row index a blank-row request may ask for; guards against absurd TOTAL_FORMS values.
 MAX_ROW_INDEX = 999
@@ -31,7 +32,7 @@ class SharedChoicesMixin:
         return form
 
 
-class VersionedFormSetMixin:
+class VersionedFormSetMixin(RowLimitMixin):
     """Rows that each carry their version; a stale row refuses the whole save."""
 
     def save(self, commit: bool = True):
@@ -113,6 +114,7 @@ class OrderedInlineFormSet(VersionedInlineFormSet):
                 # The move buttons number every row, the blank one too; a position alone is no new entry.
                 form.fields["ORDER"] = NewRowPositionField(required=False, widget=self.get_ordering_widget())
             form.fields["ORDER"].label = _("Position")
+            bound_order_field(form.fields["ORDER"])
             form.fields["ORDER"].widget.attrs.update({"class": "form-control order-input", "min": 1})
 
     def _position(self, form) -> int:
@@ -138,6 +140,7 @@ def row_formset(
     can_delete: bool = True,
     can_order: bool = False,
     shared_choices: tuple[str, ...] = (),
+    max_rows: int = MAX_ROWS,
 ):
     """Build the inline formset of a parent's versioned rows; `shared_choices` name selects loaded once for all."""
     if shared_choices:
@@ -153,6 +156,7 @@ def row_formset(
         can_delete=can_delete,
         can_delete_extra=False,  # a new, empty row has nothing to delete
         can_order=can_order,
+        **row_limits(max_rows),
     )
 
 

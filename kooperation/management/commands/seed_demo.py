@@ -10,10 +10,14 @@ from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
 from conferences.demo import seed_conferences
+from kooperation.network import twofactor
 from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 
 DEMO_PASSWORD = "kooperation-demo"
 DOMAIN = "kooperation.example"
+# Demo data only: the documented TOTP secret of every demo account that must use a second factor
+# (Administration, Leitung). `manage.py demo_totp <email>` prints its current code.
+DEMO_TOTP_SECRET = "KOOPERATIONDEMO2FAKOOPERATION234"
 
 # (name, short name, field, street, postal code, phone, description, contacts, offers, leaders)
 INSTITUTIONS = [
@@ -255,6 +259,8 @@ class Command(BaseCommand):
                 )
             for role in roles:
                 Membership.objects.get_or_create(user=user, institution=institutions[short], role=role)
+            if twofactor.requires_second_factor(user) and not twofactor.has_second_factor(user):
+                twofactor.enrol_with_secret(user, DEMO_TOTP_SECRET)
         for leader_name, local in LEADER_ACCOUNTS.items():
             email = f"{local}@{DOMAIN}" if copy == 1 else f"{local}.{copy}@{DOMAIN}"
             Leader.objects.filter(name=leader_name, institution__in=institutions.values(), user__isnull=True).update(

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.limits import RowLimitMixin, row_limits
 from kooperation.core.rows import SharedChoicesMixin
 from kooperation.network.models import Institution, Membership, Role, User
 
@@ -51,7 +52,7 @@ class MembershipForm(forms.ModelForm):
         self.fields["role"].choices = [("", _("– Rolle wählen –")), *Role.choices]
 
 
-class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
+class BaseMembershipFormSet(RowLimitMixin, SharedChoicesMixin, forms.BaseInlineFormSet):
     shared_choice_fields = ("institution",)
 
     def clean(self):
@@ -77,6 +78,7 @@ MembershipFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=True,
     can_delete_extra=False,  # a new, empty row has nothing to delete
+    **row_limits(),
 )
 
 

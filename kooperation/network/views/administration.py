@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as perms
-from kooperation.network import services
+from kooperation.network import services, throttle, twofactor
 from kooperation.network.forms.accounts import MembershipFormSet, UserFilterForm, UserForm
 from kooperation.network.forms.institutions import ArbeitsfeldForm
+from kooperation.network.forms.security import ResetForm
 from kooperation.network.models import Arbeitsfeld, Membership, User
 
 
@@ -57,6 +58,7 @@ def _save_account(request, form, formset) -> bool:
     def save():
         formset.instance = form.save()
         formset.save()
+        services.record_role_changes(request.user, formset.instance, formset, request=request)
 
     try:
         return bool(save_with_conflict_check(form, save=save))
@@ -96,12 +98,24 @@ def user_edit(request, pk: int):
     form = UserForm(request.POST or None, instance=account)
     formset = MembershipFormSet(request.POST or None, instance=account, prefix="memberships")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        own_roles = perms.can_change_memberships(request.user, account)
         if account.pk == request.user.pk and not form.cleaned_data["is_administration"]:
             form.add_error("is_administration", _("Sie können sich die Administration nicht selbst entziehen."))
+        elif formset.has_changed() and not own_roles:
+            formset._non_form_errors = formset.error_class([own_roles.reason])
         elif _save_account(request, form, formset):
             messages.success(request, _("Die Änderungen wurden gespeichert."))
             return redirect("user_edit", pk=account.pk)
-    return render(request, "network/user_form.html", {"form": form, "formset": formset, "account": account})
+    context = {
+        "form": form,
+        "formset": formset,
+        "account": account,
+        "has_second_factor": twofactor.has_second_factor(account),
+        "sign_in_locked": throttle.is_name_locked(account.email),
+        "reset_form": ResetForm(),
+        "own_account": account.pk == request.user.pk,
+    }
+    return render(request, "network/user_form.html", context)
 
 
 @require_POST

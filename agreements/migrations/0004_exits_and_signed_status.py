@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agreements", "0002_default_catalogues"),
+        ("agreements", "0003_bounded_dates_and_months"),
         ("network", "0002_default_arbeitsfelder"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
