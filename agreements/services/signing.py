@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from io import BytesIO
 
@@ -28,6 +30,18 @@ logger = logging.getLogger(__name__)
 FROZEN = (Status.ZUR_UNTERZEICHNUNG, Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG, Status.BEENDET)
 SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 MAX_UPLOAD = 15 * 1024 * 1024
+# Demo data (seed_demo --scale 100 freezes hundreds of contracts): record them, render on first download.
+_render_later = ContextVar("render_contracts_later", default=False)
+
+
+@contextmanager
+def contracts_rendered_on_first_download():
+    """Within this block a frozen contract is recorded with its fingerprint but rendered only when first needed."""
+    token = _render_later.set(True)
+    try:
+        yield
+    finally:
+        _render_later.reset(token)
 
 
 def freeze(user, agreement: Agreement) -> None:
@@ -51,27 +65,35 @@ def page_count(data: bytes) -> int:
 
 
 def ensure_contract(agreement_pk: int) -> FrozenContract:
-    """Render and store the frozen contract exactly once; later calls return the stored one."""
+    """Render and store the frozen contract exactly once; later calls return the stored one.
+
+    A contract recorded without its file (demo data, see contracts_rendered_on_first_download) is rendered
+    and stored here on first use, provided the content still has the fingerprint recorded at freezing.
+    """
     existing = FrozenContract.objects.filter(agreement_id=agreement_pk).first()
-    if existing:
+    if existing and (existing.file or _render_later.get()):
         return existing
     agreement = Agreement.objects.get(pk=agreement_pk)
     if agreement.status not in FROZEN:
         raise DomainError(_("Nur eine eingefrorene Revision hat einen Vertrag zum Unterzeichnen."))
     renderer = ContractRenderer(agreement, draft=False)
+    if _render_later.get():
+        return FrozenContract.objects.create(
+            agreement=agreement, sha256="", fingerprint=renderer.fingerprint, pages=0, size=0
+        )
     filename, _mimetype, data = renderer.render()
     with transaction.atomic():
         Agreement.objects.select_for_update().get(pk=agreement_pk)
         existing = FrozenContract.objects.filter(agreement_id=agreement_pk).first()
-        if existing:  # another server rendered it meanwhile; theirs is the one
+        if existing and existing.file:  # another server rendered it meanwhile; theirs is the one
             return existing
-        contract = FrozenContract(
-            agreement=agreement,
-            sha256=hashlib.sha256(data).hexdigest(),
-            fingerprint=renderer.fingerprint,
-            pages=page_count(data),
-            size=len(data),
-        )
+        if existing and existing.fingerprint != renderer.fingerprint:
+            raise DomainError(_("Der Vertragstext hat sich seit dem Einfrieren geändert."))
+        contract = existing or FrozenContract(agreement=agreement)
+        contract.sha256 = hashlib.sha256(data).hexdigest()
+        contract.fingerprint = renderer.fingerprint
+        contract.pages = page_count(data)
+        contract.size = len(data)
         contract.file.save(filename, ContentFile(data), save=False)
         contract.save()
     logger.info("contract of agreement %s frozen: %s", agreement_pk, contract.sha256)
@@ -131,6 +153,7 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
         if len(data) > MAX_UPLOAD:
             raise DomainError(_("Die Datei ist größer als 15 MB."))
         if method == SignatureMethod.DIGITAL:
+            contract = ensure_contract(locked.pk)
             with contract.file.open("rb") as handle:
                 original = handle.read()
             signature.verification = verify_signed_contract(data, len(original), contract.sha256)

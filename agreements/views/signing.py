@@ -40,6 +40,12 @@ def contract_download(request, pk: int):
     )
 
 
+def _stored_contract(agreement):
+    """The frozen contract with its SHA-256; one recorded for rendering later is rendered now."""
+    contract = FrozenContract.objects.filter(agreement=agreement).first()
+    return signing.ensure_contract(agreement.pk) if contract is not None and not contract.file else contract
+
+
 def agreement_signatures(request, pk: int):
     """Who signed, when and how; what is outstanding; the form for a partner's Leitung."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -85,7 +91,7 @@ def agreement_signatures(request, pk: int):
         {
             "agreement": agreement,
             "rows": [(p, signatures.get(p.institution_id)) for p in partners],
-            "contract": FrozenContract.objects.filter(agreement=agreement).first(),
+            "contract": _stored_contract(agreement),
             "form": form,
         },
     )
