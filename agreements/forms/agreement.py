@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.core.validators import MinValueValidator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import (
@@ -31,6 +32,7 @@ from kooperation.core.forms import (
     VersionedModelForm,
     helper,
 )
+from kooperation.core.widgets import SearchCheckboxes, SearchSelect
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
 from kooperation.network.models.institutions import Arbeitsfeld
@@ -49,7 +51,7 @@ class AgreementCreateForm(forms.ModelForm):
     partners = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchCheckboxes(search_url=reverse_lazy("institution_search"), search_button=True),
         required=False,
         help_text=_("Die koordinierende Institution ist immer Partner."),
     )
@@ -66,6 +68,11 @@ class AgreementCreateForm(forms.ModelForm):
         self.fields["coordinating_institution"].empty_label = None
         self.fields["partners"].queryset = Institution.objects.filter(is_active=True).select_related("arbeitsfeld")
         self.helper = helper("title", "preamble", "coordinating_institution", "partners")
+
+    def suppress_errors(self) -> None:
+        """Re-show what was entered (after a partner search without JavaScript) without validating it."""
+        self._errors = forms.utils.ErrorDict()
+        self.cleaned_data = {}
 
 
 class AgreementForm(VersionedModelForm):
@@ -330,7 +337,11 @@ class AgreementFilterForm(FilterForm):
     q = forms.CharField(label=_("Suche"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Alle")), *Status.choices])
     institution = forms.ModelChoiceField(
-        label=_("Partnerinstitution"), queryset=Institution.objects.none(), required=False, empty_label=_("Alle")
+        label=_("Partnerinstitution"),
+        queryset=Institution.objects.none(),
+        required=False,
+        empty_label=_("Alle"),
+        widget=SearchSelect(search_url=reverse_lazy("institution_search")),
     )
     arbeitsfeld = forms.ModelChoiceField(
         label=_("Arbeitsfeld"), queryset=Arbeitsfeld.objects.all(), required=False, empty_label=_("Alle")

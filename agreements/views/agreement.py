@@ -61,6 +61,10 @@ def agreement_create(request):
     """Koordination creates an agreement with its partners."""
     perms.require(perms.can_create_agreement(request.user))
     form = AgreementCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and "_suchen" in request.POST:
+        # Without JavaScript the partner search submits the form: show the matches, not errors.
+        form.suppress_errors()
+        return render(request, "agreements/agreement_create.html", {"form": form})
     if request.method == "POST" and form.is_valid():
         agreement = agreement_service.create_agreement(
             request.user,
