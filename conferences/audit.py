@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from kooperation.core.history import ACTIONS
 
@@ -60,8 +62,13 @@ def log_reads(user, objects, what: str = "") -> None:
 
 
 def case_log(case):
-    """Every logged read and write of the case, newest first."""
-    return LogEntry.objects.filter(additional_data__case_id=case.pk).select_related("actor", "content_type")
+    """Every logged read and write of the case, newest first (uses the index of migration 0002)."""
+    entries = LogEntry.objects.select_related("actor", "content_type")
+    if connection.vendor == "sqlite":
+        # Django puts the JSON path in a parameter there, which no expression index matches: spell it out.
+        key = RawSQL("json_extract(auditlog_logentry.additional_data, '$.case_id')", ())
+        return entries.alias(case_key=key).filter(case_key=case.pk)
+    return entries.filter(additional_data__case_id=case.pk)
 
 
 @dataclass

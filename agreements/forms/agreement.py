@@ -69,11 +69,6 @@ class AgreementCreateForm(forms.ModelForm):
         self.fields["partners"].queryset = Institution.objects.filter(is_active=True).select_related("arbeitsfeld")
         self.helper = helper("title", "preamble", "coordinating_institution", "partners")
 
-    def suppress_errors(self) -> None:
-        """Re-show what was entered (after a partner search without JavaScript) without validating it."""
-        self._errors = forms.utils.ErrorDict()
-        self.cleaned_data = {}
-
 
 class AgreementForm(VersionedModelForm):
     class Meta:
@@ -91,7 +86,7 @@ class PartnerSelectForm(forms.Form):
     institutions = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchCheckboxes(search_url=reverse_lazy("institution_search"), search_button=True),
         required=False,
     )
 

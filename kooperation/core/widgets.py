@@ -52,7 +52,8 @@ class SearchChoiceMixin:
                 *(queryset.query.order_by or queryset.model._meta.ordering),
                 "pk",
             ]
-            objects = queryset.filter(condition | Q(pk__in=chosen)).order_by(*order)[: MAX_MATCHES + len(chosen)]
+            wanted = queryset.filter(condition | Q(pk__in=chosen)) if self.term else queryset
+            objects = wanted.order_by(*order)[: MAX_MATCHES + len(chosen)]
         else:
             objects = queryset.filter(condition)[:MAX_MATCHES]
         choices = [("", iterator.field.empty_label)] if iterator.field.empty_label is not None else []
@@ -83,5 +84,26 @@ class SearchSelect(SearchChoiceMixin, forms.Select):
     template_name = "widgets/search_select.html"
 
 
-class SearchCheckboxes(SearchChoiceMixin, forms.CheckboxSelectMultiple):
+class SearchCheckboxes(SearchChoiceMixin, forms.widgets.ChoiceWidget):
+    """Checkboxes like CheckboxSelectMultiple, but rendered with the search field (crispy renders a
+    CheckboxSelectMultiple on its own, without the widget's template)."""
+
+    allow_multiple_selected = True
+    input_type = "checkbox"
     template_name = "widgets/search_checkboxes.html"
+    option_template_name = "django/forms/widgets/checkbox_option.html"
+
+    def use_required_attribute(self, initial):
+        return False
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # an unchecked box sends nothing
+
+    def id_for_label(self, id_, index=None):
+        return f"{id_}_{index}" if index is not None and id_ else ""
+
+
+def show_without_validation(form) -> None:
+    """Re-show what was entered after a search without JavaScript ("Suchen" button): no error messages."""
+    form._errors = forms.utils.ErrorDict()
+    form.cleaned_data = {}
