@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install messages makemessages lint format check-deploy clean
+.PHONY: run test install messages makemessages lint format check-deploy clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test: export DJANGO_HTTPS ?= false
 test: export DJANGO_STATIC_MANIFEST ?= false
 test: messages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Page benchmark at 1× and 100× demo data (SQLite files in .bench/, or PostgreSQL with DATABASE_URL).
+# BENCH_ARGS="--scale 5 --pages Netzwerk --skip-load" for a quick try. wrk is not needed (threads + urllib).
+bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123
+bench: messages
+	$(MANAGE) bench_pages $(BENCH_ARGS)
 
 # German is the source language; this refreshes the English catalogue after UI strings change.
 makemessages: export DJANGO_SECRET_KEY ?= build-only-secret-key-for-makemessages-0123456789-abcdefghijk

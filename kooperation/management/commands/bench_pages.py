@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -190,8 +191,6 @@ class Command(BaseCommand):
         return env
 
     def _create_postgres_database(self, parts, name: str) -> None:
-        import psycopg  # the PostgreSQL driver, only needed here
-
         admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
         with psycopg.connect(admin, autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
