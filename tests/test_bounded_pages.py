@@ -133,3 +133,14 @@ def test_case_log_uses_the_case_key_index(help_case):
         plan = str(cursor.fetchall())
     assert "auditlog_logentry_case_id_idx" in plan
     assert case_log(help_case).exists()
+
+
+def test_institution_search_keeps_a_prefixed_field_name(client_for, coordinator, institution):
+    """The partner page's form has the prefix "auswahl": the answer must carry the same name and id."""
+    response = client_for(coordinator).get(
+        reverse("institution_search"),
+        {"feld": "auswahl-institutions", "id": "id_auswahl-institutions", "mehrfach": "1"},
+    )
+    html = response.content.decode()
+    assert 'id="id_auswahl-institutions_treffer"' in html
+    assert 'name="auswahl-institutions"' in html

@@ -41,7 +41,7 @@ def institution_search(request):
     """The matches of an institution search field (htmx): the chosen ones and at most 20 more, never all."""
     name = request.GET.get("feld", "")
     widget_id = request.GET.get("id", "")
-    if not name.replace("_", "").isalnum() or not widget_id.replace("_", "").replace("-", "").isalnum():
+    if not all(value.replace("_", "").replace("-", "").isalnum() for value in (name, widget_id)):
         name, widget_id = "institution", "id_institution"
     queryset = Institution.objects.visible_to(request.user).filter(is_active=True).select_related("arbeitsfeld")
     if request.GET.get("mehrfach") == "1":
