@@ -7,25 +7,47 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install messages makemessages lint format check-deploy clean bench
+# Which Debian packages `system-deps` checks: `run` (the app) or `test` (also chromium, poppler-utils, qpdf).
+SYSTEM_DEPS ?= run
+
+.PHONY: run test install install-dev system-deps lock messages makemessages lint format check-deploy clean bench
+
+# Debian packages (WeasyPrint's Pango/HarfBuzz, gettext …): installed if missing when root,
+# otherwise the apt-get line to run is printed and make stops.
+system-deps:
+	bash .ci/system-deps.sh $(SYSTEM_DEPS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Production dependencies only.
 $(VENV)/.installed: requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	touch $@
 
+# Test and lint tools on top; requirements-dev.lock is compiled against requirements.lock, so versions agree.
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $@
+
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Re-pin after changing pyproject.toml (keeps existing pins; `make lock LOCK_ARGS=--upgrade` updates them).
+lock: install-dev
+	$(BIN)/pip-compile --quiet $(LOCK_ARGS) --no-emit-find-links --no-emit-index-url --strip-extras \
+		--output-file=requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet $(LOCK_ARGS) --extra=dev --constraint=requirements.lock \
+		--no-emit-find-links --no-emit-index-url --strip-extras --output-file=requirements-dev.lock pyproject.toml
 
 # compilemessages only reads LOCALE_PATHS, but settings refuse to load without a key when DEBUG is off.
 messages: export DJANGO_SECRET_KEY ?= build-only-secret-key-for-compilemessages-0123456789-abcdefghij
-messages: install
+messages: install | system-deps
 	$(MANAGE) compilemessages --ignore '.venv' --verbosity 0
 
 run: export DJANGO_DEBUG ?= true
-run: messages
+run: system-deps messages
 	$(MANAGE) migrate --noinput --verbosity 0
 	$(MANAGE) seed_demo
 	@echo ""
@@ -36,6 +58,9 @@ run: messages
 	@echo "  Mitglied:       mitglied@kooperation.example"
 	@echo "  Leitung:        leitung@kooperation.example"
 	@echo "  Fachkraft:      fachkraft@kooperation.example"
+	@echo "Administration und Leitung fragen nach dem Passwort einen Code (Zwei-Faktor-Anmeldung):"
+	@echo "  $(MANAGE) demo_totp admin@kooperation.example"
+	@echo "  oder Demo-Schlüssel KOOPERATIONDEMO2FAKOOPERATION234 in eine Authenticator-App eintragen"
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 
@@ -43,7 +68,8 @@ run: messages
 test: export DJANGO_SECRET_KEY ?= test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
 test: export DJANGO_HTTPS ?= false
 test: export DJANGO_STATIC_MANIFEST ?= false
-test: messages
+test: SYSTEM_DEPS = test
+test: system-deps install-dev messages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Page benchmark at 1× and 100× demo data (SQLite files in .bench/, or PostgreSQL with DATABASE_URL).
@@ -54,19 +80,21 @@ bench: messages
 
 # German is the source language; this refreshes the English catalogue after UI strings change.
 makemessages: export DJANGO_SECRET_KEY ?= build-only-secret-key-for-makemessages-0123456789-abcdefghijk
-makemessages: install
+makemessages: install | system-deps
 	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=static/vendor --ignore=tests
 
-lint: install
+# ruff, then import-linter's contracts from pyproject.toml (layers of the apps).
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 # Production-like settings (DEBUG off, HTTPS on, a fresh random key) must give zero warnings.
-check-deploy: install
+check-deploy: install | system-deps
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	DJANGO_ALLOWED_HOSTS=kooperation.example.org DJANGO_DEBUG=false DJANGO_HTTPS=true \
 	$(MANAGE) check --deploy --fail-level WARNING

@@ -34,6 +34,7 @@ class AgreementsConfig(AppConfig):
             models.GuidingQuestion,
             models.SubgroupAnswer,
             models.Reflection,
+            models.Signature,
         ):
             auditlog.register(model, exclude_fields=unversioned)
         auditlog.register(models.CatalogueEntry, exclude_fields=unversioned)

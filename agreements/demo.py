@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from agreements.models import (
     CommunicationPath,
     DataSharingRule,
     Decision,
+    Deputy,
     FlowPlan,
     Goal,
     Indicator,
@@ -26,7 +27,7 @@ from agreements.models import (
 )
 from agreements.queries import quality as quality_logic
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle, quality, signing, structure
+from agreements.services import contract, lifecycle, quality, signing, structure
 from kooperation.network.models import Institution
 
 MAIN_TITLE = "Kooperationsvereinbarung Drogenhilfe, Jugendhilfe und medizinische Versorgung"
@@ -35,6 +36,8 @@ APPROVAL_TITLE = "Kooperationsvereinbarung Substitution und Elternschaft"
 IN_FORCE_TITLE = "Kooperationsvereinbarung Frühe Hilfen für Familien mit Suchtbelastung"
 SIGNING_TITLE = "Kooperationsvereinbarung Hilfekonferenzen rund um die Geburt"
 REVIEW_TITLE = "Kooperationsvereinbarung Nachsorge nach der Entbindung"
+SIGNED_TITLE = "Kooperationsvereinbarung Familienhebammen im Wochenbett"
+DISCARDED_TITLE = "Kooperationsvereinbarung Ferienbetreuung (verworfen)"
 
 
 def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "") -> None:
@@ -51,8 +54,13 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
         _approval_round(approval_title, institutions, users)
     in_force_title = f"{IN_FORCE_TITLE}{suffix}"
     if not Agreement.objects.filter(title=in_force_title).exists():
+        # In force since the first of this month (a later start would be "Unterzeichnet – gültig ab").
         agreement = _signed(
-            in_force_title, institutions, users, signers=["leitung", "leitung.drobe", "leitung.klinikum"]
+            in_force_title,
+            institutions,
+            users,
+            signers=["leitung", "leitung.drobe", "leitung.klinikum"],
+            valid_from=timezone.localdate().replace(day=1),
         )
         amendment = signing.start_amendment(coordinator, agreement)
         amendment.preamble += " Mit dieser Änderung kommen die Familienhebammen als Ansprechpartnerinnen hinzu."
@@ -72,6 +80,23 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
         )
         signing.daily(today)
         _quality_dialogues(Agreement.objects.get(title=review_title), institutions, users)
+    signed_title = f"{SIGNED_TITLE}{suffix}"
+    if not Agreement.objects.filter(title=signed_title).exists():
+        # Signed by all, valid from 01.01.2027: "Unterzeichnet – gültig ab" until the daily job.
+        _signed(signed_title, institutions, users, signers=["leitung", "leitung.drobe", "leitung.klinikum"])
+    discarded_title = f"{DISCARDED_TITLE}{suffix}"
+    if not Agreement.objects.filter(title=discarded_title).exists():
+        discarded = agreement_service.create_agreement(
+            coordinator,
+            title=discarded_title,
+            preamble="Ein gemeinsames Ferienangebot für Kinder aus belasteten Familien.",
+            coordinating_institution=institutions["Jugendamt"],
+            institutions=[institutions["DroBe"]],
+        )
+        lifecycle.perform(
+            coordinator, discarded, "discard", "Das Angebot übernimmt der Kreis; eine eigene Vereinbarung entfällt."
+        )
+    _deputy(institutions, users)
     draft_title = f"{DRAFT_TITLE}{suffix}"
     if not Agreement.objects.filter(title=draft_title).exists():
         agreement_service.create_agreement(
@@ -82,6 +107,22 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
             coordinating_institution=institutions["Jugendamt"],
             institutions=[institutions["GE Lindenpark"], institutions["JBA"]],
         )
+
+
+def _deputy(inst: dict[str, Institution], users) -> None:
+    """Dr. Petra Lange (Leitung Jugendamt) is represented by Aylin Demir for two weeks from today."""
+    leitung, deputy = users("leitung"), users("fachkraft.jugendamt")
+    if Deputy.objects.filter(user=deputy, institution=inst["Jugendamt"]).exists():
+        return
+    today = timezone.localdate()
+    signing.name_deputy(
+        leitung,
+        inst["Jugendamt"],
+        deputy,
+        function="stellv. Amtsleitung",
+        valid_from=today,
+        valid_until=today + timedelta(days=14),
+    )
 
 
 def _main_agreement(title: str, inst: dict[str, Institution], coordinator) -> Agreement:
@@ -335,7 +376,7 @@ def _signed(title: str, inst, users, signers: list[str], valid_from=None) -> Agr
     ):
         structure.decide(users(representative), agreement, institution.pk, Decision.APPROVED, "")
     lifecycle.perform(coordinator, agreement, "release_for_signing")
-    signing.ensure_contract(agreement.pk)
+    contract.ensure_contract(agreement.pk)
     places = {"leitung": "Lindenbrück", "leitung.drobe": "Lindenbrück", "leitung.klinikum": "Lindenbrück"}
     by_account = {"leitung": inst["Jugendamt"], "leitung.drobe": inst["DroBe"], "leitung.klinikum": inst["Klinikum"]}
     for local in signers:

@@ -7,9 +7,19 @@ Checks return a Verdict (allowed, or denied with a German reason the UI shows); 
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.models import Agreement, AssessmentStatus, BoardMember, Partner, SelfAssessment, Status, Subgroup
+from agreements.models import (
+    Agreement,
+    AssessmentStatus,
+    BoardMember,
+    Deputy,
+    Partner,
+    SelfAssessment,
+    Status,
+    Subgroup,
+)
 from kooperation.core.access import ALLOWED, Verdict, denied, require
 from kooperation.network.models import Role
 from kooperation.network.permissions import has_role, institution_ids
@@ -25,8 +35,12 @@ __all__ = [
     "can_decide",
     "can_edit_agreement",
     "can_edit_reflection",
+    "can_name_deputy",
+    "can_record_paper_signature",
     "can_sign",
+    "can_void_signature",
     "denied",
+    "deputy_institution_ids",
     "get_agreement_for",
     "get_partner_for",
     "get_subgroup_for",
@@ -176,8 +190,26 @@ def can_decide(user, agreement, institution_id: int) -> Verdict:
 # Signing and quality ----------------------------------------------------------------------
 
 
+def deputy_institution_ids(user, on=None) -> set[int]:
+    """Institutions the user signs for today as a named deputy (Vertretung, "i. V.")."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_deputy_institution_ids", None)
+    if cached is None or on is not None:
+        day = on or timezone.localdate()
+        found = set(
+            Deputy.objects.filter(user=user, valid_from__lte=day, valid_until__gte=day).values_list(
+                "institution_id", flat=True
+            )
+        )
+        if on is not None:
+            return found
+        cached = user._deputy_institution_ids = found
+    return cached
+
+
 def can_sign(user, agreement, institution) -> Verdict:
-    """Only a partner's own Leitung signs for it, once, while the revision waits for signatures."""
+    """Only a partner's own Leitung (or its deputy) signs for it, once, while the revision waits for signatures."""
     if agreement.status != Status.ZUR_UNTERZEICHNUNG:
         return denied(
             _(
@@ -188,9 +220,47 @@ def can_sign(user, agreement, institution) -> Verdict:
         )
     if institution.pk not in partner_institution_ids(agreement):
         return denied(_("Diese Institution ist kein Partner der Vereinbarung."))
-    if not has_role(user, institution.pk, Role.LEITUNG):
+    if not has_role(user, institution.pk, Role.LEITUNG) and institution.pk not in deputy_institution_ids(user):
         return denied(_("Für „%(name)s“ unterzeichnet nur deren Leitung.") % {"name": institution.name})
     return ALLOWED
+
+
+def can_record_paper_signature(user, agreement) -> Verdict:
+    """The Koordination of the coordinating institution records signatures received on paper."""
+    if agreement.status != Status.ZUR_UNTERZEICHNUNG:
+        return denied(
+            _(
+                "Unterschriften werden erfasst, solange die Vereinbarung „Zur Unterzeichnung“ vorliegt "
+                "(jetzt: %(status)s)."
+            )
+            % {"status": agreement.get_status_display()}
+        )
+    if not has_role(user, agreement.coordinating_institution_id, Role.KOORDINATION):
+        return denied(_("Unterschriften auf Papier erfasst die Koordination der koordinierenden Institution."))
+    return ALLOWED
+
+
+def can_void_signature(user, signature) -> Verdict:
+    """A wrongly recorded signature is voided (never deleted) by the coordinating Koordination or its recorder."""
+    agreement = signature.agreement
+    if signature.voided_at:
+        return denied(_("Diese Unterschrift ist bereits ungültig."))
+    if agreement.status != Status.ZUR_UNTERZEICHNUNG:
+        return denied(_("Unterschriften können nur vor dem Inkrafttreten für ungültig erklärt werden."))
+    if signature.recorded_by_id == user.pk or has_role(user, agreement.coordinating_institution_id, Role.KOORDINATION):
+        return ALLOWED
+    return denied(
+        _(
+            "Eine Unterschrift erklärt die Koordination der koordinierenden Institution für ungültig "
+            "oder wer sie erfasst hat."
+        )
+    )
+
+
+def can_name_deputy(user, institution_id: int) -> Verdict:
+    if has_role(user, institution_id, Role.LEITUNG):
+        return ALLOWED
+    return denied(_("Eine Vertretung benennt die Leitung der Institution."))
 
 
 def can_assess(user, assessment: SelfAssessment) -> Verdict:

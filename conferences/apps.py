@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from agreements.signals import revision_in_force
+
 
 class ConferencesConfig(AppConfig):
     name = "conferences"
@@ -12,6 +14,10 @@ class ConferencesConfig(AppConfig):
 
         from conferences import models
         from conferences.audit import MASKED_FIELDS
+        from conferences.services.revisions import carry_over
+
+        # An amendment in force takes the open work along (agreements sends, conferences moves its rows).
+        revision_in_force.connect(carry_over, dispatch_uid="conferences.carry_over")
 
         # Every write to case data is logged with its case_id; reads are logged by the views.
         unversioned = ["version", "updated_at"]

@@ -1,22 +1,19 @@
 """The access log of case data: every read and every write, who and when (SPEC 8, SGB VIII §§ 61–65).
 
 Writes are logged by django-auditlog (registered in apps.py) with additional_data
-{"case_id": …}; reads are logged here as ACCESS entries with the same key, so one
-query returns the whole log of a case. Free texts are masked in the log: it records
-that a field changed, not the social data itself.
+{"case_id": …}; reads are ACCESS entries with the same key, written by the loaders in
+conferences/permissions.py (`get_case_for(user, pk, read="…")` …) with the entries built
+here, so no view can forget one. One query returns the whole log of a case
+(conferences/queries/access_log.py reads it). Refused attempts are ACCESS entries marked
+{"refused": "verweigert"}: kept apart from reads, shown in the same log.
+Free texts are masked in the log: it records that a field changed, not the social
+data itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
-from django.db.models.expressions import RawSQL
-
-from kooperation.core.history import ACTIONS
 
 # Free-text fields whose content stays out of the audit log.
 MASKED_FIELDS = {
@@ -36,71 +33,62 @@ def mask_text(value: str) -> str:
     return f"[{len(value)} Zeichen]"
 
 
-def log_read(user, obj, case_id: int, what: str = "") -> None:
-    """Record that the user read an object of a case."""
-    log_reads(user, [(obj, case_id)], what)
+REFUSED = "verweigert"
 
 
-def log_reads(user, objects, what: str = "") -> None:
-    """Record reads of several objects in one query: `objects` is a list of (object, case_id)."""
-    if not objects:
-        return
-    entries = []
-    for obj, case_id in objects:
-        entries.append(
-            LogEntry(
-                content_type=ContentType.objects.get_for_model(obj),
-                object_pk=str(obj.pk),
-                object_id=obj.pk,
-                object_repr=str(obj),
-                action=LogEntry.Action.ACCESS,
-                actor=user,
-                additional_data={"case_id": case_id, "read": what} if what else {"case_id": case_id},
-            )
-        )
-    LogEntry.objects.bulk_create(entries)
+def access_entry(user, obj, case, what: str, institution=None, *, refused: bool = False, model=None, pk=None):
+    """One ACCESS entry: who (actor), for which institution, which case, what was read, when (timestamp).
+
+    A refused attempt is an ACCESS entry too, marked {"refused": "verweigert"}: it names the case
+    but nothing was shown. `obj` may be None for refusals (then `model` and `pk` name the target).
+    """
+    model = model or type(obj)
+    pk = obj.pk if obj is not None else pk
+    data = {"case_id": case.pk, "case": case.code, "read": what}
+    if institution is not None:
+        data["institution_id"] = institution.pk
+        data["institution"] = institution.name
+    if refused:
+        data["refused"] = REFUSED
+    return LogEntry(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk=str(pk),
+        object_id=pk,
+        object_repr=str(obj) if obj is not None else case.code,
+        action=LogEntry.Action.ACCESS,
+        actor=user,
+        additional_data=data,
+    )
 
 
-def case_log(case):
-    """Every logged read and write of the case, newest first (uses the index of migration 0002)."""
-    entries = LogEntry.objects.select_related("actor", "content_type")
-    if connection.vendor == "sqlite":
-        # Django puts the JSON path in a parameter there, which no expression index matches: spell it out.
-        key = RawSQL("json_extract(auditlog_logentry.additional_data, '$.case_id')", ())
-        return entries.alias(case_key=key).filter(case_key=case.pk)
-    return entries.filter(additional_data__case_id=case.pk)
+def write_entries(entries) -> None:
+    """Store access entries in one query."""
+    if entries:
+        LogEntry.objects.bulk_create(entries)
 
 
-@dataclass
-class LogLine:
-    timestamp: object
-    actor: object
-    action: str
-    what: str
-    read: str
-    fields: list[str]
+def reads(case_id: int | None = None):
+    """ACCESS entries that are reads (not refused attempts), optionally of one case."""
+    # has_key, not a comparison: on a missing key a comparison is NULL and would drop every read.
+    entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, additional_data__has_key="case_id").exclude(
+        additional_data__has_key="refused"
+    )
+    return entries.filter(additional_data__case_id=case_id) if case_id is not None else entries
 
 
-def log_lines(entries) -> list[LogLine]:
-    """Readable lines: who, when, which action on what, and which fields changed (never their values)."""
-    lines = []
-    for entry in entries:
-        model = entry.content_type.model_class()
-        verbose = model._meta.verbose_name if model else entry.content_type.model
-        fields = []
-        for name in (entry.changes_dict or {}) if entry.action == LogEntry.Action.UPDATE else ():
-            try:
-                fields.append(str(model._meta.get_field(name).verbose_name))
-            except (AttributeError, FieldDoesNotExist):
-                fields.append(name)
-        lines.append(
-            LogLine(
-                timestamp=entry.timestamp,
-                actor=entry.actor,
-                action=str(ACTIONS.get(entry.action, "")),
-                what=f"{verbose}: {entry.object_repr}",
-                read=(entry.additional_data or {}).get("read", ""),
-                fields=fields,
-            )
-        )
-    return lines
+def refusals(case_id: int | None = None):
+    entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, additional_data__refused=REFUSED)
+    return entries.filter(additional_data__case_id=case_id) if case_id is not None else entries
+
+
+def export_entry(user, institution, what: str) -> None:
+    """Log an export of an institution's access log (no case_id: it is not a read of one case)."""
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(institution),
+        object_pk=str(institution.pk),
+        object_id=institution.pk,
+        object_repr=str(institution),
+        action=LogEntry.Action.ACCESS,
+        actor=user,
+        additional_data={"read": what, "institution_id": institution.pk, "institution": institution.name},
+    )

@@ -9,13 +9,13 @@ from django.utils import timezone
 from agreements.demo import MAIN_TITLE
 from agreements.models import Agreement
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import (
     AgendaItem,
     Attendance,
     AttendanceStatus,
     Body,
     Case,
+    CaseTeamMember,
     Conference,
     CriterionCheck,
     FamilyParticipant,
@@ -27,6 +27,15 @@ from conferences.models import (
     Task,
     TaskStatus,
 )
+from conferences.services.cases import (
+    close_case,
+    create_case,
+    record_consent,
+    revoke_consent,
+    set_case_institutions,
+    set_legal_hold,
+)
+from conferences.services.conferences import prepare_protocol
 from kooperation.network.models import Institution
 
 # Demo cases are recognised by their note (idempotency); notes never name anyone.
@@ -67,9 +76,10 @@ def _days(n: int):
     return timezone.localdate() + timedelta(days=n)
 
 
-def _case(agreement, owner, others, user, note, given_by, information):
-    case = services.create_case(user, agreement=agreement, owner_institution=owner, note=note)
-    services.record_consent(
+def _case(agreement, owner, others, user, note, given_by, information, team=()):
+    """A case with its consent and institutions; `team`: further (person, institution) on the case team."""
+    case = create_case(user, agreement=agreement, owner_institution=owner, note=note)
+    record_consent(
         user,
         case,
         given_by=given_by,
@@ -78,7 +88,11 @@ def _case(agreement, owner, others, user, note, given_by, information):
         institutions=[owner, *others],
         information=information,
     )
-    services.set_case_institutions(user, case, [owner, *others], case.version)
+    set_case_institutions(user, case, [owner, *others], case.version)
+    for person, institution in team:
+        CaseTeamMember.objects.get_or_create(
+            case=case, user=person, defaults={"institution": institution, "added_by": user}
+        )
     case.refresh_from_db()
     return case
 
@@ -144,6 +158,9 @@ def _family_a(agreement, youth, drugs, clinic, users):
         NOTES["familie_a"],
         FamilyRole.MUTTER,
         [InformationKind.HILFEKONFERENZ, InformationKind.KIND, InformationKind.SUCHT, InformationKind.GESUNDHEIT],
+        # The partners' Fachkräfte work on the case; without "Stand und Verlauf der Hilfen" in the consent
+        # they see the situation analysis and the parents' needs as "nicht freigegeben".
+        team=[(fk_drugs, drugs), (fk_clinic, clinic)],
     )
     staff = [(fk_youth, youth), (fk_drugs, drugs), (fk_clinic, clinic)]
     family = [(FamilyRole.MUTTER, True), (FamilyRole.VATER, False)]
@@ -210,7 +227,7 @@ def _family_a(agreement, youth, drugs, clinic, users):
         created_by=fk_youth,
     )
     perms.with_case_access(case)
-    services.prepare_protocol(planned, [fk_youth, fk_drugs, fk_clinic], planned.invited_family)
+    prepare_protocol(planned, [fk_youth, fk_drugs, fk_clinic], planned.invited_family)
 
 
 def _family_b(agreement, youth, drugs, users):
@@ -223,6 +240,8 @@ def _family_b(agreement, youth, drugs, users):
         NOTES["familie_b"],
         FamilyRole.VATER,
         [InformationKind.HILFEKONFERENZ, InformationKind.HILFEVERLAUF],
+        # The DroBe Mitglied reads along (and is refused the Koordination's pages); Jugendamt's Fachkraft works on it.
+        team=[(users("mitglied"), drugs), (fk_youth, youth)],
     )
     _conference(
         case,
@@ -253,6 +272,7 @@ def _family_c(agreement, youth, clinic, users):
         NOTES["familie_c"],
         FamilyRole.SCHWANGERE,
         [InformationKind.HILFEKONFERENZ, InformationKind.GESUNDHEIT],
+        team=[(fk_clinic, clinic)],
     )
     _conference(
         case,
@@ -269,7 +289,11 @@ def _family_c(agreement, youth, clinic, users):
         [("Kreißsaalführung vereinbaren", clinic, fk_clinic, -30, TaskStatus.ERLEDIGT)],
     )
     consent = case.consents.get()
-    services.revoke_consent(fk_youth, consent, _days(-5))
+    revoke_consent(fk_youth, consent, _days(-5))
+    # Closed, with its deletion period running, and a Löschsperre the Koordination can lift.
+    coordination = users("koordination")
+    close_case(coordination, case, "Die Familie ist verzogen; die Zuständigkeit ist abgegeben.", case.version)
+    set_legal_hold(coordination, case, "Auskunftsersuchen des Familiengerichts liegt vor.")
 
 
 def _meetings(agreement, youth, drugs, clinic, users):

@@ -18,9 +18,12 @@ class ConferenceProtocol(PdfRenderer):
 
     template_name = "print/conference_protocol.html"
 
-    def __init__(self, conference: Conference):
-        # Expects the protocol's rows prefetched (services.PROTOCOL_ROWS).
+    def __init__(self, conference: Conference, release: dict):
+        # Expects the protocol's rows prefetched (conferences.queries.protocols.PROTOCOL_ROWS).
+        # `release` (conferences.permissions.protocol_release): which parts the reader's consent covers;
+        # the others are left out with the reason, as on the page.
         self.conference = conference
+        self.release = release
 
     def filename(self) -> str:
         return f"Ergebnisprotokoll-{self.conference.case.code}-{self.conference.date:%Y-%m-%d}.pdf"
@@ -38,12 +41,42 @@ class ConferenceProtocol(PdfRenderer):
         return {
             "conference": conference,
             "case": conference.case,
+            "release": self.release,
             "printed_at": formats.date_format(timezone.localtime(), "d.m.Y H:i"),
             "running_title": _("Ergebnisprotokoll · Fall %(code)s") % {"code": conference.case.code},
             "running_revision": _("Hilfekonferenz vom %(date)s · %(state)s")
             % {"date": _date(conference.date), "state": state},
             "running_fingerprint": _("Vertraulich – Sozialdaten (SGB VIII §§ 61–65)"),
             "draft_mark": "" if conference.is_final else _("ENTWURF"),
+        }
+
+
+class CaseDisclosure(PdfRenderer):
+    """Auskunft (Art. 15 DSGVO) for a case: what is stored, who read or changed it, which consents covered it."""
+
+    template_name = "print/case_disclosure.html"
+
+    def __init__(self, disclosure):
+        self.disclosure = disclosure
+
+    def filename(self) -> str:
+        return f"Auskunft-{self.disclosure.case.code}-{timezone.localdate():%Y-%m-%d}.pdf"
+
+    def metadata(self) -> dict:
+        return {
+            "title": _("Auskunft nach Art. 15 DSGVO – Fall %(code)s") % {"code": self.disclosure.case.code},
+            "author": self.disclosure.case.owner_institution.name,
+            "subject": _("Fall %(code)s") % {"code": self.disclosure.case.code},
+        }
+
+    def get_context(self) -> dict:
+        case = self.disclosure.case
+        return {
+            "disclosure": self.disclosure,
+            "case": case,
+            "printed_at": formats.date_format(timezone.localtime(), "d.m.Y H:i"),
+            "running_title": _("Auskunft nach Art. 15 DSGVO · Fall %(code)s") % {"code": case.code},
+            "running_fingerprint": _("Vertraulich – Sozialdaten (SGB VIII §§ 61–65)"),
         }
 
 

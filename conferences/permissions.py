@@ -1,23 +1,40 @@
 """Access rules of the conferences app: cases, consents, Hilfekonferenzen, Sitzungen and tasks.
 
-Case data are social data (SGB VIII §§ 61–65, GDPR Art. 9). A case is visible to the
-users of its owning institution and of every participating institution covered by a
-valid consent; Administration is no back door. Fachkraft and Koordination of such an
-institution document; Sitzungen follow the agreement (partners' users).
+Case data are social data (SGB VIII §§ 61–65, GDPR Art. 9). Institutions take part in a
+case (the owning one, and participants covered by a valid consent); within them only the
+case team reads it (need-to-know), plus, read-only, the Koordination of the owning
+institution; Administration is no back door. Fachkraft and Koordination on the team
+document; invitees of a Hilfekonferenz read that conference. Sitzungen follow the
+agreement (partners' users).
+
+The loaders write the access log themselves: every call names what the page shows
+(`read="Fallübersicht"`, or `read=None` for a change that shows nothing), and a refused
+attempt on an existing object is logged as refused (conferences/audit.py).
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.permissions import is_partner_coordinator
-from conferences.models import Case, CaseInstitution, Conference, Consent, Meeting, Task
+from conferences.audit import access_entry, write_entries
+from conferences.models import (
+    Case,
+    CaseInstitution,
+    CaseTeamMember,
+    Conference,
+    Consent,
+    InformationKind,
+    Meeting,
+    Task,
+)
 from kooperation.core.access import ALLOWED, Verdict, denied, require
-from kooperation.network.models import Role
-from kooperation.network.permissions import has_role, institution_ids, role_institution_ids
+from kooperation.network.models import Institution, Role
+from kooperation.network.permissions import has_role, institution_ids, memberships, role_institution_ids
 
 CASE_EDIT_ROLES = (Role.FACHKRAFT, Role.KOORDINATION)
 
@@ -51,6 +68,51 @@ def case_access_institution_ids(case) -> set[int]:
     return {case.owner_institution_id} | (case_institution_ids(case) & consent_covered_institution_ids(case))
 
 
+def team_institution_ids(user, case) -> set[int]:
+    """Institutions for which the user is on the case team and which still have access (prefetched rows)."""
+    return {t.institution_id for t in case.team_members.all() if t.user_id == user.pk} & case_access_institution_ids(
+        case
+    )
+
+
+def is_owner_coordinator(user, case) -> bool:
+    return has_role(user, case.owner_institution_id, Role.KOORDINATION)
+
+
+def can_read_case(user, case) -> Verdict:
+    """The case team, and read-only the Koordination of the owning institution (as Case.visible_to)."""
+    if team_institution_ids(user, case) or is_owner_coordinator(user, case):
+        return ALLOWED
+    return denied(_("Den Fall lesen nur das Fallteam und die Koordination der fallführenden Institution."))
+
+
+def reading_institution(user, case):
+    """The institution through which the user reads the case (for the access log), or None."""
+    own = {m.institution_id: m.institution for m in memberships(user)}
+    team = sorted({t.institution_id for t in case.team_members.all() if t.user_id == user.pk} & own.keys())
+    if team:
+        return own[team[0]]
+    if case.owner_institution_id in own:
+        return own[case.owner_institution_id]
+    access = sorted(case_access_institution_ids(case) & own.keys())
+    return own[access[0]] if access else None
+
+
+def can_manage_case(user, case) -> Verdict:
+    """Team, closing, legal hold, Auskunft: the Koordination of the owning institution."""
+    if is_owner_coordinator(user, case):
+        return ALLOWED
+    return denied(
+        _("Fallteam, Abschluss, Löschsperre und Auskunft verwaltet die Koordination der fallführenden Institution.")
+    )
+
+
+def can_close_case(user, case) -> Verdict:
+    if case.is_closed:
+        return denied(_("Der Fall ist bereits abgeschlossen."))
+    return can_manage_case(user, case)
+
+
 def can_create_case(user) -> Verdict:
     if case_editor_institution_ids(user):
         return ALLOWED
@@ -58,10 +120,12 @@ def can_create_case(user) -> Verdict:
 
 
 def can_edit_case(user, case) -> Verdict:
-    """Fachkraft or Koordination of an institution with access to the case."""
-    if case_editor_institution_ids(user) & case_access_institution_ids(case):
+    """Fachkraft or Koordination on the case team, for an institution with access, while the case is open."""
+    if case.is_closed:
+        return denied(_("Der Fall ist abgeschlossen; er kann nur noch gelesen werden."))
+    if case_editor_institution_ids(user) & team_institution_ids(user, case):
         return ALLOWED
-    return denied(_("Fälle bearbeiten nur Fachkräfte und die Koordination der beteiligten Institutionen."))
+    return denied(_("Fälle bearbeiten nur Fachkräfte und die Koordination im Fallteam der beteiligten Institutionen."))
 
 
 def uncovered_institutions(case) -> list:
@@ -116,6 +180,77 @@ def can_view_access_log(user, case) -> Verdict:
     return denied(_("Das Zugriffsprotokoll sieht nur die Koordination der fallführenden Institution."))
 
 
+# Which kinds of information (Consent.information) each part of a Hilfekonferenz protocol needs
+# before a partner institution may read it. The owning institution collected the data itself and
+# reads every part; partners read a part only if a valid consent covering them names every kind.
+PROTOCOL_PARTS = {
+    "participants": (InformationKind.HILFEKONFERENZ,),
+    "situation": (InformationKind.HILFEKONFERENZ, InformationKind.HILFEVERLAUF),
+    "needs_parents": (InformationKind.HILFEKONFERENZ, InformationKind.HILFEVERLAUF),
+    "needs_child": (InformationKind.HILFEKONFERENZ, InformationKind.KIND),
+    "checks": (InformationKind.HILFEKONFERENZ, InformationKind.KIND),
+    "tasks": (InformationKind.HILFEKONFERENZ,),
+    "addenda": (InformationKind.HILFEKONFERENZ,),
+}
+
+
+def released_kinds(case, institution_id: int | None) -> set[str] | None:
+    """Kinds of information valid consents release to the institution today; None: all (the owner)."""
+    if institution_id == case.owner_institution_id:
+        return None
+    today = timezone.localdate()
+    kinds: set[str] = set()
+    for consent in case.consents.all():
+        if consent.is_valid_on(today) and any(i.pk == institution_id for i in consent.institutions.all()):
+            kinds.update(consent.information)
+    return kinds
+
+
+def protocol_release(user, conference) -> dict[str, Verdict]:
+    """Per protocol part: released to the reader's institution, or "nicht freigegeben" with the reason."""
+    return case_release(user, conference.case)
+
+
+def case_release(user, case) -> dict[str, Verdict]:
+    """The same for the parts the case page gathers from its protocols (criteria trend, open tasks)."""
+    institution = reading_institution(user, case)
+    kinds = released_kinds(case, institution.pk if institution else None)
+    labels = dict(InformationKind.choices)
+    release = {}
+    for part, needed in PROTOCOL_PARTS.items():
+        missing = [] if kinds is None else [str(labels[k]) for k in needed if k not in kinds]
+        release[part] = (
+            denied(
+                _("Nicht freigegeben: Die Einwilligung der Familie umfasst für %(institution)s nicht „%(kinds)s“.")
+                % {"institution": institution.name if institution else "–", "kinds": "“, „".join(missing)}
+            )
+            if missing
+            else ALLOWED
+        )
+    return release
+
+
+def can_export_institution_log(user, institution) -> Verdict:
+    """The access log of an institution (no case content): its Koordination, and Administration."""
+    if user.is_administration or has_role(user, institution.pk, Role.KOORDINATION):
+        return ALLOWED
+    return denied(_("Das Zugriffsprotokoll einer Institution exportieren ihre Koordination und die Administration."))
+
+
+def get_log_institution_for(user, pk: int):
+    """An institution whose access log the user may export; 404 for other institutions, 403 for its other users."""
+    scope = (
+        Institution.objects.all()
+        if user.is_administration
+        else Institution.objects.filter(pk__in=institution_ids(user))
+    )
+    institution = scope.filter(pk=pk).first()
+    if institution is None:
+        raise Http404
+    require(can_export_institution_log(user, institution))
+    return institution
+
+
 def can_create_meeting(user) -> Verdict:
 
     if institution_ids(user, Role.KOORDINATION):
@@ -146,6 +281,8 @@ def _meeting_editor(user, meeting) -> Verdict:
 
 def can_update_task(user, task) -> Verdict:
     """The responsible person, Fachkraft or Koordination of the responsible institution, or the protocol's editors."""
+    if task.case_id is not None and task.case.is_closed:
+        return denied(_("Der Fall ist abgeschlossen; seine Aufgaben können nicht mehr geändert werden."))
     if task.responsible_user_id == user.pk:
         return ALLOWED
     if task.responsible_institution_id in case_editor_institution_ids(user):
@@ -163,7 +300,7 @@ def can_update_task(user, task) -> Verdict:
 
 
 def with_case_access(case):
-    """Prefetch what the case checks read: participations and consents with their institutions."""
+    """Prefetch what the case checks read: participations, consents and the team with their institutions."""
 
     prefetch_related_objects(
         [case],
@@ -174,40 +311,76 @@ def with_case_access(case):
                 "institutions"
             ),
         ),
+        Prefetch("team_members", queryset=CaseTeamMember.objects.select_related("user", "institution", "added_by")),
     )
     return case
 
 
-def get_case_for(user, pk: int, check=None):
-    """Load a case visible to the user; 404 outside (also for Administration), 403 when not allowed."""
+def log_read(user, obj, case, read: str | None) -> None:
+    """Log a read of an object of a case (the loaders call it; a download logs once the file exists)."""
+    if read:
+        write_entries([access_entry(user, obj, case, read, reading_institution(user, case))])
+
+
+def _log_refused(user, model, pk: int, case, what: str | None) -> None:
+    """A refused attempt on an existing object of a case: logged apart from reads."""
+    if case is not None:
+        write_entries([access_entry(user, None, case, what or "Änderung", refused=True, model=model, pk=pk)])
+
+
+def _refuse_unseen(user, model, pk: int, case_field: str, read: str | None):
+    """404 for an object outside the user's scope; if it exists, the attempt is logged as refused."""
+    case_id = model.objects.filter(pk=pk).values_list(case_field, flat=True).first()
+    case = Case.objects.only("pk", "code").filter(pk=case_id).first() if case_id else None
+    _log_refused(user, model, pk, case, read)
+    raise Http404
+
+
+def _require(user, obj, case, verdict: Verdict, read: str | None) -> None:
+    if not verdict:
+        _log_refused(user, type(obj), obj.pk, case, read)
+        raise PermissionDenied(verdict.reason)
+
+
+def get_case_for(user, pk: int, *, read: str | None, check=None):
+    """Load a case the user reads; 404 outside (also for Administration), 403 when not allowed.
+
+    `read` names what the page shows (logged as a read), None for a change that shows nothing.
+    """
 
     case = Case.objects.visible_to(user).select_related("agreement", "owner_institution").filter(pk=pk).first()
     if case is None:
-        raise Http404
+        _refuse_unseen(user, Case, pk, "pk", read)
     with_case_access(case)
     if check is not None:
-        require(check(user, case))
+        _require(user, case, case, check(user, case), read)
+    log_read(user, case, case, read)
     return case
 
 
-def get_conference_for(user, pk: int, write: bool = False):
-    """Load a conference of a case visible to the user; 404 outside, 403 for writes not allowed."""
+def get_conference_for(user, pk: int, *, read: str | None, write: bool = False, check=None):
+    """Load a conference the user reads (team, owner's Koordination, invitees); 404 outside, 403 not allowed."""
 
     conference = (
-        Conference.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
+        Conference.objects.visible_to(user)
         .select_related("case__agreement", "case__owner_institution", "moderator", "finalised_by")
         .filter(pk=pk)
         .first()
     )
     if conference is None:
-        raise Http404
-    with_case_access(conference.case)
+        _refuse_unseen(user, Conference, pk, "case_id", read)
+    case = conference.case
+    with_case_access(case)
     if write:
-        require(can_edit_conference(user, conference))
+        _require(user, conference, case, can_edit_conference(user, conference), read)
+    if check is not None:
+        _require(user, conference, case, check(user, conference), read)
+    log_read(user, conference, case, read)
     return conference
 
 
-def get_consent_for(user, pk: int, write: bool = False):
+def get_consent_for(user, pk: int, *, read: str | None, write: bool = False, document: bool = False):
+    """Load a consent of a case the user reads; `document=True`: 404 unless a scan is stored (before logging)."""
 
     consent = (
         Consent.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
@@ -216,10 +389,13 @@ def get_consent_for(user, pk: int, write: bool = False):
         .first()
     )
     if consent is None:
-        raise Http404
+        _refuse_unseen(user, Consent, pk, "case_id", read)
     with_case_access(consent.case)
     if write:
-        require(can_edit_case(user, consent.case))
+        _require(user, consent, consent.case, can_edit_case(user, consent.case), read)
+    if document and not consent.document:
+        raise Http404
+    log_read(user, consent, consent.case, read)
     return consent
 
 
@@ -236,7 +412,7 @@ def get_meeting_for(user, pk: int, write: bool = False):
     return meeting
 
 
-def get_task_for(user, pk: int, write: bool = False):
+def get_task_for(user, pk: int, *, read: str | None, write: bool = False):
     """Load a task of a case or meeting visible to the user; 404 outside, 403 when not allowed."""
 
     task = (
@@ -253,9 +429,27 @@ def get_task_for(user, pk: int, write: bool = False):
         .first()
     )
     if task is None:
-        raise Http404
+        _refuse_unseen(user, Task, pk, "case_id", read)
     if task.case_id:
         with_case_access(task.case)
     if write:
-        require(can_update_task(user, task))
+        verdict = can_update_task(user, task)
+        if task.case_id:
+            _require(user, task, task.case, verdict, read)
+        require(verdict)
+    if task.case_id:
+        log_read(user, task, task.case, read)
     return task
+
+
+def read_tasks(user, tasks, read: str) -> list:
+    """A list page's tasks, each case task's read logged (one query for all)."""
+    tasks = list(tasks)
+    own = {m.institution_id: m.institution for m in memberships(user)}
+    entries = []
+    for task in tasks:
+        if task.case_id:
+            institution = own.get(task.responsible_institution_id) or (own[min(own)] if own else None)
+            entries.append(access_entry(user, task, task.case, read, institution))
+    write_entries(entries)
+    return tasks

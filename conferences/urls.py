@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conferences.views import cases, conference, meetings, tasks
+from conferences.views import cases, conference, meetings, privacy, tasks
 
 urlpatterns = [
     path("faelle/", cases.case_list, name="case_list"),
@@ -10,6 +10,15 @@ urlpatterns = [
     path("faelle/<int:pk>/institutionen/", cases.case_institutions, name="case_institutions"),
     path("faelle/<int:pk>/einwilligung/", cases.consent_create, name="consent_create"),
     path("faelle/<int:pk>/zugriffe/", cases.case_access_log, name="case_access_log"),
+    path("faelle/<int:pk>/zugriffe.csv", privacy.case_access_log_csv, name="case_access_log_csv"),
+    path("faelle/<int:pk>/team/", privacy.case_team, name="case_team"),
+    path("faelle/<int:pk>/team/<int:member_pk>/entfernen/", privacy.case_team_remove, name="case_team_remove"),
+    path("faelle/<int:pk>/abschliessen/", privacy.case_close, name="case_close"),
+    path("faelle/<int:pk>/loeschsperre/", privacy.case_legal_hold, name="case_legal_hold"),
+    path("faelle/<int:pk>/loeschsperre/aufheben/", privacy.case_legal_hold_lift, name="case_legal_hold_lift"),
+    path("faelle/<int:pk>/auskunft/", privacy.case_disclosure, name="case_disclosure"),
+    path("faelle/<int:pk>/auskunft.pdf", privacy.case_disclosure_pdf, name="case_disclosure_pdf"),
+    path("zugriffsprotokoll/institution/<int:pk>/", privacy.institution_access_log, name="institution_access_log"),
     path("faelle/<int:pk>/hilfekonferenz/", conference.conference_create, name="conference_create"),
     path("einwilligungen/<int:pk>/widerruf/", cases.consent_revoke, name="consent_revoke"),
     path("einwilligungen/<int:pk>/dokument/", cases.consent_document, name="consent_document"),

@@ -53,3 +53,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def default_storage_from_env() -> dict:
+    """The STORAGES["default"] entry: local disk, or a private S3-compatible bucket if DJANGO_S3_BUCKET is set."""
+    bucket = env_str("DJANGO_S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    sse = env_str("DJANGO_S3_SSE", "")
+    if sse not in {"", "AES256", "aws:kms"}:
+        raise ImproperlyConfigured(f"DJANGO_S3_SSE={sse!r} is not one of AES256, aws:kms.")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("DJANGO_S3_ENDPOINT_URL", "") or None,
+            "access_key": env_str("DJANGO_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("DJANGO_S3_SECRET_ACCESS_KEY", "") or None,
+            "region_name": env_str("DJANGO_S3_REGION", "") or None,
+            "default_acl": None,  # private objects: no public-read, the bucket policy decides
+            "querystring_auth": True,  # any URL the storage makes is signed and short-lived
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": sse} if sse else {},
+        },
+    }

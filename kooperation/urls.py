@@ -1,19 +1,21 @@
 """URL configuration: accounts here, each app's pages in its own urls module."""
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
-from django.views.i18n import set_language
 
 from kooperation.network.forms.auth import PasswordResetForm
+from kooperation.network.views import signin
+from kooperation.network.views.auth import LogoutView
+from kooperation.views import set_language
 
 account_patterns = [
-    path(
-        "anmelden/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("anmelden/", signin.PasswordStepView.as_view(), name="login"),
+    path("anmelden/code/", signin.login_code, name="login_code"),
+    path("zwei-faktor/", signin.two_factor, name="two_factor"),
+    path("zwei-faktor/einrichten/", signin.two_factor_enrol, name="two_factor_enrol"),
+    path("zwei-faktor/sicherungscodes/", signin.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("zwei-faktor/entfernen/", signin.two_factor_remove, name="two_factor_remove"),
+    path("abmelden/", LogoutView.as_view(), name="logout"),
     path(
         "passwort/aendern/",
         auth_views.PasswordChangeView.as_view(),
@@ -40,11 +42,13 @@ account_patterns = [
 
 urlpatterns = [
     path("konto/", include(account_patterns)),
-    path("sprache/", login_not_required(set_language), name="set_language"),
+    path("sprache/", set_language, name="set_language"),
+    path("", include("kooperation.ops.urls")),
     path("", include("kooperation.pages.urls")),
     path("", include("kooperation.network.urls")),
     path("", include("agreements.urls")),
     path("", include("conferences.urls")),
 ]
 
+handler400 = "kooperation.views.bad_request"
 handler500 = "kooperation.views.server_error"

@@ -1,8 +1,10 @@
 """Fixtures for cases, consents, conferences, meetings and tasks (imported by conftest.py).
 
 `help_case` belongs to `institution` (owner) under `agreement`; `partner_institution` takes part
-too. A valid consent covers both, so `member` and `coordinator` see it; `outsider` and
-`admin_user` (no membership) do not.
+too. A valid consent covers both. Its team (need-to-know) holds `coordinator`, who opened it,
+and whichever of `member`, `caseworker` and `partner_worker` the test uses — they see it;
+`colleague` (Mitglied of `institution`, not on the team), `outsider` and `admin_user` (no
+membership) do not.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from django.utils import timezone
 
 from agreements.models import Criterion
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import (
     AgendaItem,
     Attendance,
     Body,
+    CaseTeamMember,
     Conference,
     Consent,
     FamilyParticipant,
@@ -30,13 +32,15 @@ from conferences.models import (
     StaffParticipant,
     Task,
 )
+from conferences.services.cases import create_case, record_consent, set_case_institutions
+from conferences.services.conferences import finalise_conference, plan_conference
+from conferences.services.meetings import finalise_meeting
 from kooperation.network.models import Role
 from tests.factories import MembershipFactory, UserFactory
+from tests.pdf_samples import PLAIN_PDF
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+# A well-formed one-page PDF (with cross-reference table): uploads are parsed, not just sniffed.
+MINIMAL_PDF = PLAIN_PDF
 
 
 BASISKRITERIEN = [
@@ -73,17 +77,29 @@ def give_consent(case, user, institutions, *, document: bool = False, **override
     }
     if document:
         fields["document"] = ContentFile(MINIMAL_PDF, name="einwilligung.pdf")
-    return services.record_consent(user, case, **fields)
+    return record_consent(user, case, **fields)
 
 
 def open_case(user, agreement, owner, others=(), consent: bool = True):
     """A case with a consent covering the owner and `others`, all of them taking part."""
-    case = services.create_case(user, agreement=agreement, owner_institution=owner)
+    case = create_case(user, agreement=agreement, owner_institution=owner)
     if consent:
         give_consent(case, user, [owner, *others])
-        services.set_case_institutions(user, case, [owner, *others], case.version)
+        set_case_institutions(user, case, [owner, *others], case.version)
         case.refresh_from_db()
     return case
+
+
+def join_team(case, user, institution=None, added_by=None) -> None:
+    """Put a user on the case team (for the owning institution unless given)."""
+    CaseTeamMember.objects.get_or_create(
+        case=case,
+        user=user,
+        defaults={"institution": institution or case.owner_institution, "added_by": added_by or case.created_by},
+    )
+
+
+TEAM_FIXTURES = {"member": "institution", "caseworker": "institution", "partner_worker": "partner_institution"}
 
 
 def plan(case, user, **overrides) -> Conference:
@@ -98,7 +114,7 @@ def plan(case, user, **overrides) -> Conference:
         "invited_family": [FamilyRole.MUTTER],
         **overrides,
     }
-    return services.plan_conference(user, case, **fields)
+    return plan_conference(user, case, **fields)
 
 
 def document(conference: Conference, user, tasks: int = 1, institution=None) -> Conference:
@@ -139,19 +155,80 @@ def partner_worker(partner_institution):
     ).user
 
 
+def make_colleague(institution):
+    return MembershipFactory(institution=institution, role=Role.MITGLIED, user=UserFactory(first_name="Cora")).user
+
+
 @pytest.fixture
-def help_case(agreement, coordinator, institution, partner_institution, media_root):
+def colleague(institution):
+    """Mitglied of `institution` who is not on the team of `help_case`: sees none of it."""
+    return make_colleague(institution)
+
+
+# The builders behind the fixtures below (shared worlds such as the permission matrix's use them too).
+
+
+def make_help_case(agreement, coordinator, institution, partner_institution, team=()):
+    """A case of `institution` under `agreement`, both institutions covered by a consent with a document.
+
+    `team`: (user, institution) pairs put on the case team besides its creator.
+    """
     ensure_criteria(agreement)
-    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution], document=True)
-    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    for user, team_institution in team:
+        join_team(case, user, team_institution)
     case.refresh_from_db()
     return case
 
 
+def make_case_without_consent(agreement, coordinator, institution):
+    return create_case(coordinator, agreement=agreement, owner_institution=institution)
+
+
+def make_final_conference(help_case, coordinator):
+    conference = document(plan(help_case, coordinator), coordinator)
+    return finalise_conference(coordinator, conference)
+
+
+def make_task(conference, coordinator, institution):
+    """Documents `conference` (an open protocol with one task of `institution`) and returns the task."""
+    return document(conference, coordinator, tasks=1, institution=institution).tasks.get()
+
+
+def make_meeting(agreement, coordinator):
+    return Meeting.objects.create(
+        agreement=agreement,
+        body=Body.KOOPERATIONSGREMIUM,
+        date=today() - timedelta(days=2),
+        start_time=time(14, 0),
+        place="Rathaus, Sitzungssaal",
+        recorder=coordinator,
+        created_by=coordinator,
+    )
+
+
+def make_final_meeting(meeting, coordinator, institution):
+    AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
+    Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
+    return finalise_meeting(coordinator, meeting)
+
+
+@pytest.fixture
+def help_case(request, agreement, coordinator, institution, partner_institution, media_root):
+    # The users a test asks for by fixture work on the case (need-to-know); `colleague` never does.
+    team = [
+        (request.getfixturevalue(name), request.getfixturevalue(institution_fixture))
+        for name, institution_fixture in TEAM_FIXTURES.items()
+        if name in request.fixturenames
+    ]
+    return make_help_case(agreement, coordinator, institution, partner_institution, team)
+
+
 @pytest.fixture
 def case_without_consent(agreement, coordinator, institution):
-    return services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    return make_case_without_consent(agreement, coordinator, institution)
 
 
 @pytest.fixture
@@ -166,30 +243,19 @@ def conference(help_case, coordinator):
 
 @pytest.fixture
 def final_conference(help_case, coordinator):
-    conference = document(plan(help_case, coordinator), coordinator)
-    return services.finalise_conference(coordinator, conference)
+    return make_final_conference(help_case, coordinator)
 
 
 @pytest.fixture
 def task(conference, coordinator, institution):
-    return document(conference, coordinator, tasks=1, institution=institution).tasks.get()
+    return make_task(conference, coordinator, institution)
 
 
 @pytest.fixture
 def meeting(agreement, coordinator):
-    return Meeting.objects.create(
-        agreement=agreement,
-        body=Body.KOOPERATIONSGREMIUM,
-        date=today() - timedelta(days=2),
-        start_time=time(14, 0),
-        place="Rathaus, Sitzungssaal",
-        recorder=coordinator,
-        created_by=coordinator,
-    )
+    return make_meeting(agreement, coordinator)
 
 
 @pytest.fixture
 def final_meeting(meeting, coordinator, institution):
-    AgendaItem.objects.create(meeting=meeting, title="Stand der Vereinbarung", decisions="Entwurf bis Juni.")
-    Attendance.objects.create(meeting=meeting, institution=institution, name="Kora Koordination")
-    return services.finalise_meeting(coordinator, meeting)
+    return make_final_meeting(meeting, coordinator, institution)

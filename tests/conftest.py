@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from agreements.services.agreement import create_agreement
+from kooperation.network import twofactor
 from kooperation.network.models import Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 
@@ -14,51 +16,107 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def make_institution():
+    return InstitutionFactory(name="Jugendamt Teststadt", short_name="JA")
+
+
+def make_other_institution():
+    return InstitutionFactory(name="Drogenberatung Anderswo", short_name="DB")
+
+
+def make_partner_institution():
+    return InstitutionFactory(name="Klinikum Teststadt", short_name="KL")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_complete_sign_in(monkeypatch):
+    """`client.force_login` (and `client.login`) stand for a finished sign-in with both factors.
+
+    The real two-step sign-in is tested through the login views (tests/test_two_factor.py); other
+    tests only need a signed-in session, also for Administration and Leitung, who must use a
+    second factor and would otherwise be sent to its enrolment.
+    """
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[twofactor.SESSION_STATE] = twofactor.VERIFIED
+        session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
+
+
 @pytest.fixture
 def institution(db):
-    return InstitutionFactory(name="Jugendamt Teststadt", short_name="JA")
+    return make_institution()
 
 
 @pytest.fixture
 def other_institution(db):
-    return InstitutionFactory(name="Drogenberatung Anderswo", short_name="DB")
+    return make_other_institution()
 
 
 def _member(institution, role, **kwargs):
     return MembershipFactory(institution=institution, role=role, user=UserFactory(**kwargs)).user
 
 
+# The role users, built by these functions for the fixtures below (and shared worlds such as the
+# permission matrix's): fixture name -> (role in the institution, first name).
+ROLE_USERS = {
+    "coordinator": (Role.KOORDINATION, "Kora"),
+    "member": (Role.MITGLIED, "Mia"),
+    "leader_user": (Role.LEITUNG, "Lea"),
+    "caseworker": (Role.FACHKRAFT, "Fabian"),
+}
+
+
+def make_role_user(institution, name: str):
+    role, first_name = ROLE_USERS[name]
+    return _member(institution, role, first_name=first_name)
+
+
+def make_outsider(other_institution):
+    return _member(other_institution, Role.KOORDINATION, first_name="Otto")
+
+
+def make_admin_user():
+    return UserFactory(first_name="Ada", is_administration=True)
+
+
 @pytest.fixture
 def coordinator(institution):
     """Koordination of `institution`."""
-    return _member(institution, Role.KOORDINATION, first_name="Kora")
+    return make_role_user(institution, "coordinator")
 
 
 @pytest.fixture
 def member(institution):
     """Mitglied of `institution`: visible, but no write rights."""
-    return _member(institution, Role.MITGLIED, first_name="Mia")
+    return make_role_user(institution, "member")
 
 
 @pytest.fixture
 def leader_user(institution):
-    return _member(institution, Role.LEITUNG, first_name="Lea")
+    """Leitung of `institution`."""
+    return make_role_user(institution, "leader_user")
 
 
 @pytest.fixture
 def caseworker(institution):
-    return _member(institution, Role.FACHKRAFT, first_name="Fabian")
+    """Fachkraft of `institution`."""
+    return make_role_user(institution, "caseworker")
 
 
 @pytest.fixture
 def outsider(other_institution):
     """Koordination of another institution."""
-    return _member(other_institution, Role.KOORDINATION, first_name="Otto")
+    return make_outsider(other_institution)
 
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(first_name="Ada", is_administration=True)
+    return make_admin_user()
 
 
 @pytest.fixture
@@ -75,11 +133,10 @@ def client_for(client):
 @pytest.fixture
 def partner_institution(db):
     """A third institution, partner of `agreement` next to `institution`."""
-    return InstitutionFactory(name="Klinikum Teststadt", short_name="KL")
+    return make_partner_institution()
 
 
-@pytest.fixture
-def agreement(institution, partner_institution, coordinator):
+def make_agreement(institution, partner_institution, coordinator):
     """An agreement in Entwurf between `institution` (coordinating) and `partner_institution`."""
     return create_agreement(
         coordinator,
@@ -90,9 +147,16 @@ def agreement(institution, partner_institution, coordinator):
     )
 
 
+@pytest.fixture
+def agreement(institution, partner_institution, coordinator):
+    """An agreement in Entwurf between `institution` (coordinating) and `partner_institution`."""
+    return make_agreement(institution, partner_institution, coordinator)
+
+
 # Cases, consents, conferences, meetings and tasks (conferences app).
 from tests.conference_fixtures import (  # noqa: E402
     case_without_consent,
+    colleague,
     conference,
     consent,
     final_conference,
@@ -106,6 +170,7 @@ from tests.conference_fixtures import (  # noqa: E402
 
 __all__ = [
     "case_without_consent",
+    "colleague",
     "conference",
     "consent",
     "final_conference",

@@ -42,6 +42,7 @@ from agreements.models import (
 from agreements.services import lifecycle, signing
 from agreements.services import structure as structure_service
 from agreements.services.agreement import create_agreement
+from agreements.services.contract import ensure_contract
 from kooperation.network.models import Institution, Leader, Role
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, LeaderFactory, MembershipFactory, UserFactory
 
@@ -231,7 +232,7 @@ def approved(parties: list[Party], **kwargs) -> Agreement:
 def release(agreement: Agreement, coordinator) -> FrozenContract:
     """Freeze the revision and render the contract (as the on_commit hook does after the commit)."""
     lifecycle.perform(coordinator, agreement, "release_for_signing")
-    return signing.ensure_contract(agreement.pk)
+    return ensure_contract(agreement.pk)
 
 
 def sign(agreement: Agreement, p: Party, **kwargs) -> None:
@@ -243,6 +244,14 @@ def sign(agreement: Agreement, p: Party, **kwargs) -> None:
 def sign_all(agreement: Agreement, parties: list[Party]) -> Agreement:
     for p in parties:
         sign(agreement, p)
+    return Agreement.objects.get(pk=agreement.pk)
+
+
+def take_effect(agreement: Agreement) -> Agreement:
+    """Run the daily job on the start date: a signed revision ("Unterzeichnet – gültig ab") comes into force."""
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    if agreement.in_force_from and agreement.in_force_from > timezone.localdate():
+        signing.daily(today=agreement.in_force_from)
     return Agreement.objects.get(pk=agreement.pk)
 
 

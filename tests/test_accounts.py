@@ -8,10 +8,10 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import IntegrityError, OperationalError
 from django.test import Client
-from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,8 +38,9 @@ def test_dashboard_query_count_does_not_grow(size, client_for, member, django_as
     for institution in InstitutionFactory.create_batch(size):
         MembershipFactory(user=member, institution=institution, role=Role.FACHKRAFT)
     client = client_for(member)
-    # session, user, memberships, agreements, open answers, approvals expected, internal clarification, open tasks, …
-    with django_assert_num_queries(11):
+    # session, user, memberships, agreements, open answers, approvals expected, internal clarification,
+    # signatures expected, open tasks, …
+    with django_assert_num_queries(12):
         response = client.get(reverse("dashboard"))
     assert len(response.context["institutions"]) == size + 1
 
@@ -288,13 +289,19 @@ def test_reading_pages_writes_the_session_at_most_once_a_minute(client_for, memb
     with mock.patch("django.utils.timezone.now", return_value=start):
         client.get(reverse("dashboard"))
     expiry = Session.objects.get().expire_date
-    with mock.patch("time.time", return_value=start.timestamp() + 10):
-        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(seconds=10)):
-            client.get(reverse("dashboard"))
+    later = start + timedelta(seconds=10)
+    with (
+        mock.patch("time.time", return_value=later.timestamp()),
+        mock.patch("django.utils.timezone.now", return_value=later),
+    ):
+        client.get(reverse("dashboard"))
     assert Session.objects.get().expire_date == expiry  # no write within the minute
-    with mock.patch("time.time", return_value=start.timestamp() + 120):
-        with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=2)):
-            client.get(reverse("dashboard"))
+    later = start + timedelta(minutes=2)
+    with (
+        mock.patch("time.time", return_value=later.timestamp()),
+        mock.patch("django.utils.timezone.now", return_value=later),
+    ):
+        client.get(reverse("dashboard"))
     assert Session.objects.get().expire_date == expiry + timedelta(minutes=2)
 
 
@@ -366,7 +373,7 @@ def test_database_outage_gives_the_503_page(client_for, member):
     with mock.patch("kooperation.pages.dashboard.memberships", side_effect=OperationalError("server closed")):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 503
-    assert response["Retry-After"] == "60"
+    assert response["Retry-After"] == "30"
     assert "Die Datenbank ist gerade nicht erreichbar." in response.content.decode()
 
 

@@ -28,6 +28,8 @@ from kooperation.network.models import Role
 from tests.agreement_data import CONFLICT, REQUIRED, fill_sections, section_data, section_url, two_editors
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, MembershipFactory, UserFactory
 
+HX = {"HX-Request": "true"}  # what htmx sends with its requests
+
 pytestmark = pytest.mark.django_db
 
 DELETED_MEANWHILE = "Dieser Eintrag wurde inzwischen von jemand anderem gelöscht."
@@ -287,7 +289,7 @@ def test_section_page_works_without_javascript(editor, agreement):
     assert 'name="zeilen-0-ORDER" value="1"' in content
     assert 'name="zeilen-0-DELETE"' in content
     row_url = reverse("agreement_section_row", args=[agreement.pk, "zielgruppen"])
-    assert f'hx-get="{row_url}" hx-include="#id_zeilen-TOTAL_FORMS"' in content
+    assert f'data-hx-get="{row_url}" data-hx-include="#id_zeilen-TOTAL_FORMS"' in content
     assert "Weitere Zeile" in content
 
 
@@ -304,14 +306,14 @@ def test_row_endpoint_returns_the_next_row_and_an_out_of_band_total(editor, agre
     assert "zeilen-2-" not in content
     assert "<html" not in content
     assert (
-        '<input type="hidden" name="zeilen-TOTAL_FORMS" value="4" id="id_zeilen-TOTAL_FORMS" hx-swap-oob="true">'
+        '<input type="hidden" name="zeilen-TOTAL_FORMS" value="4" id="id_zeilen-TOTAL_FORMS" data-hx-swap-oob="true">'
         in content
     )
 
 
 def test_row_endpoint_offers_only_the_agreements_partners(editor, agreement, other_institution):
     url = reverse("agreement_section_row", args=[agreement.pk, "aufgaben"])
-    content = editor.get(url, {"zeilen-TOTAL_FORMS": "0"}).content.decode()
+    content = editor.get(url, {"zeilen-TOTAL_FORMS": "0"}, headers=HX).content.decode()
     assert 'name="zeilen-0-institution"' in content
     assert "Jugendamt Teststadt" in content
     assert "Klinikum Teststadt" in content
@@ -322,9 +324,15 @@ def test_row_endpoint_offers_only_the_agreements_partners(editor, agreement, oth
 def test_row_endpoint_survives_a_missing_or_bad_total(editor, agreement, total):
     TargetGroup.objects.create(agreement=agreement, name="Eltern")
     url = reverse("agreement_section_row", args=[agreement.pk, "zielgruppen"])
-    response = editor.get(url, {"zeilen-TOTAL_FORMS": total})
+    response = editor.get(url, {"zeilen-TOTAL_FORMS": total}, headers=HX)
     assert response.status_code == 200
     assert re.search(r'name="zeilen-\d+-name"', response.content.decode())
+
+
+def test_row_endpoint_sends_a_plain_visit_to_the_whole_form(editor, agreement):
+    response = editor.get(reverse("agreement_section_row", args=[agreement.pk, "zielgruppen"]))
+    assert response.status_code == 302
+    assert response["Location"] == section_url(agreement, "zielgruppen")
 
 
 @pytest.mark.parametrize("key", ["hilfekonferenz", "laufzeit", "gibt-es-nicht"])
@@ -338,7 +346,9 @@ def test_unknown_section_is_404(editor, agreement):
 
 def test_row_added_by_htmx_is_saved_with_the_form(editor, agreement):
     data = section_data(editor, agreement, "zielgruppen")
-    row = editor.get(reverse("agreement_section_row", args=[agreement.pk, "zielgruppen"]), {"zeilen-TOTAL_FORMS": "1"})
+    row = editor.get(
+        reverse("agreement_section_row", args=[agreement.pk, "zielgruppen"]), {"zeilen-TOTAL_FORMS": "1"}, headers=HX
+    )
     assert 'name="zeilen-1-name"' in row.content.decode()
     data.update(
         {"zeilen-TOTAL_FORMS": "2", "zeilen-0-name": "Eltern", "zeilen-1-name": "Kinder", "zeilen-1-ORDER": "2"}
@@ -366,7 +376,7 @@ def test_fully_written_agreement_is_nine_of_nine(editor, agreement, fields):
     content = response.content.decode()
     assert "9 von 9 Abschnitten vollständig" in content
     assert 'aria-valuenow="9"' in content
-    assert 'style="width: 100%"' in content
+    assert "progress-bar bg-success progress-w-20" in content  # 100 %, as a class (the CSP forbids inline styles)
     assert "missing-list" not in content
 
 

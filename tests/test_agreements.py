@@ -380,9 +380,11 @@ def test_a_step_is_refused_from_the_wrong_status(client_for, coordinator, agreem
     assert StatusChange.objects.count() == 1
 
 
-def test_steps_are_post_only_and_unknown_steps_404(client_for, coordinator, agreement):
+def test_steps_confirm_on_get_and_unknown_steps_404(client_for, coordinator, agreement):
     client = client_for(coordinator)
-    assert client.get(reverse("agreement_transition", args=[agreement.pk, "start_work"])).status_code == 405
+    # GET is the confirmation page (it works without JavaScript); only POST takes the step.
+    assert client.get(reverse("agreement_transition", args=[agreement.pk, "start_work"])).status_code == 200
+    assert Agreement.objects.get(pk=agreement.pk).status == Status.ENTWURF
     assert client.post(reverse("agreement_transition", args=[agreement.pk, "fliegen"])).status_code == 404
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.services.agreement import create_agreement
-from conferences.audit import case_log
+from conferences.queries.access_log import case_log
 from kooperation.core.widgets import MAX_MATCHES
 from kooperation.network.models import Institution, Role
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, MembershipFactory, UserFactory

@@ -9,9 +9,10 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from conferences import services
+from conferences import permissions as perms
 from conferences.documents import ConferenceProtocol
 from conferences.ics import conference_calendar
+from conferences.services.conferences import add_addendum
 from kooperation.core.documents import BASE_URL, StaticFilesURLFetcher, URLRefused
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_protocol_pdf_marks_drafts(client_for, coordinator, conference, tmp_path
 
 @needs_poppler
 def test_protocol_pdf_carries_the_addenda(client_for, coordinator, final_conference, tmp_path):
-    services.add_addendum(coordinator, text="Korrektur: Moderation hatte die Fachkraft.", conference=final_conference)
+    add_addendum(coordinator, text="Korrektur: Moderation hatte die Fachkraft.", conference=final_conference)
     text = _text(_download(client_for(coordinator), reverse("conference_pdf", args=[final_conference.pk])), tmp_path)
     assert "Nachträge" in text
     assert "Korrektur: Moderation hatte die Fachkraft." in text
@@ -92,7 +93,7 @@ def test_meeting_pdf_lists_attendance_and_decisions(client_for, member, final_me
 
 def test_content_cannot_smuggle_markup_into_the_pdf(coordinator, conference):
     conference.situation = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://example.com/x.css">'
-    html = ConferenceProtocol(conference).render_html()
+    html = ConferenceProtocol(conference, perms.protocol_release(coordinator, conference)).render_html()
     assert "<img src" not in html
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
 

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from conferences import services
 from conferences.models import Task, TaskStatus
+from conferences.services.cases import revoke_consent
+from conferences.services.tasks import set_task_status
 from kooperation.network.models import Role
 from tests.conference_fixtures import today
 from tests.factories import MembershipFactory, UserFactory
@@ -87,7 +88,7 @@ def test_dropping_a_task_needs_a_reason(client_for, coordinator, conference, ins
 def test_a_stale_task_status_is_a_conflict(client_for, coordinator, conference, institution):
     task = _task(conference, institution, 5)
     stale = task.version
-    services.set_task_status(coordinator, task, status=TaskStatus.ENTFALLEN, note="doppelt", expected_version=stale)
+    set_task_status(coordinator, task, status=TaskStatus.ENTFALLEN, note="doppelt", expected_version=stale)
     task.status = TaskStatus.OFFEN
     task.save(update_fields=["status"])
     response = client_for(coordinator).post(
@@ -181,7 +182,7 @@ def test_no_reminder_about_a_case_hidden_by_a_revoked_consent(
     django_capture_on_commit_callbacks,
 ):
     _task(conference, partner_institution, 1)
-    services.revoke_consent(coordinator, consent, today())
+    revoke_consent(coordinator, consent, today())
     with django_capture_on_commit_callbacks(execute=True):
         _run()
     assert mailoutbox == []

@@ -11,8 +11,10 @@ from django.urls import reverse
 
 from agreements.services.agreement import create_agreement
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import Case, Conference, FamilyRole, InformationKind, Rating, Task, TaskStatus
+from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
+from conferences.services.cases import create_case, revoke_consent, set_case_institutions
+from conferences.services.conferences import finalise_conference
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.network.models import Role
@@ -34,8 +36,8 @@ def _errors(response, form_name: str = "form") -> dict:
 
 
 def test_case_code_is_pseudonymous_and_counts_up_per_year(agreement, coordinator, institution):
-    first = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
-    second = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    first = create_case(coordinator, agreement=agreement, owner_institution=institution)
+    second = create_case(coordinator, agreement=agreement, owner_institution=institution)
     year = today().year
     assert first.code == f"F-{year}-0001"
     assert second.code == f"F-{year}-0002"
@@ -78,7 +80,7 @@ def test_no_case_under_an_ended_agreement(agreement, coordinator, institution):
     agreement.status = "beendet"
     agreement.save(update_fields=["status"])
     with pytest.raises(DomainError, match="beendeten Vereinbarung"):
-        services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+        create_case(coordinator, agreement=agreement, owner_institution=institution)
 
 
 # --- consent -------------------------------------------------------------------------------------
@@ -197,16 +199,16 @@ def test_the_owner_institution_always_takes_part(client_for, coordinator, help_c
 
 def test_a_stale_institution_choice_is_a_conflict(coordinator, help_case, institution):
     stale = help_case.version
-    services.set_case_institutions(coordinator, help_case, [institution], stale)
+    set_case_institutions(coordinator, help_case, [institution], stale)
     with pytest.raises(ConflictError):
-        services.set_case_institutions(coordinator, Case.objects.get(pk=help_case.pk), [institution], stale)
+        set_case_institutions(coordinator, Case.objects.get(pk=help_case.pk), [institution], stale)
 
 
 def test_an_institution_with_open_tasks_stays_in_the_case(coordinator, conference, institution, partner_institution):
     document(conference, coordinator, tasks=1, institution=partner_institution)
     case = Case.objects.get(pk=conference.case_id)
     with pytest.raises(DomainError, match="hat noch offene Aufgaben"):
-        services.set_case_institutions(coordinator, case, [institution], case.version)
+        set_case_institutions(coordinator, case, [institution], case.version)
 
 
 def test_revoking_needs_a_date_neither_future_nor_before_the_consent(client_for, coordinator, consent):
@@ -221,7 +223,7 @@ def test_revoking_needs_a_date_neither_future_nor_before_the_consent(client_for,
     assert consent.revoked_on == today()
     assert consent.revocation_recorded_by == coordinator
     with pytest.raises(DomainError, match="bereits am"):
-        services.revoke_consent(coordinator, consent, today())
+        revoke_consent(coordinator, consent, today())
 
 
 # --- planning --------------------------------------------------------------------------------------
@@ -348,14 +350,14 @@ def test_documenting_with_criteria_and_three_tasks(
     saved = list(Task.objects.filter(conference=conference).order_by("position"))
     assert [t.what for t in saved] == [t[0] for t in tasks]
     assert all(t.case_id == conference.case_id for t in saved)
-    assert services.finalise_check(coordinator, _reload(conference)).allowed
+    assert finalise_check(coordinator, _reload(conference)).allowed
 
 
 def _reload(conference):
     from django.db.models import prefetch_related_objects
 
     fresh = Conference.objects.select_related("case__agreement").get(pk=conference.pk)
-    prefetch_related_objects([fresh], *services.PROTOCOL_ROWS)
+    prefetch_related_objects([fresh], *PROTOCOL_ROWS)
     perms.with_case_access(fresh.case)
     return fresh
 
@@ -463,6 +465,23 @@ def test_concurrent_protocol_edits_do_not_overwrite_each_other(client_for, coord
     assert conference.situation == "Fassung A"
 
 
+def test_stale_plan_shows_both_versions_and_keeps_the_input(client_for, coordinator, conference):
+    client = client_for(coordinator)
+    url = reverse("conference_plan", args=[conference.pk])
+    first = form_data(client.get(url).context["form"])
+    second = dict(first)
+    first["place"] = "Jugendamt, Raum 1"
+    second["place"] = "Klinikum, Raum 2"
+    assert client.post(url, first).status_code == 302
+    response = client.post(url, second)
+    assert response.status_code == 200
+    assert "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben." in _page(response)
+    assert "Jugendamt, Raum 1" in _page(response)
+    assert "Klinikum, Raum 2" in _page(response)
+    conference.refresh_from_db()
+    assert conference.place == "Jugendamt, Raum 1"
+
+
 # --- finalising --------------------------------------------------------------------------------------
 
 
@@ -480,7 +499,7 @@ def test_finalising_lists_what_is_missing(client_for, coordinator, conference):
 def test_a_future_conference_cannot_be_finalised(coordinator, help_case):
     conference = document(plan(help_case, coordinator, date=today() + timedelta(days=3)), coordinator)
     with pytest.raises(DomainError, match="findet erst am"):
-        services.finalise_conference(coordinator, conference)
+        finalise_conference(coordinator, conference)
 
 
 def test_finalised_protocol_is_read_only_and_participants_get_a_link(
@@ -515,7 +534,7 @@ def test_addenda_are_dated_and_need_text(client_for, coordinator, final_conferen
 
 
 def test_revocation_keeps_protocols_but_blocks_new_ones(client_for, coordinator, final_conference, consent):
-    services.revoke_consent(coordinator, consent, today())
+    revoke_consent(coordinator, consent, today())
     client = client_for(coordinator)
     assert client.get(final_conference.get_absolute_url()).status_code == 200
     response = client.get(reverse("conference_create", args=[final_conference.case_id]))
@@ -524,7 +543,7 @@ def test_revocation_keeps_protocols_but_blocks_new_ones(client_for, coordinator,
 
 
 def test_an_open_protocol_is_locked_while_a_consent_is_missing(client_for, coordinator, conference, consent):
-    services.revoke_consent(coordinator, consent, today())
+    revoke_consent(coordinator, consent, today())
     response = client_for(coordinator).get(reverse("conference_protocol", args=[conference.pk]))
     assert response.status_code == 403
     detail = _page(client_for(coordinator).get(conference.get_absolute_url()))

@@ -1,4 +1,4 @@
-"""Who sees case data (SGB VIII §§ 61–65): institutions covered by a valid consent; every access is logged."""
+"""Who sees case data (SGB VIII §§ 61–65): the case team of institutions with valid consent; every access is logged."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 
 from conferences import permissions as perms
-from conferences import services
 from conferences.models import Case, Task
-from kooperation.network import permissions as network_perms
+from conferences.services.cases import create_case, revoke_consent, set_case_institutions
 from kooperation.network.models import Role
-from tests.conference_fixtures import document, give_consent, today
+from tests.conference_fixtures import document, give_consent, join_team, today
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +22,8 @@ def _visible(user, case) -> bool:
     """The queryset rule and the object rule must agree."""
     in_queryset = Case.objects.visible_to(user).filter(pk=case.pk).exists()
     fresh = perms.with_case_access(Case.objects.get(pk=case.pk))
-    by_object = bool(network_perms.institution_ids(user) & perms.case_access_institution_ids(fresh))
+    user._kooperation_memberships = None
+    by_object = bool(perms.can_read_case(user, fresh))
     assert in_queryset == by_object
     return in_queryset
 
@@ -45,16 +45,20 @@ def test_administration_does_not_see_case_content(client_for, admin_user, help_c
     assert client_for(admin_user).get(reverse("case_list")).context["page_obj"].paginator.count == 0
 
 
-def test_administration_sees_a_case_its_own_institution_takes_part_in(admin_user, help_case, institution):
+def test_administration_sees_a_case_its_own_institution_takes_part_in_once_on_the_team(
+    admin_user, help_case, institution
+):
     MembershipFactory(user=admin_user, institution=institution, role=Role.FACHKRAFT)
     admin_user._kooperation_memberships = None
+    assert not _visible(admin_user, help_case)
+    join_team(help_case, admin_user)
     assert _visible(admin_user, help_case)
 
 
 def test_a_participant_loses_sight_when_its_consent_is_revoked(
     client_for, coordinator, help_case, partner_worker, consent
 ):
-    services.revoke_consent(coordinator, consent, today())
+    revoke_consent(coordinator, consent, today())
     assert not _visible(partner_worker, help_case)
     assert client_for(partner_worker).get(reverse("case_detail", args=[help_case.pk])).status_code == 404
     # The owning institution keeps the archived case (and can record a new consent).
@@ -64,9 +68,11 @@ def test_a_participant_loses_sight_when_its_consent_is_revoked(
 def test_an_expired_or_future_consent_covers_nobody(
     coordinator, agreement, institution, partner_institution, partner_worker
 ):
-    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution])
-    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    join_team(case, partner_worker, partner_institution)
+    assert _visible(partner_worker, case)
     consent = case.consents.get()
     consent.valid_until = today() - timedelta(days=1)
     consent.given_on = today() - timedelta(days=30)
@@ -81,9 +87,11 @@ def test_an_expired_or_future_consent_covers_nobody(
 def test_a_consent_not_covering_a_participant_hides_the_case_from_it(
     coordinator, agreement, institution, partner_institution, partner_worker
 ):
-    case = services.create_case(coordinator, agreement=agreement, owner_institution=institution)
+    case = create_case(coordinator, agreement=agreement, owner_institution=institution)
     give_consent(case, coordinator, [institution, partner_institution])
-    services.set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    set_case_institutions(coordinator, case, [institution, partner_institution], case.version)
+    join_team(case, partner_worker, partner_institution)
+    assert _visible(partner_worker, case)
     case.consents.get().institutions.remove(partner_institution)
     assert not _visible(partner_worker, case)
 
@@ -155,6 +163,7 @@ def test_a_partner_koordination_may_not_read_the_owners_access_log(client_for, h
     partner_coordinator = MembershipFactory(
         institution=partner_institution, role=Role.KOORDINATION, user=UserFactory()
     ).user
+    join_team(help_case, partner_coordinator, partner_institution)
     response = client_for(partner_coordinator).get(reverse("case_access_log", args=[help_case.pk]))
     assert response.status_code == 403
     assert (

@@ -8,11 +8,12 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import CatalogueEntry
 from conferences.models import Body, Case, Conference, Consent, Meeting, Task, TaskStatus
-from kooperation.network.models import Arbeitsfeld
+from kooperation.network.models import Arbeitsfeld, User
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,34 @@ def test_seed_demo_adds_cases_conferences_and_meetings_once(settings):
     assert Meeting.objects.filter(body=Body.UNTERGRUPPE).exists()
     for case in Case.objects.all():
         assert case.code.startswith(f"F-{today.year}-")
+
+
+def test_demo_roles_meet_the_data_protection_pages(client, settings):
+    """Each demo role meets the team, Abschluss, Löschsperre and Auskunft pages of the main case."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not Arbeitsfeld.objects.exists():
+        importlib.import_module("kooperation.network.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
+    if not CatalogueEntry.objects.exists():
+        importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
+    _seed()
+    main = Case.objects.filter(conferences__isnull=False).order_by("pk").first()
+    closed = Case.objects.get(closed_at__isnull=False)
+    assert closed.on_legal_hold
+    assert all(case.team_members.exists() for case in Case.objects.all())
+    expected = {
+        "koordination": 200,  # Koordination of the owning Jugendamt
+        "fachkraft.jugendamt": 403,  # on the team, not Koordination
+        "fachkraft": 403,  # DroBe, on the team
+        "leitung": 404,  # Jugendamt, not on the team: need-to-know
+        "mitglied": 404,  # DroBe Mitglied, on the team of another case only
+        "admin": 404,  # Administration is no back door
+    }
+    for login, status in expected.items():
+        client.force_login(User.objects.get(email=f"{login}@kooperation.example"))
+        for name in ("case_team", "case_close", "case_legal_hold", "case_disclosure"):
+            assert client.get(reverse(name, args=[main.pk])).status_code == status, (login, name)
+    client.force_login(User.objects.get(email="fachkraft@kooperation.example"))
+    page = client.get(
+        reverse("conference_detail", args=[main.conferences.filter(finalised_at__isnull=False).first().pk])
+    )
+    assert "nicht freigegeben" in page.content.decode()

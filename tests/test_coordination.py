@@ -170,9 +170,11 @@ def test_overview_figures_match_the_hand_count(coordinator, network):
         Status.IN_ERARBEITUNG: 1,
         Status.IN_ABSTIMMUNG: 1,
         Status.ZUR_UNTERZEICHNUNG: 1,
+        Status.UNTERZEICHNET: 0,
         Status.IN_KRAFT: 2,
         Status.UEBERPRUEFUNG_FAELLIG: 1,
         Status.BEENDET: 1,
+        Status.VERWORFEN: 0,
     }
     assert [a.title for a in data["reviews"]] == ["Fällig", "Kraft A"]
     assert [(a.title, a.decided, a.partner_count) for a in data["approvals"]] == [("Abstimmung", 1, 3)]

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from conferences import services
 from conferences.models import AttendanceStatus, Body, Meeting, Task
+from conferences.services.meetings import finalise_meeting
 from kooperation.core.errors import DomainError
 from tests.conference_fixtures import today
 from tests.factories import form_data, formset_data
@@ -95,7 +95,7 @@ def test_minutes_with_attendance_agenda_and_task(client_for, coordinator, meetin
     task = Task.objects.get()
     assert task.meeting == meeting
     assert task.case is None
-    finalised = services.finalise_meeting(coordinator, meeting)
+    finalised = finalise_meeting(coordinator, meeting)
     assert finalised.is_final
     assert client.get(reverse("meeting_edit", args=[meeting.pk])).status_code == 403
 
@@ -118,7 +118,7 @@ def test_attendance_only_from_partner_institutions(client_for, coordinator, meet
 
 def test_finalising_needs_agenda_and_attendance(coordinator, meeting):
     with pytest.raises(DomainError) as refused:
-        services.finalise_meeting(coordinator, meeting)
+        finalise_meeting(coordinator, meeting)
     assert "Die Tagesordnung ist noch leer." in refused.value.message
     assert "Es ist noch niemand als anwesend eingetragen." in refused.value.message
 

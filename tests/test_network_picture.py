@@ -19,6 +19,7 @@ from agreements.queries.network_picture import RADIUS, SIZE
 from agreements.services.agreement import copy_revision, create_agreement
 from kooperation.network.models import Arbeitsfeld, Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
+from tests.shared_data import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +56,11 @@ class Network:
         return Agreement.objects.get(pk=agreement.pk)
 
 
-@pytest.fixture
-def network(db):
-    return Network()
+@pytest.fixture(scope="module", autouse=True)
+def network(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module (tests/shared_data.py): the tests only read it, and what they change is rolled back."""
+    with built_once(django_db_blocker, tmp_path_factory.mktemp("netzwerkbild-media"), Network) as data:
+        yield data
 
 
 def picture(client, **query):

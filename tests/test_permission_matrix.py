@@ -9,8 +9,12 @@ active and a deactivated institution), each with:
 - ``kwargs``: a function receiving ``fixture(name)`` (pytest's ``getfixturevalue``) and
   returning the URL kwargs, e.g. ``lambda fixture: {"pk": fixture("institution").pk}``.
   It may also change the data first (see ``_inactive_institution``). The roles' own
-  fixtures (``member``, ``coordinator`` …) belong to ``institution``; ``outsider`` is
-  Koordination of ``other_institution``; ``admin_user`` holds no membership.
+  fixtures (``member``, ``coordinator``, ``leader_user`` for Leitung, ``caseworker`` for
+  Fachkraft) belong to ``institution``; ``outsider`` is Koordination of
+  ``other_institution``; ``admin_user`` holds no membership;
+  ``colleague`` is a Mitglied of ``institution`` like ``member`` but never on a case team
+  (need-to-know: same institution, not on the team → 404 for case data). The case builders
+  put ``member`` and ``caseworker`` on the team (``_on_team``); Leitung is not on it.
 - ``get``: the expected answer to GET per role (see ``ROLES``); ``LOGIN`` means a
   redirect to the login page.
 - ``post``: the same for POST (with ``post_data``), for views that change data. A
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -32,20 +37,32 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from agreements.models import QualityDimension, Signature, Subgroup, SubgroupAnswer
+from agreements.models import Agreement, QualityDimension, Signature, Subgroup, SubgroupAnswer
 from agreements.services.quality import open_dialogue
 from agreements.services.structure import create_subgroups
+from conferences.models import Case as HelpCase
+from conferences.models import Conference, Consent, Meeting, Task
+from kooperation.network.models import Institution, User
+from kooperation.ops.models import MailStatus, OutgoingMail
+from tests import conference_fixtures as conferences
+from tests import conftest
+from tests.conference_fixtures import join_team
+from tests.shared_data import built_once
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "login"  # expected: 302 to the login page
+HX_REQUEST = {"HX-Request": "true"}  # htmx fragments answer only htmx; a plain visit goes to the page
 
 # role name -> fixture providing the user (None: not signed in)
 ROLES = {
     "anonymous": None,
     "outsider": "outsider",
     "member": "member",
+    "colleague": "colleague",
     "coordinator": "coordinator",
+    "leader": "leader_user",  # Leitung of `institution`
+    "caseworker": "caseworker",  # Fachkraft of `institution`
     "admin": "admin_user",
 }
 
@@ -55,9 +72,10 @@ Fixture = Callable[[str], object]
 
 def signed_in(status: int = 200, **overrides: int) -> Expectation:
     """Anonymous users are sent to the login page; every signed-in role gets `status`."""
-    expected: Expectation = {"anonymous": LOGIN, "outsider": status, "member": status, "coordinator": status}
-    expected["admin"] = status
+    expected: Expectation = dict.fromkeys(ROLES, status)
+    expected["anonymous"] = LOGIN
     expected.update(overrides)
+    expected.setdefault("colleague", expected["member"])
     return expected
 
 
@@ -70,6 +88,7 @@ def public(status: int = 200, **overrides: int | str) -> Expectation:
     """Everybody, signed in or not, gets `status`."""
     expected: Expectation = dict.fromkeys(ROLES, status)
     expected.update(overrides)
+    expected["colleague"] = overrides.get("colleague", expected["member"])
     return expected
 
 
@@ -84,6 +103,7 @@ class Case:
     post: Expectation | None = None
     post_data: dict = field(default_factory=dict)
     label: str = ""
+    headers: dict = field(default_factory=dict)  # e.g. HX_REQUEST for htmx fragments
 
 
 def _institution(fixture: Fixture) -> dict:
@@ -104,6 +124,13 @@ def _arbeitsfeld(fixture: Fixture) -> dict:
 def _account(fixture: Fixture) -> dict:
     """A Fachkraft account of `institution`, edited by Administration."""
     return {"pk": fixture("caseworker").pk}
+
+
+def _failed_mail(fixture: Fixture) -> dict:
+    mail = OutgoingMail.objects.create(
+        recipient="x@example.org", subject="Test", body="Text", status=MailStatus.FAILED, last_error="refused"
+    )
+    return {"pk": mail.pk}
 
 
 def _reset_token(fixture: Fixture) -> dict:
@@ -159,6 +186,31 @@ def _own_assessment(fixture: Fixture) -> dict:
     return {"pk": _dialogue(fixture).pk, "institution_pk": fixture("institution").pk}
 
 
+def _in_signing(fixture: Fixture) -> dict:
+    """The agreement released for signing (status set directly, as the other fixtures here do)."""
+    agreement = fixture("agreement")
+    agreement.status = "zur_unterzeichnung"
+    agreement.save(update_fields=["status"])
+    return {"pk": agreement.pk}
+
+
+def _recorded_signature(fixture: Fixture) -> dict:
+    """A signature recorded by `coordinator` (Koordination of the coordinating institution) while signing runs."""
+    pk = _in_signing(fixture)["pk"]
+    signature = Signature.objects.create(
+        agreement_id=pk,
+        institution=fixture("partner_institution"),
+        signer_name="Prof. Dr. Martin Weiß",
+        signer_function="Ärztlicher Direktor",
+        signed_on=date(2026, 11, 2),
+        place="Teststadt",
+        method="scan",
+        recorded_by=fixture("coordinator"),
+        received_on_paper=True,
+    )
+    return {"pk": signature.pk}
+
+
 def _start_work(fixture: Fixture) -> dict:
     return {"pk": fixture("agreement").pk, "name": "start_work"}
 
@@ -196,52 +248,94 @@ def _own_partner(fixture: Fixture) -> dict:
     return {"pk": agreement.pk, "partner_pk": agreement.partners.get(institution=fixture("institution")).pk}
 
 
-def insiders(member: int = 200, coordinator: int = 200) -> Expectation:
-    """Drafts of a subgroup or partner: only its institution's users; everybody else gets 404."""
-    return {"anonymous": LOGIN, "outsider": 404, "member": member, "coordinator": coordinator, "admin": 404}
+def _scoped(inside: int | str, admin: int | str, **roles: int | str) -> Expectation:
+    """Anonymous to the login page, the outsider 404, `institution`'s roles `inside` unless overridden."""
+    expected: Expectation = dict.fromkeys(ROLES, inside)
+    expected.update(anonymous=LOGIN, outsider=404, admin=admin)
+    expected.update(roles)
+    return expected
+
+
+def insiders(member: int = 200, coordinator: int = 200, **roles: int) -> Expectation:
+    """Drafts of a subgroup or partner: only its institution's users; everybody else gets 404.
+
+    Leitung and Fachkraft are insiders with the rights of a Mitglied unless overridden.
+    """
+    return _scoped(member, 404, coordinator=coordinator, **roles)
 
 
 def partners(status: int = 200, refused: int = 403) -> Expectation:
     """Agreements: outsiders never learn they exist; partners' Koordination may edit."""
-    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": refused}
+    return _scoped(refused, refused, coordinator=status)
 
 
 def partners_read(status: int = 200) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": status}
+    return _scoped(status, status)
 
 
-# Cases and conferences: outsiders and Administration (no membership) never learn a case exists;
-# Fachkraft and Koordination of an institution with access document, its other users read.
+# Cases and conferences: outsiders, Administration (no membership) and colleagues off the case
+# team never learn a case exists; Fachkraft and Koordination on the team document, its other
+# members (the Mitglied `member`) read.
 def case_read(status: int = 200) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": status, "coordinator": status, "admin": 404}
+    return _scoped(status, 404, colleague=404, leader=404)
 
 
-def case_write(status: int = 200, refused: int = 403) -> Expectation:
-    return {"anonymous": LOGIN, "outsider": 404, "member": refused, "coordinator": status, "admin": 404}
+def case_write(status: int = 200, refused: int = 403, **roles: int) -> Expectation:
+    return _scoped(
+        refused, 404, **{"colleague": 404, "leader": 404, "coordinator": status, "caseworker": status, **roles}
+    )
+
+
+def case_manage(status: int = 200) -> Expectation:
+    """Team, Abschluss, Löschsperre, Auskunft, access log: the owning institution's Koordination."""
+    return case_write(status, caseworker=403)
+
+
+def _on_team(fixture: Fixture, case):
+    """`member` and `caseworker` work on the case; `colleague` and Leitung (same institution) do not."""
+    join_team(case, fixture("member"))
+    join_team(case, fixture("caseworker"))
+    return case
 
 
 def _case(fixture: Fixture) -> dict:
-    return {"pk": fixture("help_case").pk}
+    return {"pk": _on_team(fixture, fixture("help_case")).pk}
 
 
 def _case_without_consent(fixture: Fixture) -> dict:
-    return {"pk": fixture("case_without_consent").pk}
+    return {"pk": _on_team(fixture, fixture("case_without_consent")).pk}
 
 
 def _consent(fixture: Fixture) -> dict:
-    return {"pk": fixture("consent").pk}
+    consent = fixture("consent")
+    _on_team(fixture, consent.case)
+    return {"pk": consent.pk}
 
 
 def _conference(fixture: Fixture) -> dict:
-    return {"pk": fixture("conference").pk}
+    conference = fixture("conference")
+    _on_team(fixture, conference.case)
+    return {"pk": conference.pk}
 
 
 def _final_conference(fixture: Fixture) -> dict:
-    return {"pk": fixture("final_conference").pk}
+    conference = fixture("final_conference")
+    _on_team(fixture, conference.case)
+    return {"pk": conference.pk}
 
 
 def _conference_row(fixture: Fixture) -> dict:
-    return {"pk": fixture("conference").pk, "kind": "aufgaben"}
+    return {**_conference(fixture), "kind": "aufgaben"}
+
+
+def _team_member(fixture: Fixture) -> dict:
+    case = _on_team(fixture, fixture("help_case"))
+    return {"pk": case.pk, "member_pk": case.team_members.get(user=fixture("member")).pk}
+
+
+def _institution_log() -> Expectation:
+    """The institution's access log: its Koordination and Administration; other institutions 404."""
+    return signed_in(403, outsider=404, coordinator=200, admin=200)
 
 
 def _meeting(fixture: Fixture) -> dict:
@@ -257,30 +351,43 @@ def _meeting_row(fixture: Fixture) -> dict:
 
 
 def _task(fixture: Fixture) -> dict:
-    return {"pk": fixture("task").pk}
+    task = fixture("task")
+    _on_team(fixture, task.case)
+    return {"pk": task.pk}
 
 
 MATRIX: dict[str, Case | list[Case]] = {
     # Accounts (public pages; login sends signed-in users on to the dashboard).
-    "login": Case(get=public(200, outsider=302, member=302, coordinator=302, admin=302)),
+    "login": Case(get=public(302, anonymous=200)),
     "logout": Case(get=POST_ONLY, post=public(302)),
+    # Without a password step in this session the code step sends everybody back to the login form.
+    "login_code": Case(get=public(302), post=public(302), post_data={"code": "123456"}),
+    "two_factor": Case(get=signed_in()),
+    # Reachable between password and code step, so not behind the login; without that step: back to login.
+    "two_factor_enrol": Case(get=public(200, anonymous=302), post=public(200, anonymous=302)),
+    "two_factor_backup_codes": Case(get=POST_ONLY, post=signed_in(302)),
+    "two_factor_remove": Case(get=POST_ONLY, post=signed_in(302), post_data={"code": "123456"}),
     "password_change": Case(get=signed_in(), post=signed_in()),
     "password_change_done": Case(get=signed_in()),
     "password_reset": Case(get=public()),
     "password_reset_done": Case(get=public()),
-    # A valid link redirects to the page that hides the token from the address bar.
-    "password_reset_confirm": Case(kwargs=_reset_token, get=public(302)),
+    # A valid link redirects to the page that hides the token from the address bar. The link is
+    # the Fachkraft's own: signing in changes last_login, which invalidates it (200: "link invalid").
+    "password_reset_confirm": Case(kwargs=_reset_token, get=public(302, caseworker=200)),
     "password_reset_complete": Case(get=public()),
     "set_language": Case(get=public(302), post=public(302), post_data={"language": "en", "next": "/"}),
+    # Health checks for the load balancer: no login; GET/HEAD only.
+    "health_live": Case(get=public(), post=public(405)),
+    "health_ready": Case(get=public(), post=public(405)),
     # Start page and network directory.
     "dashboard": Case(get=signed_in()),
     "institution_list": Case(get=signed_in()),
     "institution_search": Case(get=signed_in()),
     "network_picture": Case(get=signed_in()),
     # An institution's Nachweis: its own Koordination/Leitung and Administration only.
-    "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
-    "evidence_pdf": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
-    "evidence_csv": Case(kwargs=_institution, get=signed_in(403, coordinator=200, admin=200)),
+    "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),
+    "evidence_pdf": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),
+    "evidence_csv": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),
     "institution_create": Case(get=admin_only(), post=admin_only()),
     "institution_detail": [
         Case(kwargs=_institution, get=signed_in(), label="active"),
@@ -321,6 +428,14 @@ MATRIX: dict[str, Case | list[Case]] = {
     "user_deactivate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "user_activate": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
     "user_invite": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    "mail_list": Case(get=admin_only()),
+    "mail_resend": Case(kwargs=_failed_mail, get=POST_ONLY, post=admin_only(302)),
+    "user_unlock": Case(kwargs=_account, get=POST_ONLY, post=admin_only(302)),
+    "user_reset_second_factor": Case(
+        kwargs=_account, get=POST_ONLY, post=admin_only(302), post_data={"reason": "Telefon verloren, bestätigt"}
+    ),
+    "security_log": Case(get=admin_only()),
+    "security_log_export": Case(get=admin_only()),
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),
@@ -338,8 +453,9 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_section": [
         Case(kwargs=_agreement_section, get=partners(), post=partners(), label="entwurf"),
     ],
-    "agreement_section_row": Case(kwargs=_agreement_section, get=partners()),
-    "agreement_transition": Case(kwargs=_start_work, get=POST_ONLY, post=partners_read(302)),
+    "agreement_section_row": Case(kwargs=_agreement_section, get=partners(), headers=HX_REQUEST),
+    # GET is the confirmation page (without JavaScript) for those whose role may take the step.
+    "agreement_transition": Case(kwargs=_start_work, get=partners(), post=partners_read(302)),
     "agreement_history": Case(kwargs=_agreement, get=partners_read()),
     "agreement_compare": Case(kwargs=_agreement, get=partners_read()),
     # The contract, signatures, revisions.
@@ -354,6 +470,11 @@ MATRIX: dict[str, Case | list[Case]] = {
     "agreement_revisions": Case(kwargs=_agreement, get=partners_read()),
     "agreement_amend": Case(kwargs=_agreement, get=POST_ONLY, post=partners_read(302)),
     "signature_file": Case(kwargs=_signature_with_file, get=partners_read()),
+    # Paper signatures and voiding: the coordinating institution's Koordination only.
+    "paper_signature": Case(kwargs=_in_signing, get=partners(), post=partners()),
+    "signature_void": Case(kwargs=_recorded_signature, get=partners(), post=partners()),
+    # Every signed-in user may look; only a Leitung names a deputy (none of these roles is one).
+    "deputies": Case(get=signed_in(), post=signed_in(403, leader=200)),  # a Leitung names its deputies
     # The yearly quality dialogue.
     "quality_overview": Case(kwargs=_agreement, get=partners_read()),
     "quality_open": Case(kwargs=_agreement, get=POST_ONLY, post=partners(302)),
@@ -394,14 +515,26 @@ MATRIX: dict[str, Case | list[Case]] = {
     ],
     # Cases, consents and Hilfekonferenzen (conferences app).
     "case_list": Case(get=signed_in()),
+    # Fachkraft and Koordination open cases.
     "case_create": Case(
-        get=signed_in(403, outsider=200, coordinator=200), post=signed_in(403, outsider=200, coordinator=200)
+        get=signed_in(403, outsider=200, coordinator=200, caseworker=200),
+        post=signed_in(403, outsider=200, coordinator=200, caseworker=200),
     ),
     "case_detail": Case(kwargs=_case, get=case_read()),
     "case_edit": Case(kwargs=_case, get=case_write(), post=case_write()),
     "case_institutions": Case(kwargs=_case, get=case_write(), post=case_write()),
     "consent_create": Case(kwargs=_case, get=case_write(), post=case_write()),
-    "case_access_log": Case(kwargs=_case, get=case_write()),
+    # The access log: the owning institution's Koordination only.
+    "case_access_log": Case(kwargs=_case, get=case_write(caseworker=403)),
+    "case_access_log_csv": Case(kwargs=_case, get=case_manage()),
+    "case_team": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_team_remove": Case(kwargs=_team_member, get=POST_ONLY, post=case_manage(302)),
+    "case_close": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_legal_hold": Case(kwargs=_case, get=case_manage(), post=case_manage()),
+    "case_legal_hold_lift": Case(kwargs=_case, get=POST_ONLY, post=case_manage(302)),
+    "case_disclosure": Case(kwargs=_case, get=case_manage()),
+    "case_disclosure_pdf": Case(kwargs=_case, get=case_manage()),
+    "institution_access_log": Case(kwargs=_institution, get=_institution_log()),
     "conference_create": [
         Case(kwargs=_case, get=case_write(), post=case_write(), label="consent"),
         Case(kwargs=_case_without_consent, get=case_write(403), label="no consent"),
@@ -417,7 +550,7 @@ MATRIX: dict[str, Case | list[Case]] = {
         Case(kwargs=_conference, get=case_write(), post=case_write(), label="open"),
         Case(kwargs=_final_conference, get=case_write(403), post=case_write(403), label="final"),
     ],
-    "conference_row": Case(kwargs=_conference_row, get=case_write()),
+    "conference_row": Case(kwargs=_conference_row, get=case_write(), headers=HX_REQUEST),
     "conference_finalise": Case(kwargs=_conference, get=POST_ONLY, post=case_read(302)),
     "conference_addendum": [
         Case(kwargs=_final_conference, get=case_write(), post=case_write(), label="final"),
@@ -435,7 +568,7 @@ MATRIX: dict[str, Case | list[Case]] = {
         Case(kwargs=_meeting, get=partners(), post=partners(), label="open"),
         Case(kwargs=_final_meeting, get=partners(403), label="final"),
     ],
-    "meeting_row": Case(kwargs=_meeting_row, get=partners()),
+    "meeting_row": Case(kwargs=_meeting_row, get=partners(), headers=HX_REQUEST),
     "meeting_finalise": Case(kwargs=_meeting, get=POST_ONLY, post=partners_read(302)),
     "meeting_addendum": Case(kwargs=_final_meeting, get=partners(), post=partners()),
     "meeting_pdf": Case(kwargs=_final_meeting, get=partners_read()),
@@ -482,8 +615,8 @@ def _request(request, client, method: str, name: str, case: Case, role: str):
     if ROLES[role]:
         client.force_login(fixture(ROLES[role]))
     if method == "get":
-        return client.get(url)
-    return client.post(url, case.post_data)
+        return client.get(url, headers=case.headers)
+    return client.post(url, case.post_data, headers=case.headers)
 
 
 def _assert_answer(response, expected: int | str) -> None:
@@ -495,6 +628,101 @@ def _assert_answer(response, expected: int | str) -> None:
     if expected == 403:
         # The refusal says why (Weblate style), in German.
         assert response.context["exception"], "403 without a reason"
+
+
+# One world for the whole module ---------------------------------------------------------------
+#
+# Every test here only needs the same few institutions, role users, an agreement, a case with its
+# conferences, meetings and a task. They are built once per module (per xdist worker) inside an outer
+# transaction (tests/shared_data.py); each test runs in a savepoint of it, so whatever a test or its
+# `kwargs` changes is rolled back. The fixtures below override conftest's and hand every test fresh
+# copies from the database, so a change to an object in memory cannot leak into the next test either.
+
+# fixture name -> model of the shared object
+SHARED = {
+    "institution": Institution,
+    "other_institution": Institution,
+    "partner_institution": Institution,
+    **dict.fromkeys(conftest.ROLE_USERS, User),
+    "outsider": User,
+    "colleague": User,
+    "admin_user": User,
+    "agreement": Agreement,
+    "help_case": HelpCase,
+    "case_without_consent": HelpCase,
+    "consent": Consent,
+    "conference": Conference,
+    "final_conference": Conference,
+    "meeting": Meeting,
+    "final_meeting": Meeting,
+    "task": Task,
+}
+
+
+def _build_world() -> dict[str, int]:
+    """The objects conftest's fixtures would build for one test, all at once (their builders)."""
+    institution = conftest.make_institution()
+    other_institution = conftest.make_other_institution()
+    partner_institution = conftest.make_partner_institution()
+    users = {name: conftest.make_role_user(institution, name) for name in conftest.ROLE_USERS}
+    coordinator = users["coordinator"]
+    agreement = conftest.make_agreement(institution, partner_institution, coordinator)
+    help_case = conferences.make_help_case(agreement, coordinator, institution, partner_institution)
+    # As with the fixtures, each conference and meeting is its own: `task` documents a conference of
+    # its own and `final_meeting` finalises another meeting than `meeting`.
+    objects = {
+        "institution": institution,
+        "other_institution": other_institution,
+        "partner_institution": partner_institution,
+        **users,
+        "outsider": conftest.make_outsider(other_institution),
+        "colleague": conferences.make_colleague(institution),
+        "admin_user": conftest.make_admin_user(),
+        "agreement": agreement,
+        "help_case": help_case,
+        "case_without_consent": conferences.make_case_without_consent(agreement, coordinator, institution),
+        "consent": help_case.consents.get(),
+        "conference": conferences.plan(help_case, coordinator),
+        "final_conference": conferences.make_final_conference(help_case, coordinator),
+        "meeting": conferences.make_meeting(agreement, coordinator),
+        "final_meeting": conferences.make_final_meeting(
+            conferences.make_meeting(agreement, coordinator), coordinator, institution
+        ),
+        "task": conferences.make_task(conferences.plan(help_case, coordinator), coordinator, institution),
+    }
+    assert set(objects) == set(SHARED)
+    return {name: obj.pk for name, obj in objects.items()}
+
+
+@pytest.fixture(scope="module")
+def world_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("permission-matrix-media")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def world(django_db_setup, django_db_blocker, world_media):
+    """Primary keys of the shared objects, built before the first test's own transaction begins."""
+    with built_once(django_db_blocker, world_media, _build_world) as pks:
+        yield pks
+
+
+@pytest.fixture
+def media_root(world_media):
+    """The shared objects' files (the consent's document) live in the module's media folder."""
+    return world_media
+
+
+def _shared_fixture(name: str, model):
+    @pytest.fixture(name=name)
+    def fixture(world, db):
+        return model.objects.get(pk=world[name])
+
+    fixture.__doc__ = f"A fresh copy of the module's shared `{name}`."
+    return fixture
+
+
+for _name, _model in SHARED.items():
+    globals()[_name] = _shared_fixture(_name, _model)
 
 
 def test_every_url_is_in_the_matrix():

@@ -527,6 +527,26 @@ def test_admin_renames_a_level_and_a_later_dialogue_shows_it(
     assert "Vereinbarte Abläufe" not in page
 
 
+def test_a_stale_level_gets_a_conflict_and_nothing_is_saved(client_for, admin_user):
+    dimension = QualityDimension.objects.get(name="Verbindlichkeit der Zusammenarbeit")
+    url = reverse("quality_dimension_edit", args=[dimension.pk])
+    admin = client_for(admin_user)
+    context = admin.get(url).context
+    first = {**form_data(context["form"]), **formset_data(context["formset"])}
+    second = dict(first)
+    first["stufen-2-name"] = "Feste Abläufe"
+    second["stufen-2-name"] = "Gelebte Abläufe"
+    second["dimension-description"] = "Geändert"
+    assert admin.post(url, first).status_code == 302
+    response = admin.post(url, second)
+    assert response.status_code == 200
+    assert "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben." in text(response)
+    # The dimension is saved first, so its form reports the conflict, with the description changed.
+    assert [change.yours for change in response.context["form"].conflict_changes] == ["Geändert"]
+    assert QualityLevel.objects.get(dimension=dimension, level=3).name == "Feste Abläufe"
+    assert QualityDimension.objects.get(pk=dimension.pk).description != "Geändert"
+
+
 def test_a_level_name_is_required(client_for, admin_user):
     dimension = QualityDimension.objects.first()
     url = reverse("quality_dimension_edit", args=[dimension.pk])

@@ -32,6 +32,7 @@ from tests import quality_data as qd
 from tests import signing_data as sd
 from tests.conference_fixtures import open_case
 from tests.factories import ArbeitsfeldFactory, InstitutionFactory, MembershipFactory, UserFactory
+from tests.shared_data import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -196,10 +197,11 @@ def build_world() -> World:
     )
 
 
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world()
+@pytest.fixture(scope="module", autouse=True)
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module (tests/shared_data.py): the tests only read it, and what they add is rolled back."""
+    with built_once(django_db_blocker, tmp_path_factory.mktemp("nachweis-media"), build_world) as data:
+        yield data
 
 
 @pytest.fixture

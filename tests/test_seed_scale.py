@@ -28,6 +28,8 @@ PER_COPY = {
     Status.ZUR_UNTERZEICHNUNG: 1,
     Status.IN_KRAFT: 1,
     Status.UEBERPRUEFUNG_FAELLIG: 1,
+    Status.UNTERZEICHNET: 1,  # signed, valid from next year
+    Status.VERWORFEN: 1,  # a discarded draft
 }
 
 
@@ -61,7 +63,7 @@ def test_seed_scale_3_makes_three_networks_and_is_repeatable(catalogues, setting
     assert counts["cases"] == 3 * 3
     assert counts["statuses"] == {status: 3 * n for status, n in PER_COPY.items()}
     # Every frozen revision has its contract recorded (fingerprint), none rendered yet.
-    assert counts["contracts"] == 3 * 3
+    assert counts["contracts"] == 3 * 4  # zur Unterzeichnung, in Kraft, Überprüfung fällig, unterzeichnet
     assert not FrozenContract.objects.exclude(file="").exists()
     # The copies are separate networks: the third region's coordinator sees its own agreements only.
     coordinator = User.objects.get(email="koordination.3@kooperation.example")

@@ -40,9 +40,11 @@ from agreements.models import (
     Subgroup,
 )
 from agreements.services import lifecycle, signing
+from agreements.services.contract import ensure_contract
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from tests import signing_data as sd
+from tests.pdf_samples import OPEN_ACTION_JS_PDF, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +148,7 @@ def test_release_freezes_the_revision_and_renders_the_contract_once(
     assert renders == [False]
 
     # Later calls return the stored contract; nothing is rendered again.
-    assert signing.ensure_contract(agreement.pk).pk == contract.pk
+    assert ensure_contract(agreement.pk).pk == contract.pk
     client = client_for(coordinator)
     client.get(reverse("contract_download", args=[agreement.pk]))
     client.get(reverse("agreement_signatures", args=[agreement.pk]))
@@ -291,7 +293,7 @@ def test_a_signature_date_in_the_future_is_refused(client_for, leader_user, froz
     assert not Signature.objects.exists()
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def test_a_scanned_signature_page_is_stored_and_served(client_for, leader_user, member, frozen, institution):
@@ -473,6 +475,16 @@ def test_the_last_signature_puts_the_agreement_in_force(
     with django_capture_on_commit_callbacks(execute=True):
         sd.sign(frozen, parties[1])
     agreement = _reload(frozen)
+    # Signed before its start date: "Unterzeichnet – gültig ab", until the daily job puts it in force.
+    assert agreement.status == Status.UNTERZEICHNET
+    assert agreement.status_label == "Unterzeichnet – gültig ab 01.01.2027"
+    assert "Unterzeichnet – gültig ab 01.01.2027" in _content(
+        client_for(coordinator).get(reverse("agreement_detail", args=[agreement.pk]))
+    )
+    assert StatusChange.objects.filter(agreement=agreement, transition="signed").exists()
+    assert signing.daily(today=date(2026, 12, 31))["in_force"] == 0
+    assert signing.daily(today=date(2027, 1, 1))["in_force"] == 1
+    agreement = _reload(frozen)
     assert agreement.status == Status.IN_KRAFT
     # Laufzeit: 36 months from 01.01.2027; review every 12 months.
     assert agreement.in_force_from == date(2027, 1, 1)
@@ -507,7 +519,7 @@ def test_term_end_and_review_follow_from_laufzeit_and_interval(parties, frozen):
 
 @pytest.fixture
 def in_force(parties, frozen):
-    return sd.sign_all(frozen, parties)
+    return sd.take_effect(sd.sign_all(frozen, parties))
 
 
 def test_amendment_copies_text_and_structure_and_the_old_revision_stays_in_force(client_for, coordinator, in_force):
@@ -564,14 +576,14 @@ def test_signed_amendment_replaces_the_revision_in_force(client_for, member, coo
     assert _reload(in_force).status == Status.IN_KRAFT  # until the amendment is signed
 
     sd.sign_all(amendment, parties)
-    new, old = _reload(amendment), _reload(in_force)
+    assert _reload(in_force).status == Status.IN_KRAFT  # signed, but valid only from its start date
+    new, old = sd.take_effect(amendment), _reload(in_force)
     assert new.status == Status.IN_KRAFT
     assert old.status == Status.BEENDET
     assert old.end_reason == f"Ersetzt durch {new.revision_label}."
     assert old.end_reason.startswith("Ersetzt durch Revision 001/")
-    # The amendment starts on 01.01.2027, still ahead: the old one ends the day before.
-    today = timezone.localdate()
-    assert old.ended_on == (new.in_force_from - timedelta(days=1) if new.in_force_from > today else today)
+    # The amendment came into force on its start date: the old one ended the day before.
+    assert old.ended_on == new.in_force_from - timedelta(days=1)
 
     client = client_for(member)
     revisions = _content(client.get(reverse("agreement_revisions", args=[new.pk])))
@@ -676,6 +688,8 @@ def test_completing_the_review_is_refused_for_a_member(member, review_due):
 
 
 def test_ending_needs_a_reason(client_for, coordinator, in_force):
+    in_force.term.notice_period_months = None  # without a Kündigungsfrist it may end at once
+    in_force.term.save()
     response = _transition(client_for(coordinator), in_force, "end", comment="   ")
     assert "Bitte geben Sie eine Begründung an." in _content(response)
     assert _reload(in_force).status == Status.IN_KRAFT
@@ -705,8 +719,8 @@ def _frozen_with(count: int, signed: int) -> tuple[Agreement, list[sd.Party]]:
     return _reload(agreement), parties
 
 
-SIGNATURES_QUERIES = 11
-REVISIONS_QUERIES = 8
+SIGNATURES_QUERIES = 9
+REVISIONS_QUERIES = 6
 
 
 @pytest.mark.parametrize(("count", "signed"), [(2, 1), (6, 4)])
@@ -743,3 +757,36 @@ def test_revisions_page_queries_do_not_grow(client_for, coordinator, agreement, 
     with django_assert_num_queries(REVISIONS_QUERIES):
         response = client.get(url)
     assert _content(response).count("Fingerabdruck AAAA-BBBB-") == count
+
+
+# Uploaded files are judged by their bytes ---------------------------------------------------------------------
+
+
+def test_a_scan_named_exe_with_png_content_is_stored_and_served_as_png(
+    client_for, leader_user, member, frozen, institution
+):
+    upload = SimpleUploadedFile("unterschrift.exe", PNG, content_type="application/x-msdownload")
+    _sign_form(client_for(leader_user), frozen, institution, SignatureMethod.SCAN, upload)
+    signature = Signature.objects.get(agreement=frozen)
+    assert signature.file.name.endswith(".png")
+    assert "exe" not in signature.file.name
+    served = client_for(member).get(reverse("signature_file", args=[signature.pk]))
+    assert served["Content-Type"] == "image/png"
+    assert served["Content-Disposition"].startswith("attachment;")
+    assert served["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (OPEN_ACTION_JS_PDF, "Die PDF-Datei enthält aktive Inhalte"),
+        (b"%PDF-1.7\n<html><script>alert(1)</script></html>", "Die PDF-Datei ist beschädigt oder kein gültiges PDF."),
+    ],
+)
+def test_a_scan_pdf_with_javascript_or_without_pdf_structure_is_refused(
+    client_for, leader_user, frozen, institution, content, message
+):
+    upload = SimpleUploadedFile("seite.pdf", content, content_type="application/pdf")
+    page = _content(_sign_form(client_for(leader_user), frozen, institution, SignatureMethod.SCAN, upload))
+    assert message in page
+    assert not Signature.objects.exists()

@@ -553,6 +553,23 @@ def test_subgroup_form_sets_members_and_tells_them_by_email(
     assert f"/untergruppen/{subgroup.pk}/" in mail.outbox[0].body
 
 
+def test_stale_subgroup_form_shows_both_versions_and_keeps_the_input(client_for, agreement, institution, coordinator):
+    service.create_subgroups(agreement, SubgroupScope.INSTITUTION, coordinator)
+    subgroup = Subgroup.objects.get(agreement=agreement, institution=institution)
+    stale = {"name": "Meine Untergruppe", "version": subgroup.version, "members": [coordinator.pk]}
+    client = client_for(coordinator)
+    first = client.post(reverse("subgroup_edit", args=[subgroup.pk]), {**stale, "name": "Untergruppe der Kollegin"})
+    assert first.status_code == 302
+    response = client.post(reverse("subgroup_edit", args=[subgroup.pk]), stale)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben." in page
+    assert "Untergruppe der Kollegin" in page
+    assert "Meine Untergruppe" in page
+    subgroup.refresh_from_db()
+    assert subgroup.name == "Untergruppe der Kollegin"
+
+
 def test_coordinator_staffs_the_subgroup_of_another_partner(
     client_for, agreement, partner_institution, coordinator, partner_member
 ):

@@ -26,14 +26,14 @@ WORKING_PAGES = {
     "structure_subgroups": 29,
     "subgroup_work": 11,
     "agreement_answers": 28,
-    # The start page of a Koordination also shows the coordination overview.
-    "dashboard": 18,
+    # The start page of a Koordination also shows the coordination overview (and signatures expected: 19).
+    "dashboard": 19,
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
     "agreement_approval": 30,
     "agreement_guide": 30,
-    "dashboard": 18,
+    "dashboard": 19,
 }
 
 

@@ -325,6 +325,21 @@ def test_internal_clarification_is_handed_over_and_seen_by_the_other_partners(
     assert "Eine Elterngruppe; wir brauchen Zeit." in _page(board.get(reverse("agreement_answers", args=[working.pk])))
 
 
+def test_stale_internal_clarification_shows_a_conflict_and_keeps_the_input(
+    client_for, working, institution, coordinator, member
+):
+    partner = _partner(working, institution)
+    url = reverse("partner_reflection", args=[working.pk, partner.pk])
+    stale = _reflection_data(client_for(member), working, partner, ["Meine Fassung"])
+    client_for(coordinator).post(url, _reflection_data(client_for(coordinator), working, partner, ["Erste Fassung"]))
+    response = client_for(member).post(url, stale)
+    assert response.status_code == 200
+    assert "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben." in _page(response)
+    assert "Meine Fassung" in _page(response)
+    assert Reflection.objects.filter(partner=partner, text="Erste Fassung").exists()
+    assert not Reflection.objects.filter(partner=partner, text="Meine Fassung").exists()
+
+
 def test_internal_clarification_missing_is_named_in_the_guide(working, institution, partner_institution):
     missing = Structure(Agreement.objects.get(pk=working.pk)).answers_missing()
     assert "„Jugendamt Teststadt“ hat die Fragen zur internen Klärung noch nicht übergeben." in missing

@@ -24,14 +24,9 @@ from agreements.models import (
     TargetGroup,
     Term,
 )
-from kooperation.core.forms import (
-    FilterForm,
-    OrderedInlineFormSet,
-    SharedChoicesMixin,
-    VersionedInlineFormSet,
-    VersionedModelForm,
-    helper,
-)
+from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.limits import MAX_VERSION
+from kooperation.core.rows import OrderedInlineFormSet, row_formset
 from kooperation.core.widgets import SearchCheckboxes, SearchSelect
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
@@ -82,7 +77,7 @@ class AgreementForm(VersionedModelForm):
 
 
 class PartnerSelectForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     institutions = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
@@ -117,9 +112,7 @@ class PartnerForm(VersionedModelForm):
         widgets = {"contribution": _textarea(3), "expectations": _textarea(3)}
 
 
-PartnerFormSet = forms.inlineformset_factory(
-    Agreement, Partner, form=PartnerForm, formset=VersionedInlineFormSet, extra=0, can_delete=False
-)
+PartnerFormSet = row_formset(Agreement, Partner, PartnerForm, extra=0, can_delete=False)
 
 
 class TargetGroupForm(VersionedModelForm):
@@ -133,6 +126,7 @@ class GoalForm(VersionedModelForm):
     indicators = forms.CharField(
         label=_("Indikatoren"),
         widget=_textarea(3),
+        max_length=5000,
         error_messages={"required": _("Bitte mindestens einen messbaren Indikator angeben.")},
         help_text=_("Woran erkennen alle, dass das Ziel erreicht ist? Ein messbarer Indikator pro Zeile."),
     )
@@ -313,19 +307,7 @@ class TermForm(VersionedModelForm):
 
 def rows_formset(model, form, shared_choices: tuple[str, ...] = ()):
     """An ordered formset of the agreement's rows; `shared_choices` name selects loaded once for all rows."""
-    formset = type(
-        f"{model.__name__}FormSet", (SharedChoicesMixin, OrderedInlineFormSet), {"shared_choice_fields": shared_choices}
-    )
-    return forms.inlineformset_factory(
-        Agreement,
-        model,
-        form=form,
-        formset=formset,
-        extra=1,
-        can_delete=True,
-        can_delete_extra=False,  # a new, empty row has nothing to delete
-        can_order=True,
-    )
+    return row_formset(Agreement, model, form, OrderedInlineFormSet, can_order=True, shared_choices=shared_choices)
 
 
 class AgreementFilterForm(FilterForm):

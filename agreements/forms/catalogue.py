@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from agreements.models import CatalogueEntry
-from kooperation.core.forms import VersionedFormSetMixin, VersionedModelForm
+from kooperation.core.forms import VersionedModelForm
+from kooperation.core.limits import bound_order_field, row_limits
+from kooperation.core.rows import VersionedFormSetMixin
 
 
 class CatalogueEntryForm(VersionedModelForm):
@@ -19,6 +21,11 @@ class BaseCatalogueFormSet(VersionedFormSetMixin, forms.BaseModelFormSet):
     def __init__(self, *args, kind: str, **kwargs):
         self.kind = kind
         super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "ORDER" in form.fields:
+            bound_order_field(form.fields["ORDER"])
 
     def save_existing(self, form, obj, commit=True):
         obj.position = form.cleaned_data.get("ORDER") or obj.position
@@ -41,4 +48,6 @@ CatalogueEntryFormSet = forms.modelformset_factory(
     can_delete=True,
     can_delete_extra=False,  # a new, empty row has nothing to delete
     can_order=True,
+    # A catalogue is edited as one long list; its limit is above the usual row limit.
+    **row_limits(200),
 )

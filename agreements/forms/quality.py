@@ -7,12 +7,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import ConditionState, QualityDimension, QualityLevel
-from kooperation.core.forms import FieldChange, VersionedInlineFormSet, VersionedModelForm
+from kooperation.core.forms import FieldChange, VersionedModelForm
+from kooperation.core.limits import MAX_VERSION
+from kooperation.core.rows import row_formset
 
 
 class AssessmentForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Anmerkungen"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
+    comment = forms.CharField(
+        label=_("Anmerkungen"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, assessment, dimensions, conditions, submit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +78,7 @@ class AssessmentForm(forms.Form):
         }
 
     def show_conflict(self, current) -> None:
-        """Keep the user's input, show what was saved meanwhile (`current`, prefetched), accept the next save."""
+        """Keep the user's input, show what was saved meanwhile, and accept the next save."""
         data = self.cleaned_data
         ratings = {r.dimension_id: r.level for r in current.ratings.all()}
         reflections = {c.label: (c.state, c.note) for c in current.conditions.all()}
@@ -133,6 +137,4 @@ class QualityLevelForm(VersionedModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-QualityLevelFormSet = forms.inlineformset_factory(
-    QualityDimension, QualityLevel, form=QualityLevelForm, formset=VersionedInlineFormSet, extra=0, can_delete=False
-)
+QualityLevelFormSet = row_formset(QualityDimension, QualityLevel, QualityLevelForm, extra=0, can_delete=False)

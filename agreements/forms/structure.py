@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Decision, GuidingQuestion, Reflection, Subgroup, SubgroupAnswer, SubgroupScope
 from agreements.queries.sections import SECTIONS
-from kooperation.core.forms import VersionedFormSetMixin, VersionedModelForm
+from kooperation.core.forms import VersionedModelForm
+from kooperation.core.limits import MAX_VERSION, row_limits
+from kooperation.core.rows import VersionedModelFormSet
 from kooperation.network.models import User
 
 
@@ -24,7 +26,7 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 class PrepGroupForm(forms.Form):
     """One select per Arbeitsfeld present among the partners."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,7 +59,7 @@ class PrepGroupForm(forms.Form):
 class BoardForm(forms.Form):
     """Checkboxes per partner institution: its representatives in the board."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,12 +139,8 @@ class AnswerForm(VersionedModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
 
 
-class VersionedModelFormSet(VersionedFormSetMixin, forms.BaseModelFormSet):
-    pass
-
-
 AnswerFormSet = forms.modelformset_factory(
-    SubgroupAnswer, form=AnswerForm, formset=VersionedModelFormSet, extra=0, can_delete=False
+    SubgroupAnswer, form=AnswerForm, formset=VersionedModelFormSet, extra=0, can_delete=False, **row_limits()
 )
 
 
@@ -154,7 +152,7 @@ class ReflectionForm(VersionedModelForm):
 
 
 ReflectionFormSet = forms.modelformset_factory(
-    Reflection, form=ReflectionForm, formset=VersionedModelFormSet, extra=0, can_delete=False
+    Reflection, form=ReflectionForm, formset=VersionedModelFormSet, extra=0, can_delete=False, **row_limits()
 )
 
 
@@ -165,6 +163,7 @@ class DecisionForm(forms.Form):
         label=_("Anmerkung"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
         help_text=_("Bei einer Rückgabe bitte beschreiben, was geändert werden soll."),
     )
 

@@ -24,7 +24,7 @@ from agreements.models.sections import (
     TargetGroup,
     Term,
 )
-from agreements.models.signing import FrozenContract, Signature, SignatureMethod
+from agreements.models.signing import Deputy, FrozenContract, Signature, SignatureMethod
 from agreements.models.structure import (
     AnswerStatus,
     Approval,
@@ -62,6 +62,7 @@ __all__ = [
     "DataProtection",
     "DataSharingRule",
     "Decision",
+    "Deputy",
     "DimensionRating",
     "FlowPlan",
     "FrozenContract",

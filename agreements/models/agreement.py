@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 from kooperation.network.scope import institution_ids
 
 
@@ -20,9 +21,11 @@ class Status(models.TextChoices):
     IN_ERARBEITUNG = "in_erarbeitung", _("In Erarbeitung")
     IN_ABSTIMMUNG = "in_abstimmung", _("In Abstimmung")
     ZUR_UNTERZEICHNUNG = "zur_unterzeichnung", _("Zur Unterzeichnung")
+    UNTERZEICHNET = "unterzeichnet", _("Unterzeichnet")
     IN_KRAFT = "in_kraft", _("In Kraft")
     UEBERPRUEFUNG_FAELLIG = "ueberpruefung_faellig", _("Überprüfung fällig")
     BEENDET = "beendet", _("Beendet")
+    VERWORFEN = "verworfen", _("Verworfen")
 
 
 EDITABLE_STATUSES = (Status.ENTWURF, Status.IN_ERARBEITUNG)
@@ -55,7 +58,7 @@ class Agreement(Versioned):
     )
     status = models.CharField(_("Status"), max_length=30, choices=Status.choices, default=Status.ENTWURF)
     revision = models.PositiveIntegerField(_("Revision"), default=0)
-    stand = models.DateField(_("Stand"), default=date.today)
+    stand = models.DateField(_("Stand"), default=date.today, validators=date_validators())
     series_root = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -82,6 +85,7 @@ class Agreement(Versioned):
     in_force_until = models.DateField(_("in Kraft bis"), null=True, blank=True)
     ended_on = models.DateField(_("beendet am"), null=True, blank=True)
     end_reason = models.TextField(_("Grund der Beendigung"), blank=True)
+    notice_given_on = models.DateField(_("gekündigt am"), null=True, blank=True)
     signature_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AgreementQuerySet.as_manager()
@@ -106,6 +110,21 @@ class Agreement(Versioned):
             "month": self.stand.month,
             "year": self.stand.year,
         }
+
+    @property
+    def status_label(self) -> str:
+        """The status as badges show it; a signed revision names the day it becomes valid."""
+        if self.status == Status.UNTERZEICHNET and self.in_force_from:
+            return _("Unterzeichnet – gültig ab %(date)s") % {"date": self.in_force_from.strftime("%d.%m.%Y")}
+        return self.get_status_display()
+
+    @property
+    def frozen_contract(self):
+        """The current (not withdrawn) contract of a frozen revision, or None."""
+        current = getattr(self, "current_contracts", None)
+        if current is not None:
+            return current[0] if current else None
+        return self.contracts.filter(withdrawn_at__isnull=True).first()
 
     @property
     def is_editable(self) -> bool:

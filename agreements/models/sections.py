@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.concurrency import Versioned
 from kooperation.core.dates import add_months
+from kooperation.core.limits import date_validators, month_validators
 
 
 class AgreementPart(Versioned):
@@ -204,11 +205,17 @@ class Term(AgreementPart):
     """Laufzeit und Überprüfung."""
 
     agreement = models.OneToOneField("agreements.Agreement", on_delete=models.CASCADE, related_name="term")
-    valid_from = models.DateField(_("gültig ab"), null=True, blank=True)
-    duration_months = models.PositiveIntegerField(_("Laufzeit in Monaten"), null=True, blank=True)
-    valid_until = models.DateField(_("oder gültig bis"), null=True, blank=True)
-    review_interval_months = models.PositiveIntegerField(_("Überprüfung alle … Monate"), null=True, blank=True)
-    notice_period_months = models.PositiveIntegerField(_("Kündigungsfrist in Monaten"), null=True, blank=True)
+    valid_from = models.DateField(_("gültig ab"), null=True, blank=True, validators=date_validators())
+    duration_months = models.PositiveIntegerField(
+        _("Laufzeit in Monaten"), null=True, blank=True, validators=month_validators()
+    )
+    valid_until = models.DateField(_("oder gültig bis"), null=True, blank=True, validators=date_validators())
+    review_interval_months = models.PositiveIntegerField(
+        _("Überprüfung alle … Monate"), null=True, blank=True, validators=month_validators()
+    )
+    notice_period_months = models.PositiveIntegerField(
+        _("Kündigungsfrist in Monaten"), null=True, blank=True, validators=month_validators(0)
+    )
     board_duties = models.TextField(
         _("Fortlaufende Aufgaben des Kooperationsgremiums"),
         blank=True,

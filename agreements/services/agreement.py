@@ -107,7 +107,8 @@ def copy_revision(source: Agreement, user) -> Agreement:
         preamble=source.preamble,
         coordinating_institution=source.coordinating_institution,
         status=Status.IN_ERARBEITUNG,
-        revision=source.revision + 1,
+        # An abandoned amendment keeps its number; the next one counts on from the series' highest.
+        revision=max(source.revisions().values_list("revision", flat=True), default=source.revision) + 1,
         stand=timezone.localdate(),
         series_root_id=source.series_id,
         predecessor=source,

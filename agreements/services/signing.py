@@ -1,13 +1,10 @@
-"""Freezing a revision, the contract PDF, signatures, entry into force, amendments, review and end."""
+"""Signatures, entry into force, amendments, review and end; status changes go through the lifecycle."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
-from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -16,98 +13,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import permissions as perms
-from agreements.documents import ContractRenderer
-from agreements.models import Agreement, BoardMember, FrozenContract, Signature, SignatureMethod, Status, StatusChange
+from agreements.models import (
+    Agreement,
+    BoardMember,
+    Deputy,
+    FrozenContract,
+    QualityDialogue,
+    Signature,
+    SignatureMethod,
+    Status,
+)
+from agreements.services import lifecycle
 from agreements.services.agreement import copy_revision
+from agreements.services.contract import ensure_contract, leitung_of_partners, partner_people
+from agreements.signals import revision_in_force
 from agreements.signature_check import verify_signed_contract
+from kooperation.core.concurrency import ConflictError
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
+from kooperation.core.uploads import check_scan
 from kooperation.network.models import Leader, Membership, Role
+from kooperation.network.permissions import has_role
 
 logger = logging.getLogger(__name__)
 
-FROZEN = (Status.ZUR_UNTERZEICHNUNG, Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG, Status.BEENDET)
-SCAN_TYPES = {b"%PDF-": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 MAX_UPLOAD = 15 * 1024 * 1024
-# Demo data (seed_demo --scale 100 freezes hundreds of contracts): record them, render on first download.
-_render_later = ContextVar("render_contracts_later", default=False)
-
-
-@contextmanager
-def contracts_rendered_on_first_download():
-    """Within this block a frozen contract is recorded with its fingerprint but rendered only when first needed."""
-    token = _render_later.set(True)
-    try:
-        yield
-    finally:
-        _render_later.reset(token)
-
-
-def freeze(user, agreement: Agreement) -> None:
-    """Called inside the release transition: render the contract once the freeze has committed."""
-    agreement.stand = timezone.localdate()
-    agreement.save(update_fields=["stand"])
-    transaction.on_commit(lambda: ensure_contract(agreement.pk))
-    leaders = _leitung_of_partners(agreement)
-    notify(
-        leaders,
-        _("Eine Kooperationsvereinbarung liegt zur Unterzeichnung vor"),
-        _("Der Text wurde von allen Partnern angenommen und liegt Ihnen zur Unterzeichnung vor."),
-        reverse("agreement_signatures", args=[agreement.pk]),
-    )
-
-
-def page_count(data: bytes) -> int:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    return int(PdfFileReader(BytesIO(data), strict=False).root["/Pages"]["/Count"])
-
-
-def ensure_contract(agreement_pk: int) -> FrozenContract:
-    """Render and store the frozen contract exactly once; later calls return the stored one.
-
-    A contract recorded without its file (demo data, see contracts_rendered_on_first_download) is rendered
-    and stored here on first use, provided the content still has the fingerprint recorded at freezing.
-    """
-    existing = FrozenContract.objects.filter(agreement_id=agreement_pk).first()
-    if existing and (existing.file or _render_later.get()):
-        return existing
-    agreement = Agreement.objects.get(pk=agreement_pk)
-    if agreement.status not in FROZEN:
-        raise DomainError(_("Nur eine eingefrorene Revision hat einen Vertrag zum Unterzeichnen."))
-    renderer = ContractRenderer(agreement, draft=False)
-    if _render_later.get():
-        return FrozenContract.objects.create(
-            agreement=agreement, sha256="", fingerprint=renderer.fingerprint, pages=0, size=0
-        )
-    filename, _mimetype, data = renderer.render()
-    with transaction.atomic():
-        Agreement.objects.select_for_update().get(pk=agreement_pk)
-        existing = FrozenContract.objects.filter(agreement_id=agreement_pk).first()
-        if existing and existing.file:  # another server rendered it meanwhile; theirs is the one
-            return existing
-        if existing and existing.fingerprint != renderer.fingerprint:
-            raise DomainError(_("Der Vertragstext hat sich seit dem Einfrieren geändert."))
-        contract = existing or FrozenContract(agreement=agreement)
-        contract.sha256 = hashlib.sha256(data).hexdigest()
-        contract.fingerprint = renderer.fingerprint
-        contract.pages = page_count(data)
-        contract.size = len(data)
-        contract.file.save(filename, ContentFile(data), save=False)
-        contract.save()
-    logger.info("contract of agreement %s frozen: %s", agreement_pk, contract.sha256)
-    return contract
-
-
-def _leitung_of_partners(agreement: Agreement, signed: set[int] | None = None):
-    """The Leitung accounts of the partner institutions (optionally: of those not signed yet)."""
-    members = Membership.objects.filter(
-        institution__partnerships__agreement=agreement, role=Role.LEITUNG, user__is_active=True
-    )
-    if signed:
-        members = members.exclude(institution_id__in=signed)
-    return [m.user for m in members.select_related("user")]
 
 
 def _signer(user, institution) -> tuple[Leader | None, str, str]:
@@ -127,14 +58,21 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
     decision = perms.can_sign(user, locked, institution)
     if not decision:
         raise DomainError(decision.reason)
-    if Signature.objects.filter(agreement=locked, institution=institution).exists():
-        raise DomainError(_("Für „%(name)s“ ist bereits eine Unterschrift erfasst.") % {"name": institution.name})
-    contract = FrozenContract.objects.filter(agreement=locked).first()
-    if contract is None:
-        raise DomainError(_("Das Vertrags-PDF wird noch erzeugt. Bitte versuchen Sie es gleich noch einmal."))
-    if signed_on > timezone.localdate():
-        raise DomainError(_("Das Datum der Unterschrift darf nicht in der Zukunft liegen."))
+    contract = _check_signable(locked, institution, signed_on)
     leader, name, function = _signer(user, institution)
+    deputy_for = ""
+    if not has_role(user, institution.pk, Role.LEITUNG):
+        # A named deputy signs "i. V." for the institution's signing Leitung.
+        deputy = Deputy.objects.filter(institution=institution, user=user).order_by("-valid_from").first()
+        signatory = Leader.objects.filter(institution=institution, signs=True).order_by("position").first()
+        leader = None
+        name = user.get_full_name() or user.email
+        function = (deputy.function if deputy else "") or _("Vertretung")
+        deputy_for = (
+            f"{signatory.name}, {signatory.function}"
+            if signatory
+            else _("Leitung von %(name)s") % {"name": institution.name}
+        )
     signature = Signature(
         agreement=locked,
         institution=institution,
@@ -145,13 +83,37 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
         place=place,
         method=method,
         recorded_by=user,
+        deputy_for=deputy_for,
     )
+    _attach(signature, locked, institution, contract, method, upload)
+    signature.save()
+    _after_signature(user, locked)
+    logger.info("agreement %s signed for institution %s by user %s", locked.pk, institution.pk, user.pk)
+    return signature
+
+
+def _check_signable(agreement: Agreement, institution, signed_on) -> FrozenContract:
+    if Signature.objects.valid().filter(agreement=agreement, institution=institution).exists():
+        raise DomainError(_("Für „%(name)s“ ist bereits eine Unterschrift erfasst.") % {"name": institution.name})
+    contract = FrozenContract.objects.filter(agreement=agreement, withdrawn_at__isnull=True).first()
+    if contract is None:
+        raise DomainError(_("Das Vertrags-PDF wird noch erzeugt. Bitte versuchen Sie es gleich noch einmal."))
+    if signed_on > timezone.localdate():
+        raise DomainError(_("Das Datum der Unterschrift darf nicht in der Zukunft liegen."))
+    return contract
+
+
+def _after_signature(user, agreement: Agreement) -> None:
+    signed = set(Signature.objects.valid().filter(agreement=agreement).values_list("institution_id", flat=True))
+    if perms.partner_institution_ids(agreement) <= signed:
+        enter_into_force(user, agreement)
+
+
+def _attach(signature: Signature, locked: Agreement, institution, contract, method, upload) -> None:
     if method != SignatureMethod.IN_APP:
         if upload is None:
             raise DomainError(_("Bitte die unterschriebene Datei hochladen."))
-        data = upload.read()
-        if len(data) > MAX_UPLOAD:
-            raise DomainError(_("Die Datei ist größer als 15 MB."))
+        data = _read_bounded(upload)
         if method == SignatureMethod.DIGITAL:
             contract = ensure_contract(locked.pk)
             with contract.file.open("rb") as handle:
@@ -159,23 +121,119 @@ def record_signature(user, agreement: Agreement, institution, *, signed_on, plac
             signature.verification = verify_signed_contract(data, len(original), contract.sha256)
             extension = "pdf"
         else:
-            extension = next((ext for magic, ext in SCAN_TYPES.items() if data.startswith(magic)), None)
-            if extension is None:
-                raise DomainError(_("Bitte die unterschriebene Seite als PDF, PNG oder JPEG hochladen."))
+            # Decided by the bytes (parsed in full, PDFs without active content), never by the uploaded name.
+            extension = check_scan(
+                data, unknown_message=_("Bitte die unterschriebene Seite als PDF, PNG oder JPEG hochladen.")
+            ).extension
         signature.file_sha256 = hashlib.sha256(data).hexdigest()
         signature.file.save(f"unterschrift-{locked.pk}-{institution.pk}.{extension}", ContentFile(data), save=False)
+
+
+@transaction.atomic
+def record_paper_signature(
+    user, agreement: Agreement, institution, *, signed_on, place, signer_name, signer_function, upload
+) -> Signature:
+    """The coordinating Koordination records a signature received on paper, with the scanned page."""
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    decision = perms.can_record_paper_signature(user, locked)
+    if not decision:
+        raise DomainError(decision.reason)
+    if institution.pk not in perms.partner_institution_ids(locked):
+        raise DomainError(_("Diese Institution ist kein Partner der Vereinbarung."))
+    contract = _check_signable(locked, institution, signed_on)
+    if upload is None:
+        raise DomainError(_("Bitte die unterschriebene Seite als Scan hochladen."))
+    signature = Signature(
+        agreement=locked,
+        institution=institution,
+        signer_name=signer_name,
+        signer_function=signer_function,
+        signed_on=signed_on,
+        place=place,
+        method=SignatureMethod.SCAN,
+        recorded_by=user,
+        received_on_paper=True,
+    )
+    _attach(signature, locked, institution, contract, SignatureMethod.SCAN, upload)
     signature.save()
-    signed = set(Signature.objects.filter(agreement=locked).values_list("institution_id", flat=True))
-    if perms.partner_institution_ids(locked) <= signed:
-        enter_into_force(user, locked)
-    logger.info("agreement %s signed for institution %s by user %s", locked.pk, institution.pk, user.pk)
+    _after_signature(user, locked)
+    logger.info(
+        "paper signature of institution %s for agreement %s recorded by user %s", institution.pk, locked.pk, user.pk
+    )
     return signature
 
 
+@transaction.atomic
+def void_signature(user, signature: Signature, reason: str) -> Signature:
+    """Declare a wrongly recorded signature void: kept and shown as such, with who, when and why."""
+    Agreement.objects.select_for_update().get(pk=signature.agreement_id)
+    signature = Signature.objects.select_related("agreement").get(pk=signature.pk)
+    decision = perms.can_void_signature(user, signature)
+    if not decision:
+        raise DomainError(decision.reason)
+    if not reason.strip():
+        raise DomainError(_("Bitte geben Sie eine Begründung an."))
+    signature.voided_at, signature.voided_by, signature.void_reason = timezone.now(), user, reason.strip()
+    signature.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    agreement = signature.agreement
+    notify(
+        partner_people(agreement, leitung=True),
+        _("Eine Unterschrift wurde für ungültig erklärt"),
+        _("Eine Unterschrift unter „%(title)s“ (%(revision)s) wurde für ungültig erklärt: %(reason)s")
+        % {"title": agreement.title, "revision": agreement.revision_label, "reason": signature.void_reason},
+        reverse("agreement_signatures", args=[agreement.pk]),
+    )
+    return signature
+
+
+def name_deputy(user, institution, deputy_user, *, function: str, valid_from, valid_until) -> Deputy:
+    """A Leitung names a member of its institution as deputy (Vertretung) for a period."""
+    decision = perms.can_name_deputy(user, institution.pk)
+    if not decision:
+        raise DomainError(decision.reason)
+    if valid_until < valid_from:
+        raise DomainError(_("Das Ende der Vertretung liegt vor ihrem Beginn."))
+    if not Membership.objects.filter(user=deputy_user, institution=institution).exists():
+        raise DomainError(_("Die Vertretung muss der Institution angehören."))
+    deputy = Deputy.objects.create(
+        institution=institution,
+        user=deputy_user,
+        function=function,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        named_by=user,
+    )
+    notify(
+        [deputy_user],
+        _("Sie wurden als Vertretung benannt"),
+        _("Sie unterzeichnen vom %(start)s bis %(end)s in Vertretung für %(name)s.")
+        % {
+            "start": valid_from.strftime("%d.%m.%Y"),
+            "end": valid_until.strftime("%d.%m.%Y"),
+            "name": institution.name,
+        },
+        reverse("deputies"),
+    )
+    return deputy
+
+
+def _read_bounded(upload) -> bytes:
+    """The upload's bytes, refused by its declared size first and counted while reading its chunks."""
+    too_large = DomainError(_("Die Datei ist größer als 15 MB."))
+    if (upload.size or 0) > MAX_UPLOAD:
+        raise too_large
+    data = bytearray()
+    for chunk in upload.chunks():
+        data += chunk
+        if len(data) > MAX_UPLOAD:
+            raise too_large
+    return bytes(data)
+
+
 def enter_into_force(user, agreement: Agreement) -> None:
-    """All partners signed: in force from the start date; term end and review date follow."""
+    """All partners signed: in force from the start date (until then "Unterzeichnet – gültig ab")."""
     term = agreement.term
-    last_signature = Signature.objects.filter(agreement=agreement).order_by("-signed_on").first()
+    last_signature = Signature.objects.valid().filter(agreement=agreement).order_by("-signed_on").first()
     start = term.valid_from or (last_signature.signed_on if last_signature else timezone.localdate())
     if term.valid_until:
         until = term.valid_until
@@ -183,52 +241,105 @@ def enter_into_force(user, agreement: Agreement) -> None:
         until = add_months(start, term.duration_months) - timedelta(days=1)
     else:
         until = None
-    agreement.in_force_from = start
-    agreement.in_force_until = until
-    agreement.review_due_on = add_months(start, term.review_interval_months) if term.review_interval_months else None
-    previous = agreement.status
-    agreement.status = Status.IN_KRAFT
-    agreement.version += 1
-    agreement.save(
-        update_fields=["in_force_from", "in_force_until", "review_due_on", "status", "version", "updated_at"]
-    )
-    StatusChange.objects.create(
-        agreement=agreement, transition="enter_into_force", from_status=previous, to_status=Status.IN_KRAFT, by=user
-    )
-    predecessor = agreement.predecessor
-    if predecessor and predecessor.status in (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG):
-        _end(
-            predecessor,
-            user,
-            _("Ersetzt durch %(revision)s.") % {"revision": agreement.revision_label},
-            on=start - timedelta(days=1) if start > timezone.localdate() else timezone.localdate(),
-        )
+    changes = {
+        "in_force_from": start,
+        "in_force_until": until,
+        "review_due_on": add_months(start, term.review_interval_months) if term.review_interval_months else None,
+    }
     board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
+    if start > timezone.localdate():
+        lifecycle.apply(agreement, "signed", user, changes=changes)
+        notify(
+            board,
+            _("Eine Kooperationsvereinbarung ist unterzeichnet"),
+            _("Alle Partner haben „%(title)s“ (%(revision)s) unterschrieben; sie gilt ab %(date)s.")
+            % {"title": agreement.title, "revision": agreement.revision_label, "date": start.strftime("%d.%m.%Y")},
+            reverse("agreement_detail", args=[agreement.pk]),
+        )
+        return
+    lifecycle.apply(agreement, "enter_into_force", user, changes=changes)
+    _took_effect(user, agreement)
     notify(
         board,
         _("Eine Kooperationsvereinbarung ist unterzeichnet"),
-        _("Alle Partner haben unterschrieben; die Vereinbarung tritt in Kraft."),
+        _("Alle Partner haben „%(title)s“ (%(revision)s) unterschrieben; die Vereinbarung tritt in Kraft.")
+        % {"title": agreement.title, "revision": agreement.revision_label},
         reverse("agreement_detail", args=[agreement.pk]),
     )
 
 
-def _end(agreement: Agreement, user, reason: str, on) -> None:
-    previous = agreement.status
-    agreement.status = Status.BEENDET
-    agreement.ended_on = on
-    agreement.end_reason = reason
-    agreement.version += 1
-    agreement.save(update_fields=["status", "ended_on", "end_reason", "version", "updated_at"])
-    StatusChange.objects.create(
-        agreement=agreement, transition="end", from_status=previous, to_status=Status.BEENDET, by=user, comment=reason
+def _took_effect(user, agreement: Agreement, today=None) -> None:
+    """A revision came into force: the one it replaces ends, and the work moves along (signal)."""
+    predecessor = agreement.predecessor
+    if predecessor and predecessor.status in (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG):
+        today = today or timezone.localdate()
+        start = agreement.in_force_from or today
+        _end(
+            predecessor,
+            user,
+            _("Ersetzt durch %(revision)s.") % {"revision": agreement.revision_label},
+            on=start - timedelta(days=1) if start == today else today,
+        )
+    if predecessor:
+        # The quality dialogue moves along (years the new revision has not opened itself) ...
+        taken = set(QualityDialogue.objects.filter(agreement=agreement).values_list("year", flat=True))
+        QualityDialogue.objects.filter(agreement=predecessor).exclude(year__in=taken).update(agreement=agreement)
+        # ... and so do cases, planned conferences and tasks (the conferences app listens).
+        revision_in_force.send(sender=Agreement, agreement=agreement, predecessor=predecessor, user=user)
+
+
+def _take_effect(agreement: Agreement, today) -> None:
+    """The daily job: a signed revision whose start date has come is now in force."""
+    lifecycle.apply(agreement, "enter_into_force", None)
+    _took_effect(None, agreement, today)
+    notify(
+        partner_people(agreement, leitung=True),
+        _("Eine Kooperationsvereinbarung ist in Kraft getreten"),
+        _("„%(title)s“ (%(revision)s) gilt ab heute.")
+        % {"title": agreement.title, "revision": agreement.revision_label},
+        reverse("agreement_detail", args=[agreement.pk]),
     )
 
 
-def schedule_next_review(agreement: Agreement) -> None:
-    """After a review that confirms the agreement: the next review one interval from today."""
-    interval = agreement.term.review_interval_months
-    agreement.review_due_on = add_months(timezone.localdate(), interval) if interval else None
-    agreement.save(update_fields=["review_due_on"])
+def give_notice(user, agreement: Agreement, on, reason: str) -> Agreement:
+    """Kündigung: the agreement ends at a later date that keeps the notice period; the daily job ends it."""
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        decision = perms.partner_coordinator(user, locked)
+        if not decision:
+            raise DomainError(decision.reason)
+        if locked.status not in perms.IN_FORCE:
+            raise DomainError(_("Kündigen kann man nur eine Vereinbarung, die in Kraft ist."))
+        if not reason.strip():
+            raise DomainError(_("Bitte geben Sie eine Begründung an."))
+        earliest = add_months(timezone.localdate(), locked.term.notice_period_months or 0)
+        if on < earliest:
+            raise DomainError(
+                _("Die Kündigungsfrist beträgt %(months)d Monat(e): frühestens zum %(date)s.")
+                % {"months": locked.term.notice_period_months or 0, "date": earliest.strftime("%d.%m.%Y")}
+            )
+        if locked.in_force_until and on > locked.in_force_until:
+            raise DomainError(_("Die Laufzeit endet ohnehin vorher."))
+        locked.in_force_until = on
+        locked.notice_given_on = timezone.localdate()
+        locked.end_reason = _("Gekündigt zum %(date)s: %(reason)s") % {
+            "date": on.strftime("%d.%m.%Y"),
+            "reason": reason.strip(),
+        }
+        locked.save(update_fields=["in_force_until", "notice_given_on", "end_reason", "updated_at"])
+        notify(
+            partner_people(locked, leitung=True),
+            _("Eine Kooperationsvereinbarung wurde gekündigt"),
+            _("„%(title)s“ (%(revision)s) wurde zum %(date)s gekündigt.")
+            % {"title": locked.title, "revision": locked.revision_label, "date": on.strftime("%d.%m.%Y")},
+            reverse("agreement_detail", args=[locked.pk]),
+        )
+    return locked
+
+
+def _end(agreement: Agreement, user, reason: str, on) -> None:
+    """End the agreement through the lifecycle, the reason both as the end reason and as the comment."""
+    lifecycle.apply(agreement, "end", user, reason, changes={"ended_on": on, "end_reason": reason})
 
 
 def start_amendment(user, agreement: Agreement) -> Agreement:
@@ -239,48 +350,58 @@ def start_amendment(user, agreement: Agreement) -> Agreement:
     return copy_revision(agreement, user)
 
 
+def _review_due(agreement: Agreement) -> None:
+    lifecycle.apply(agreement, "review_due", None)
+    board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
+    notify(
+        board,
+        _("Die Überprüfung einer Kooperationsvereinbarung ist fällig"),
+        _("Das Kooperationsgremium überprüft die Vereinbarung und bestätigt sie oder beginnt eine Änderung."),
+        reverse("agreement_detail", args=[agreement.pk]),
+    )
+
+
+def _system_step(step, agreement: Agreement, *args, **kwargs) -> bool:
+    """Run one step of the daily job in its own transaction; say whether it was taken."""
+    try:
+        with transaction.atomic():
+            step(agreement, *args, **kwargs)
+    except (ConflictError, DomainError) as error:
+        # Someone changed the agreement since the job loaded it; the next run sees its new state.
+        logger.warning("daily job skipped agreement %s: %s", agreement.pk, error)
+        return False
+    return True
+
+
 def daily(today=None) -> dict[str, int]:
     """The daily timer: reviews due, expired terms, signature reminders. Returns counts."""
     today = today or timezone.localdate()
-    counts = {"review_due": 0, "expired": 0, "reminded": 0}
+    counts = {"review_due": 0, "expired": 0, "in_force": 0, "reminded": 0}
     for agreement in Agreement.objects.filter(
         status__in=[Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG], in_force_until__lt=today
     ):
-        with transaction.atomic():
-            _end(agreement, None, _("Die Laufzeit ist abgelaufen."), on=agreement.in_force_until)
-        counts["expired"] += 1
+        reason = agreement.end_reason if agreement.notice_given_on else _("Die Laufzeit ist abgelaufen.")
+        if _system_step(_end, agreement, None, reason, on=agreement.in_force_until):
+            counts["expired"] += 1
+    for agreement in Agreement.objects.filter(status=Status.UNTERZEICHNET, in_force_from__lte=today):
+        if _system_step(_take_effect, agreement, today):
+            counts["in_force"] += 1
     for agreement in Agreement.objects.filter(status=Status.IN_KRAFT, review_due_on__lte=today):
-        with transaction.atomic():
-            agreement.status = Status.UEBERPRUEFUNG_FAELLIG
-            agreement.version += 1
-            agreement.save(update_fields=["status", "version", "updated_at"])
-            StatusChange.objects.create(
-                agreement=agreement,
-                transition="review_due",
-                from_status=Status.IN_KRAFT,
-                to_status=Status.UEBERPRUEFUNG_FAELLIG,
-                by=None,
-            )
-            board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
-            notify(
-                board,
-                _("Die Überprüfung einer Kooperationsvereinbarung ist fällig"),
-                _("Das Kooperationsgremium überprüft die Vereinbarung und bestätigt sie oder beginnt eine Änderung."),
-                reverse("agreement_detail", args=[agreement.pk]),
-            )
-        counts["review_due"] += 1
+        if _system_step(_review_due, agreement):
+            counts["review_due"] += 1
     week_ago = timezone.now() - timedelta(days=7)
     for agreement in Agreement.objects.filter(status=Status.ZUR_UNTERZEICHNUNG).exclude(
         signature_reminded_at__gt=week_ago
     ):
-        signed = set(Signature.objects.filter(agreement=agreement).values_list("institution_id", flat=True))
-        outstanding = _leitung_of_partners(agreement, signed)
+        signed = set(Signature.objects.valid().filter(agreement=agreement).values_list("institution_id", flat=True))
+        outstanding = leitung_of_partners(agreement, signed)
         if outstanding:
             with transaction.atomic():
                 notify(
                     outstanding,
                     _("Erinnerung: Ihre Unterschrift fehlt noch"),
-                    _("Eine Kooperationsvereinbarung wartet noch auf die Unterschrift Ihrer Institution."),
+                    _("„%(title)s“ (%(revision)s) wartet noch auf die Unterschrift Ihrer Institution.")
+                    % {"title": agreement.title, "revision": agreement.revision_label},
                     reverse("agreement_signatures", args=[agreement.pk]),
                 )
                 agreement.signature_reminded_at = timezone.now()

@@ -25,11 +25,11 @@ from agreements.models import (
     QuestionKind,
     Reflection,
     Status,
-    StatusChange,
     Subgroup,
     SubgroupAnswer,
     SubgroupScope,
 )
+from agreements.services import lifecycle
 from kooperation.core.concurrency import claim_version
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import notify
@@ -260,22 +260,6 @@ def save_reflections(partner: Partner, formset, submit: bool) -> None:
             row.save(update_fields=["status", "submitted_at", "version"])
 
 
-def open_approval_round(user, agreement: Agreement) -> ApprovalRound:
-    """Open the next approval round and ask every board representative for a decision."""
-    last = ApprovalRound.objects.filter(agreement=agreement).order_by("-number").first()
-    approval_round = ApprovalRound.objects.create(
-        agreement=agreement, number=(last.number + 1) if last else 1, started_by=user
-    )
-    board = [b.user for b in BoardMember.objects.filter(agreement=agreement).select_related("user")]
-    notify(
-        board,
-        _("Ihre Zustimmung wird erwartet"),
-        _("Der Text einer Kooperationsvereinbarung liegt Ihnen zur Zustimmung vor."),
-        reverse("agreement_approval", args=[agreement.pk]),
-    )
-    return approval_round
-
-
 @transaction.atomic
 def decide(user, agreement: Agreement, institution_id: int, decision: str, comment: str) -> Approval:
     """Approve or return the text for one partner; a return sends the text back to In Erarbeitung."""
@@ -298,17 +282,7 @@ def decide(user, agreement: Agreement, institution_id: int, decision: str, comme
     if decision == Decision.RETURNED:
         current.closed_at = timezone.now()
         current.save(update_fields=["closed_at"])
-        StatusChange.objects.create(
-            agreement=locked,
-            transition="return_text",
-            from_status=locked.status,
-            to_status=Status.IN_ERARBEITUNG,
-            by=user,
-            comment=comment.strip(),
-        )
-        locked.status = Status.IN_ERARBEITUNG
-        locked.version += 1
-        locked.save(update_fields=["status", "version", "updated_at"])
+        lifecycle.apply(locked, "return_text", user, comment.strip())
         notify(
             coordinators,
             _("Der Text wurde mit Anmerkungen zurückgegeben"),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from agreements import permissions as perms
 from agreements.forms.agreement import (
@@ -23,11 +25,11 @@ from agreements.models import Agreement, Partner
 from agreements.queries import sections as agreement_sections
 from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle
-from agreements.services.signing import FROZEN
+from agreements.services import lifecycle, signing
+from agreements.services.contract import FROZEN
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
-from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 from kooperation.core.history import history_entries
 from kooperation.core.widgets import show_without_validation
 
@@ -142,18 +144,18 @@ def agreement_partners(request, pk: int):
             )
         except ConflictError as conflict:
             # Keep the user's choice, but against the current state, and say what is saved now.
-            data = request.POST.copy()
-            data["auswahl-version"] = str(conflict.current.version)
-            select_form = PartnerSelectForm(data, agreement=conflict.current, prefix="auswahl")
-            select_form.is_valid()
             saved = ", ".join(p.institution.name for p in conflict.current.partners.select_related("institution"))
-            select_form.add_error(
-                None,
+            select_form = rebind_after_conflict(
+                PartnerSelectForm,
+                request.POST,
+                conflict.current,
                 _(
                     "Die Partnerliste wurde inzwischen von jemand anderem geändert. Gespeichert sind jetzt: "
                     "%(partners)s. Ihre Auswahl steht noch im Formular; speichern Sie erneut, um sie zu übernehmen."
                 )
                 % {"partners": saved},
+                agreement=conflict.current,
+                prefix="auswahl",
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -172,22 +174,62 @@ def agreement_partners(request, pk: int):
     )
 
 
-@require_POST
 def agreement_transition(request, pk: int, name: str):
-    """Take a lifecycle step (POST with confirmation); refusals say why."""
+    """A lifecycle step: GET shows the confirmation page (works without JavaScript), POST takes it.
+
+    Refusals say why. Ending an agreement in force may instead give notice (Kündigung) to a later date.
+    """
     agreement = perms.get_agreement_for(request.user, pk)
-    if name not in lifecycle.TRANSITIONS:
+    transition = lifecycle.TRANSITIONS.get(name)
+    if transition is None:
         raise Http404
+    if request.method == "POST":
+        comment = request.POST.get("comment", "")
+        try:
+            notice_on = _notice_date(request.POST.get("on", ""))
+            if name == "end" and notice_on and notice_on > timezone.localdate():
+                agreement = signing.give_notice(request.user, agreement, notice_on, comment)
+                messages.success(
+                    request,
+                    _("Die Vereinbarung ist zum %(date)s gekündigt.") % {"date": notice_on.strftime("%d.%m.%Y")},
+                )
+                return redirect("agreement_detail", pk=pk)
+            agreement = lifecycle.perform(request.user, agreement, name, comment)
+        except DomainError as error:
+            messages.error(request, error.message)
+            if transition.needs_comment:
+                return redirect("agreement_transition", pk=pk, name=name)
+        else:
+            messages.success(
+                request,
+                _("Die Vereinbarung hat jetzt den Status „%(status)s“.") % {"status": agreement.get_status_display()},
+            )
+        return redirect("agreement_detail", pk=pk)
+    # The role decides whether the page opens; a missing precondition is shown on the page.
+    perms.require(transition.allowed(request.user, agreement))
+    decision = lifecycle.check(request.user, agreement, name)
+    notice = name == "end" and agreement.status in perms.IN_FORCE
+    return render(
+        request,
+        "agreements/transition_confirm.html",
+        {
+            "agreement": agreement,
+            "transition": transition,
+            "decision": decision,
+            "notice": notice,
+            "notice_months": agreement.term.notice_period_months if notice else None,
+        },
+    )
+
+
+def _notice_date(value: str):
+    """The optional "zum" date of an end: empty means now."""
+    if not value.strip():
+        return None
     try:
-        agreement = lifecycle.perform(request.user, agreement, name, request.POST.get("comment", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Die Vereinbarung hat jetzt den Status „%(status)s“.") % {"status": agreement.get_status_display()},
-        )
-    return redirect("agreement_detail", pk=pk)
+        return date.fromisoformat(value.strip())
+    except ValueError as error:
+        raise DomainError(_("Bitte ein gültiges Datum angeben.")) from error
 
 
 def agreement_history(request, pk: int):

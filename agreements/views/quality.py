@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,8 +14,8 @@ from agreements.forms.quality import AssessmentForm, QualityDimensionForm, Quali
 from agreements.models import AssessmentStatus, QualityDialogue, QualityDimension, SelfAssessment
 from agreements.queries import quality
 from agreements.services import quality as service
-from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as network_perms
 
 
@@ -29,9 +28,9 @@ def _dialogue_for(user, pk: int) -> QualityDialogue:
 
 
 def quality_overview(request, pk: int):
-    """All dialogues of an agreement, each dimension over the years, and opening this year's."""
+    """All dialogues of an agreement series (every revision), each dimension over the years, opening this year's."""
     agreement = perms.get_agreement_for(request.user, pk)
-    dialogues = list(QualityDialogue.objects.filter(agreement=agreement))
+    dialogues = list(QualityDialogue.objects.filter(agreement__in=agreement.revisions().values("pk")))
     dims = quality.dimensions()
     years, series = quality.history(dialogues, dims)
     this_year = timezone.localdate().year
@@ -120,22 +119,21 @@ def assessment_edit(request, pk: int, institution_pk: int):
         perms.require(may_edit)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    service.save_assessment(
+                saved = save_with_conflict_check(
+                    form,
+                    save=lambda: service.save_assessment(
                         request.user, assessment, form.values(), form.cleaned_data["version"], submit
-                    )
-            except ConflictError:
-                form.show_conflict(
-                    SelfAssessment.objects.prefetch_related("ratings", "conditions").get(pk=assessment.pk)
+                    ),
                 )
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                if submit:
+                if saved and submit:
                     messages.success(request, _("Ihre Selbsteinschätzung ist abgegeben."))
                     return redirect("quality_dialogue", pk=dialogue.pk)
-                messages.success(request, _("Der Entwurf wurde gespeichert."))
-                return redirect("quality_assessment", pk=dialogue.pk, institution_pk=institution_pk)
+                if saved:
+                    messages.success(request, _("Der Entwurf wurde gespeichert."))
+                    return redirect("quality_assessment", pk=dialogue.pk, institution_pk=institution_pk)
     return render(
         request,
         "agreements/quality/assessment.html",
@@ -161,16 +159,9 @@ def quality_dimension_edit(request, pk: int):
     dimension = get_object_or_404(QualityDimension, pk=pk)
     form = QualityDimensionForm(request.POST or None, instance=dimension, prefix="dimension")
     formset = QualityLevelFormSet(request.POST or None, instance=dimension, prefix="stufen")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            with transaction.atomic():
-                form.save()
-                formset.save()
-        except ConflictError as conflict:
-            (getattr(conflict, "form", None) or form).show_conflict(conflict.current)
-        else:
-            messages.success(request, _("Die Stufen wurden gespeichert."))
-            return redirect("quality_levels")
+    if request.method == "POST" and form.is_valid() and formset.is_valid() and save_with_conflict_check(form, formset):
+        messages.success(request, _("Die Stufen wurden gespeichert."))
+        return redirect("quality_levels")
     return render(
         request, "agreements/quality/dimension_form.html", {"dimension": dimension, "form": form, "formset": formset}
     )

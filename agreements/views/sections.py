@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,7 +37,8 @@ from agreements.models import (
     TargetGroup,
 )
 from agreements.queries.sections import SECTIONS_BY_KEY
-from kooperation.core.concurrency import ConflictError
+from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.rows import render_blank_row
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,6 @@ def _rows_formset(editor: SectionEditor, agreement, data=None):
     return editor.rows(data, instance=agreement, queryset=queryset, prefix="zeilen", **kwargs)
 
 
-@login_required
 def section_edit(request, pk: int, key: str):
     """Edit one section; rows and single forms are saved together, atomically."""
     if key not in EDITORS:
@@ -144,7 +143,7 @@ def section_edit(request, pk: int, key: str):
         single = editor.single(data, instance=getattr(agreement, editor.single_attr), prefix="abschnitt")
     if request.method == "POST":
         valid = all(part.is_valid() for part in (formset, single) if part is not None)
-        if valid and _save(formset, single):
+        if valid and save_with_conflict_check(single, formset):
             agreement.touch()
             messages.success(request, _("Der Abschnitt „%(title)s“ wurde gespeichert.") % {"title": section.title})
             if "weiter" in request.POST:
@@ -167,44 +166,15 @@ def section_edit(request, pk: int, key: str):
     )
 
 
-def _save(formset, single) -> bool:
-    try:
-        with transaction.atomic():
-            if single is not None:
-                single.save()
-            if formset is not None:
-                formset.save()
-    except ConflictError as conflict:
-        target = getattr(conflict, "form", None) or single
-        target.show_conflict(conflict.current)
-        return False
-    return True
-
-
-@login_required
 def section_row(request, pk: int, key: str):
     """Return one empty row form for htmx to append (the page also works without it)."""
     editor = EDITORS.get(key)
     if editor is None or editor.rows is None:
         raise Http404
     agreement = perms.get_agreement_for(request.user, pk, write=True)
-    formset = _rows_formset(editor, agreement)
-    try:
-        index = int(request.GET.get("zeilen-TOTAL_FORMS", ""))
-    except ValueError:
-        index = formset.total_form_count()
-    index = max(0, min(index, 999))
-    form = formset.form(
-        auto_id=formset.auto_id,
-        prefix=formset.add_prefix(index),
-        empty_permitted=True,
-        use_required_attribute=False,
-        **formset.get_form_kwargs(None),
-    )
-    formset.add_fields(form, index)
-    form.fields["ORDER"].initial = index + 1
-    return render(
+    return render_blank_row(
         request,
+        _rows_formset(editor, agreement),
         "agreements/snippets/section_row.html",
-        {"form": form, "index": index, "total": index + 1, "formset": formset, "oob": True},
+        reverse("agreement_section", args=[agreement.pk, key]),
     )

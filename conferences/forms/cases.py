@@ -12,13 +12,14 @@ from agreements import permissions as agreement_perms
 from agreements.models import Agreement
 from conferences import permissions as perms
 from conferences.models import Case, Consent, InformationKind
-from conferences.services import case_agreements
+from conferences.queries.choices import case_agreements
+from kooperation.core.errors import DomainError
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
-from kooperation.network.models import Institution
+from kooperation.core.limits import MAX_VERSION, BoundedDateField
+from kooperation.core.uploads import check_scan, display_name
+from kooperation.network.models import Institution, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# The first bytes of the accepted scans: PDF, JPEG, PNG.
-SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
 def date_input() -> forms.DateInput:
@@ -39,6 +40,18 @@ class InstitutionChoices(forms.ModelMultipleChoiceField):
 
 
 class CaseCreateForm(forms.ModelForm):
+    team = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Weitere Personen im Fallteam"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Nur das Fallteam liest den Fall. Sie gehören als Anlegende/r dazu; weitere Personen der fallführenden "
+            "Institution können Sie hier oder später auf der Seite „Fallteam“ aufnehmen."
+        ),
+        error_messages={"invalid_choice": gettext_lazy("Bitte nur Personen Ihrer Institution wählen.")},
+    )
+
     class Meta:
         model = Case
         fields = ["agreement", "owner_institution", "note"]
@@ -58,7 +71,13 @@ class CaseCreateForm(forms.ModelForm):
         self.fields["owner_institution"].error_messages["invalid_choice"] = _(
             "Bitte eine Institution wählen, in der Sie Fachkraft oder Koordination sind."
         )
-        self.helper = helper("agreement", "owner_institution", "note")
+        self.fields["team"].queryset = (
+            User.objects.filter(is_active=True, memberships__institution__in=own)
+            .exclude(pk=user.pk)
+            .distinct()
+            .order_by("last_name", "first_name", "email")
+        )
+        self.helper = helper("agreement", "owner_institution", "note", "team")
 
     def clean(self):
         data = super().clean()
@@ -68,6 +87,14 @@ class CaseCreateForm(forms.ModelForm):
                 "owner_institution",
                 _("„%(name)s“ ist nicht Partner der gewählten Vereinbarung.") % {"name": owner.name},
             )
+        team = data.get("team")
+        if owner and team:
+            strangers = [str(p) for p in team if not p.memberships.filter(institution=owner).exists()]
+            if strangers:
+                self.add_error(
+                    "team",
+                    _("%(names)s gehört nicht zu „%(name)s“.") % {"names": ", ".join(strangers), "name": owner.name},
+                )
         return data
 
 
@@ -83,7 +110,7 @@ class CaseForm(VersionedModelForm):
 
 
 class CaseInstitutionsForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     institutions = InstitutionChoices(
         label=gettext_lazy("Beteiligte Institutionen"),
         queryset=Institution.objects.none(),
@@ -196,10 +223,17 @@ class ConsentForm(forms.ModelForm):
             return document
         if document.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("Die Datei ist zu groß; höchstens 10 MB sind möglich."))
-        head = document.read(8)
+        # The type comes from the bytes (PDF, PNG, JPEG, checked in full), never from the name or Content-Type;
+        # the file is stored under a random name with the detected type's extension.
+        data = document.read()
         document.seek(0)
-        if not head.startswith(SIGNATURES):
-            raise forms.ValidationError(_("Bitte eine PDF-, JPEG- oder PNG-Datei hochladen."))
+        try:
+            kind = check_scan(data)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        self.document_display_name = display_name(document.name) or _("ohne Namen")
+        self.document_kind = kind
+        document.name = f"scan.{kind.extension}"
         return document
 
     def clean(self):
@@ -211,7 +245,7 @@ class ConsentForm(forms.ModelForm):
 
 
 class RevokeConsentForm(forms.Form):
-    revoked_on = forms.DateField(label=gettext_lazy("widerrufen am"), widget=date_input())
+    revoked_on = BoundedDateField(label=gettext_lazy("widerrufen am"), widget=date_input())
 
     def __init__(self, *args, consent: Consent, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,14 @@
-from conferences.models.case import Case, CaseInstitution, Consent, FamilyRole, InformationKind, valid_consents
+from conferences.models.case import (
+    Case,
+    CaseInstitution,
+    CaseTeamMember,
+    Consent,
+    DeletionKind,
+    DeletionRecord,
+    FamilyRole,
+    InformationKind,
+    valid_consents,
+)
 from conferences.models.conference import (
     Addendum,
     Conference,
@@ -18,9 +28,12 @@ __all__ = [
     "Body",
     "Case",
     "CaseInstitution",
+    "CaseTeamMember",
     "Conference",
     "Consent",
     "CriterionCheck",
+    "DeletionKind",
+    "DeletionRecord",
     "FamilyParticipant",
     "FamilyRole",
     "InformationKind",

@@ -8,12 +8,14 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
+from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids
 
 
@@ -47,12 +49,20 @@ def valid_consents(day: date | None = None) -> models.QuerySet:
     )
 
 
+def _covered_participation(case_ref: str, institution_ref: str):
+    """The institution takes part in the case and a valid consent covers it (subquery condition)."""
+    return Exists(
+        CaseInstitution.objects.filter(case_id=OuterRef(case_ref), institution_id=OuterRef(institution_ref))
+    ) & Exists(valid_consents().filter(case_id=OuterRef(case_ref), institutions=OuterRef(institution_ref)))
+
+
 class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CaseQuerySet:
+    def of_institutions(self, user) -> CaseQuerySet:
         """Cases of the user's institutions: the owning one, or a participant covered by a valid consent.
 
-        Administration has no way around this: case data are social data (SGB VIII §§ 61–65).
-        Keep in step with `kooperation.permissions.case_access_institution_ids`.
+        This is the institutional frame only; who of those institutions reads a case is
+        decided by its team (`visible_to`). Keep in step with
+        `conferences.permissions.case_access_institution_ids`.
         """
         if not user.is_authenticated:
             return self.none()
@@ -63,6 +73,30 @@ class CaseQuerySet(models.QuerySet):
             Exists(valid_consents().filter(case_id=OuterRef("case_id"), institutions=OuterRef("institution_id")))
         )
         return self.filter(Q(owner_institution_id__in=own) | Q(pk__in=covered.values("case_id")))
+
+    def visible_to(self, user) -> CaseQuerySet:
+        """Cases whose content the user may read (need-to-know).
+
+        The case team — named staff of the owning institution or of a participating institution
+        covered by a valid consent — and, read-only, the Koordination of the owning institution.
+        Other users of the same institutions see nothing of the case. Administration has no way
+        around this: case data are social data (SGB VIII §§ 61–65).
+        Keep in step with `conferences.permissions.case_reader_institution_ids`.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        own = institution_ids(user)
+        if not own:
+            return self.none()
+        team = CaseTeamMember.objects.filter(user=user, institution_id__in=own).filter(
+            Q(institution_id=F("case__owner_institution_id")) | _covered_participation("case_id", "institution_id")
+        )
+        coordination = institution_ids(user, Role.KOORDINATION)
+        return self.filter(Q(pk__in=team.values("case_id")) | Q(owner_institution_id__in=coordination))
+
+    def due_for_deletion(self, cutoff) -> CaseQuerySet:
+        """Closed before the cutoff and not under a legal hold."""
+        return self.filter(closed_at__isnull=False, closed_at__lt=cutoff, legal_hold_at__isnull=True)
 
 
 class Case(Versioned):
@@ -97,6 +131,33 @@ class Case(Versioned):
     )
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CaseTeamMember",
+        through_fields=("case", "user"),
+        related_name="case_teams",
+        verbose_name=_("Fallteam"),
+    )
+    closed_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("abgeschlossen von"),
+    )
+    closing_reason = models.TextField(_("Grund des Abschlusses"), blank=True)
+    legal_hold_at = models.DateTimeField(_("Löschsperre seit"), null=True, blank=True)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Löschsperre gesetzt von"),
+    )
+    legal_hold_reason = models.TextField(_("Grund der Löschsperre"), blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -113,6 +174,14 @@ class Case(Versioned):
 
     def get_additional_data(self) -> dict:
         return {"case_id": self.pk}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_at is not None
 
 
 class CaseInstitution(models.Model):
@@ -138,6 +207,61 @@ class CaseInstitution(models.Model):
         return {"case_id": self.case_id}
 
 
+class CaseTeamMember(models.Model):
+    """A named member of staff working on the case for one of its institutions (need-to-know)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="case_team_memberships",
+        verbose_name=_("Person"),
+    )
+    institution = models.ForeignKey(
+        "network.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("für die Institution")
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("aufgenommen von")
+    )
+    added_at = models.DateTimeField(_("aufgenommen am"), default=timezone.now)
+
+    class Meta:
+        ordering = ["institution__name", "user__last_name", "user__first_name", "pk"]
+        verbose_name = _("Mitglied des Fallteams")
+        verbose_name_plural = _("Fallteam")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_team_member_once")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def get_additional_data(self) -> dict:
+        return {"case_id": self.case_id}
+
+
+class DeletionKind(models.TextChoices):
+    CASE = "fall", _("Fall mit Einwilligungen, Hilfekonferenzen, Aufgaben und Änderungsprotokoll")
+    CONSENT_FILE = "einwilligungsdokument", _("eingescannte Einwilligung")
+    ACCESS_LOG = "zugriffsprotokoll", _("Einträge des Zugriffsprotokolls")
+
+
+class DeletionRecord(models.Model):
+    """Löschprotokoll: that something was deleted under which rule, without any of its content."""
+
+    kind = models.CharField(_("Art"), max_length=30, choices=DeletionKind.choices)
+    case_code = models.CharField(_("Fallkennung"), max_length=20, blank=True)
+    count = models.PositiveIntegerField(_("Anzahl"), default=1)
+    rule = models.CharField(_("Regel"), max_length=200)
+    deleted_at = models.DateTimeField(_("gelöscht am"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-deleted_at", "-pk"]
+        verbose_name = _("Löschprotokoll-Eintrag")
+        verbose_name_plural = _("Löschprotokoll")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case_code}".strip()
+
+
 def consent_upload_path(instance: Consent, filename: str) -> str:
     """A random file name: the uploaded one may carry a client's name."""
     suffix = PurePath(filename).suffix.lower()[:5]
@@ -149,8 +273,8 @@ class Consent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
     given_by = models.CharField(_("erklärt von"), max_length=20, choices=FamilyRole.choices)
-    given_on = models.DateField(_("erklärt am"))
-    valid_until = models.DateField(_("gültig bis"))
+    given_on = models.DateField(_("erklärt am"), validators=date_validators())
+    valid_until = models.DateField(_("gültig bis"), validators=date_validators())
     institutions = models.ManyToManyField(
         "network.Institution", related_name="+", verbose_name=_("Institutionen (Umfang)")
     )
@@ -161,7 +285,7 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("erfasst von")
     )
     recorded_at = models.DateTimeField(_("erfasst am"), default=timezone.now)
-    revoked_on = models.DateField(_("widerrufen am"), null=True, blank=True)
+    revoked_on = models.DateField(_("widerrufen am"), null=True, blank=True, validators=date_validators())
     revocation_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

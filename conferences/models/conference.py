@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from conferences.models.case import FamilyRole
+from conferences.models.case import Case, FamilyRole
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 
 
 class Rating(models.TextChoices):
@@ -20,11 +21,27 @@ class Rating(models.TextChoices):
     NICHT_BEURTEILBAR = "nicht_beurteilbar", _("nicht beurteilbar")
 
 
+class ConferenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ConferenceQuerySet:
+        """Conferences of the cases the user reads, and those the user is invited to.
+
+        An invitee joins the team for that conference only, and only while the invitee's
+        institution still has access to the case (owner, or covered by a valid consent).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        invited = Conference.invited.through.objects.filter(conference_id=OuterRef("pk"), user_id=user.pk)
+        return self.filter(
+            Q(case__in=Case.objects.visible_to(user).values("pk"))
+            | (Exists(invited) & Q(case__in=Case.objects.of_institutions(user).values("pk")))
+        )
+
+
 class Conference(Versioned):
     """One Hilfekonferenz of a case; finalising makes its Ergebnisprotokoll read-only."""
 
     case = models.ForeignKey("conferences.Case", on_delete=models.PROTECT, related_name="conferences")
-    date = models.DateField(_("Datum"))
+    date = models.DateField(_("Datum"), validators=date_validators())
     start_time = models.TimeField(_("Beginn"))
     end_time = models.TimeField(_("Ende"), null=True, blank=True)
     place = models.CharField(_("Ort"), max_length=200)
@@ -43,7 +60,7 @@ class Conference(Versioned):
     situation = models.TextField(_("Situationsanalyse"), blank=True)
     needs_parents = models.TextField(_("Hilfebedarf Mutter/Eltern"), blank=True)
     needs_child = models.TextField(_("Hilfebedarf Kind"), blank=True)
-    next_date = models.DateField(_("nächster Termin"), null=True, blank=True)
+    next_date = models.DateField(_("nächster Termin"), null=True, blank=True, validators=date_validators())
     finalised_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,6 +75,8 @@ class Conference(Versioned):
     )
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    objects = ConferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "start_time", "pk"]

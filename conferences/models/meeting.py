@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 
 
 class Body(models.TextChoices):
@@ -41,7 +42,7 @@ class Meeting(Versioned):
         _("Name der Untergruppe"), max_length=150, blank=True, help_text=_("z. B. Untergruppe Drogenhilfe")
     )
     title = models.CharField(_("Anlass"), max_length=200, blank=True, help_text=_("z. B. 3. Arbeitstreffen"))
-    date = models.DateField(_("Datum"))
+    date = models.DateField(_("Datum"), validators=date_validators())
     start_time = models.TimeField(_("Beginn"))
     end_time = models.TimeField(_("Ende"), null=True, blank=True)
     place = models.CharField(_("Ort"), max_length=200)

@@ -9,8 +9,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models.case import Case
+from conferences.models.conference import Conference
 from conferences.models.meeting import Meeting
 from kooperation.core.concurrency import Versioned
+from kooperation.core.limits import date_validators
 from kooperation.network.scope import institution_ids
 
 
@@ -22,11 +24,12 @@ class TaskStatus(models.TextChoices):
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
-        """Tasks of the cases and meetings the user may see."""
+        """Tasks of the cases, conferences (invitees) and meetings the user may see."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(
             Q(case__in=Case.objects.visible_to(user).values("pk"))
+            | Q(conference__in=Conference.objects.visible_to(user).values("pk"))
             | Q(meeting__in=Meeting.objects.visible_to(user).values("pk"))
         )
 
@@ -60,7 +63,7 @@ class Task(Versioned):
         related_name="+",
         verbose_name=_("Wer – Person"),
     )
-    due_on = models.DateField(_("Bis wann"))
+    due_on = models.DateField(_("Bis wann"), validators=date_validators())
     how = models.TextField(_("Wie"), blank=True)
     with_whom = models.CharField(_("Mit wem"), max_length=300, blank=True)
     status = models.CharField(_("Status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OFFEN)

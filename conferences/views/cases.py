@@ -7,14 +7,11 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Prefetch, Q
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences import services
-from conferences.audit import case_log, log_lines, log_read
 from conferences.forms.cases import (
     CaseCreateForm,
     CaseFilterForm,
@@ -24,9 +21,15 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
+from conferences.queries.access_log import case_log, log_lines
+from conferences.queries.disclosure import delete_after
+from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
-from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
+from kooperation.core.uploads import kind_of_name, stored_file_response
+from kooperation.network.models import Role
+from kooperation.network.permissions import memberships
 
 PAGE_SIZE = 20
 TREND_COLUMNS = 8
@@ -65,6 +68,11 @@ def case_list(request):
             "page_obj": page,
             "query": query.urlencode(),
             "can_create": perms.can_create_case(request.user),
+            "export_institutions": [
+                m.institution
+                for m in memberships(request.user)
+                if m.role == Role.KOORDINATION and m.institution.is_active
+            ],
         },
     )
 
@@ -75,11 +83,12 @@ def case_create(request):
     form = CaseCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.create_case(
+            case = create_case(
                 request.user,
                 agreement=form.cleaned_data["agreement"],
                 owner_institution=form.cleaned_data["owner_institution"],
                 note=form.cleaned_data["note"],
+                team=list(form.cleaned_data["team"]),
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -119,7 +128,7 @@ def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
 
 def case_detail(request, pk: int):
     """The case overview: institutions and consents, conferences over time, criteria, open tasks."""
-    case = perms.get_case_for(request.user, pk)
+    case = perms.get_case_for(request.user, pk, read="Fallübersicht")
     conferences = list(
         case.conferences.select_related("moderator")
         .prefetch_related(Prefetch("checks", queryset=CriterionCheck.objects.order_by("position", "pk")))
@@ -132,7 +141,6 @@ def case_detail(request, pk: int):
         .order_by("due_on", "pk")
     )
     covered = perms.consent_covered_institution_ids(case)
-    log_read(request.user, case, case.pk, "Fallübersicht")
     return render(
         request,
         "conferences/case_detail.html",
@@ -149,13 +157,16 @@ def case_detail(request, pk: int):
             "can_edit": perms.can_edit_case(request.user, case),
             "can_document": perms.can_document_conference(request.user, case),
             "can_view_log": perms.can_view_access_log(request.user, case),
+            "can_manage": perms.can_manage_case(request.user, case),
+            "release": perms.case_release(request.user, case),
+            "delete_after": delete_after(case),
         },
     )
 
 
 def case_edit(request, pk: int):
-    """Edit the internal note (no names)."""
-    case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
+    """Edit the internal note (no names); the page shows the note, so the read is logged."""
+    case = perms.get_case_for(request.user, pk, read="Fall bearbeiten (interne Notiz)", check=perms.can_edit_case)
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid() and save_with_conflict_check(form):
         messages.success(request, _("Die Änderungen wurden gespeichert."))
@@ -165,24 +176,23 @@ def case_edit(request, pk: int):
 
 def case_institutions(request, pk: int):
     """Choose the participating institutions among the agreement's partners covered by a consent."""
-    case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
+    case = perms.get_case_for(request.user, pk, read="Beteiligte Institutionen", check=perms.can_edit_case)
     form = CaseInstitutionsForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
-            removed, added = services.set_case_institutions(
+            removed, added = set_case_institutions(
                 request.user, case, form.cleaned_data["institutions"], form.cleaned_data["version"]
             )
         except ConflictError as conflict:
-            data = request.POST.copy()
-            data["version"] = str(conflict.current.version)
-            form = CaseInstitutionsForm(data, case=perms.with_case_access(conflict.current))
-            form.is_valid()
-            form.add_error(
-                None,
+            form = rebind_after_conflict(
+                CaseInstitutionsForm,
+                request.POST,
+                conflict.current,
                 _(
                     "Die beteiligten Institutionen wurden inzwischen von jemand anderem geändert. Ihre Auswahl "
                     "steht noch im Formular; prüfen Sie sie und speichern Sie erneut."
                 ),
+                case=perms.with_case_access(conflict.current),
             )
         except DomainError as error:
             form.add_error("institutions", error.message)
@@ -195,12 +205,12 @@ def case_institutions(request, pk: int):
 
 def consent_create(request, pk: int):
     """Record a declared consent with its scope, optionally with the scanned form."""
-    case = perms.get_case_for(request.user, pk, check=perms.can_edit_case)
+    case = perms.get_case_for(request.user, pk, read="Einwilligung erfassen", check=perms.can_edit_case)
     form = ConsentForm(request.POST or None, request.FILES or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_consent(
+            record_consent(
                 request.user,
                 case,
                 given_by=data["given_by"],
@@ -215,13 +225,19 @@ def consent_create(request, pk: int):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Die Einwilligung wurde erfasst."))
+            if data.get("document"):
+                messages.info(
+                    request,
+                    _("Die Datei „%(name)s“ ist als %(type)s gespeichert.")
+                    % {"name": form.document_display_name, "type": form.document_kind.extension.upper()},
+                )
             return redirect(case)
     return render(request, "conferences/consent_form.html", {"form": form, "case": case})
 
 
 def consent_revoke(request, pk: int):
     """Record the revocation of a consent (date; who recorded it is kept)."""
-    consent = perms.get_consent_for(request.user, pk, write=True)
+    consent = perms.get_consent_for(request.user, pk, read="Widerruf einer Einwilligung", write=True)
     case = consent.case
     if consent.revoked_on is not None:
         messages.info(request, _("Diese Einwilligung ist bereits widerrufen."))
@@ -229,7 +245,7 @@ def consent_revoke(request, pk: int):
     form = RevokeConsentForm(request.POST or None, consent=consent)
     if request.method == "POST" and form.is_valid():
         try:
-            services.revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
+            revoke_consent(request.user, consent, form.cleaned_data["revoked_on"])
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -246,21 +262,17 @@ def consent_revoke(request, pk: int):
 
 def consent_document(request, pk: int):
     """Download the scanned consent form (the read is logged)."""
-    consent = perms.get_consent_for(request.user, pk)
-    if not consent.document:
-        raise Http404
-    log_read(request.user, consent, consent.case_id, "eingescannte Einwilligung")
-    suffix = consent.document.name.rsplit(".", 1)[-1] if "." in consent.document.name else "pdf"
-    return FileResponse(
-        consent.document.open("rb"),
-        as_attachment=True,
-        filename=f"Einwilligung-{consent.case.code}-{consent.pk}.{suffix}",
+    consent = perms.get_consent_for(request.user, pk, read="eingescannte Einwilligung", document=True)
+    kind = kind_of_name(consent.document.name)
+    suffix = kind.extension if kind else "bin"
+    return stored_file_response(
+        consent.document.open("rb"), filename=f"Einwilligung-{consent.case.code}-{consent.pk}.{suffix}", kind=kind
     )
 
 
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
-    case = perms.get_case_for(request.user, pk, check=perms.can_view_access_log)
+    case = perms.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
     page = Paginator(case_log(case).order_by("-timestamp", "-pk"), 50).get_page(request.GET.get("page"))
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)

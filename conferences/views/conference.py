@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from conferences import permissions as perms
-from conferences import services
-from conferences.audit import log_read
 from conferences.documents import ConferenceProtocol
 from conferences.forms.protocol import (
     ConferencePlanForm,
@@ -22,15 +20,18 @@ from conferences.forms.protocol import (
     FamilyParticipantFormSet,
     ProtocolForm,
     StaffParticipantFormSet,
-    institutions_queryset,
-    member_map,
 )
+from conferences.forms.shared import institutions_queryset, member_map
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
-from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
+from conferences.queries.choices import case_staff
+from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
+from conferences.services.conferences import finalise_conference, plan_conference, replan_conference
+from conferences.views.protocols import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.rows import render_blank_row
 
 ROW_KINDS = {
     "teilnehmende": (StaffParticipantFormSet, gettext_lazy("Neue Teilnehmerin / neuer Teilnehmer")),
@@ -39,23 +40,22 @@ ROW_KINDS = {
 }
 
 
-def _load(user, pk: int, write: bool = False) -> Conference:
-    """The conference with every row of its protocol prefetched."""
-    conference = perms.get_conference_for(user, pk, write=write)
-    prefetch_related_objects([conference], *services.PROTOCOL_ROWS)
+def _load(user, pk: int, read: str) -> Conference:
+    """The conference with every row of its protocol prefetched (the read is logged by the loader)."""
+    conference = perms.get_conference_for(user, pk, read=read)
+    prefetch_related_objects([conference], *PROTOCOL_ROWS)
     return conference
 
 
-@login_required
 def conference_create(request, pk: int):
     """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
-    case = perms.get_case_for(request.user, pk, check=perms.can_document_conference)
-    staff = services.case_staff(case)
+    case = perms.get_case_for(request.user, pk, read="Hilfekonferenz planen", check=perms.can_document_conference)
+    staff = case_staff(case)
     form = ConferencePlanForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            conference = services.plan_conference(
+            conference = plan_conference(
                 request.user,
                 case,
                 date=data["date"],
@@ -76,12 +76,10 @@ def conference_create(request, pk: int):
     return render(request, "conferences/conference_plan.html", {"form": form, "case": case, "conference": None})
 
 
-@login_required
 def conference_detail(request, pk: int):
     """The protocol (read-only view), with its actions; every read is logged."""
-    conference = _load(request.user, pk)
+    conference = _load(request.user, pk, "Hilfekonferenz")
     case = conference.case
-    log_read(request.user, conference, case.pk, "Hilfekonferenz")
     return render(
         request,
         "conferences/conference_detail.html",
@@ -89,42 +87,33 @@ def conference_detail(request, pk: int):
             "conference": conference,
             "case": case,
             "can_edit": perms.can_edit_conference(request.user, conference),
-            "can_finalise": services.finalise_check(request.user, conference),
+            "can_finalise": finalise_check(request.user, conference),
             "can_add_addendum": perms.can_add_conference_addendum(request.user, conference),
             "consent_blocked": perms.consent_block_reason(case),
+            "release": perms.protocol_release(request.user, conference),
         },
     )
 
 
-@login_required
 def conference_plan(request, pk: int):
     """Change date, place, moderation and the invited."""
-    conference = perms.get_conference_for(request.user, pk, write=True)
+    conference = perms.get_conference_for(request.user, pk, read="Planung der Hilfekonferenz", write=True)
     case = conference.case
-    form = ConferencePlanForm(request.POST or None, instance=conference, staff=services.case_staff(case))
-    if request.method == "POST" and form.is_valid() and save_with_conflict_check(_Replan(request.user, form)):
+    form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff(case))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with_conflict_check(form, save=lambda: replan_conference(request.user, form))
+    ):
         messages.success(request, _("Die Planung wurde gespeichert."))
         return redirect(conference)
     return render(request, "conferences/conference_plan.html", {"form": form, "case": case, "conference": conference})
 
 
-class _Replan:
-    """Adapts the replan service to save_with_conflict_check."""
-
-    def __init__(self, user, form):
-        self.user, self.form = user, form
-
-    def save(self):
-        return services.replan_conference(self.user, self.form)
-
-    def show_conflict(self, current):
-        self.form.show_conflict(current)
-
-
 def protocol_formsets(conference: Conference, data=None) -> dict:
     case = conference.case
     institutions = institutions_queryset(perms.case_institution_ids(case))
-    staff = services.case_staff(case)
+    staff = case_staff(case)
     members = member_map(staff)
     row_kwargs = {"institutions": institutions, "staff": staff, "members": members}
     tasks = ConferenceTaskFormSet(
@@ -162,10 +151,11 @@ def protocol_formsets(conference: Conference, data=None) -> dict:
     }
 
 
-@login_required
 def conference_protocol(request, pk: int):
     """Document the conference: participants, analysis, help needs, criteria check, tasks, next date."""
-    conference = perms.get_conference_for(request.user, pk, write=True)
+    conference = perms.get_conference_for(
+        request.user, pk, read="Protokoll der Hilfekonferenz (Bearbeitung)", write=True
+    )
     data = request.POST if request.method == "POST" else None
     editor = ProtocolEditor(ProtocolForm(data, instance=conference), protocol_formsets(conference, data))
     if request.method == "POST" and editor.is_valid() and editor.save():
@@ -180,28 +170,27 @@ def conference_protocol(request, pk: int):
     )
 
 
-@login_required
 def conference_row(request, pk: int, kind: str):
     """One empty row (participant, family member, task) for htmx to append."""
     if kind not in ROW_KINDS:
         raise Http404
-    conference = perms.get_conference_for(request.user, pk, write=True)
+    conference = perms.get_conference_for(request.user, pk, read="Protokollzeile (Formular)", write=True)
     formset = protocol_formsets(conference)[kind]
-    return empty_row(
+    return render_blank_row(
         request,
         formset,
         "conferences/snippets/row.html",
+        reverse("conference_protocol", args=[conference.pk]),
         {"kind": kind, "new_label": ROW_KINDS[kind][1]},
     )
 
 
 @require_POST
-@login_required
 def conference_finalise(request, pk: int):
     """Finalise the protocol (then read-only) and notify the participants with a link."""
-    conference = perms.get_conference_for(request.user, pk)
+    conference = perms.get_conference_for(request.user, pk, read=None)
     try:
-        services.finalise_conference(request.user, conference)
+        finalise_conference(request.user, conference)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -212,27 +201,23 @@ def conference_finalise(request, pk: int):
     return redirect("conference_detail", pk=pk)
 
 
-@login_required
 def conference_addendum(request, pk: int):
     """Add a dated correction to a finalised protocol."""
-    conference = perms.get_conference_for(request.user, pk)
-    perms.require(perms.can_add_conference_addendum(request.user, conference))
+    conference = perms.get_conference_for(
+        request.user, pk, read="Nachtrag zur Hilfekonferenz", check=perms.can_add_conference_addendum
+    )
     return addendum_page(request, conference, case=conference.case, conference=conference)
 
 
-@login_required
 def conference_pdf(request, pk: int):
     """The Ergebnisprotokoll as PDF (the download is logged)."""
-    conference = _load(request.user, pk)
-    log_read(request.user, conference, conference.case_id, "Ergebnisprotokoll (PDF)")
-    return pdf_response(ConferenceProtocol(conference))
+    conference = _load(request.user, pk, "Ergebnisprotokoll (PDF)")
+    return pdf_response(ConferenceProtocol(conference, perms.protocol_release(request.user, conference)))
 
 
-@login_required
 def conference_ics(request, pk: int):
     """The calendar file of the planned conference (no case content, only code, time and place)."""
-    conference = perms.get_conference_for(request.user, pk)
-    log_read(request.user, conference, conference.case_id, "Kalenderdatei")
+    conference = perms.get_conference_for(request.user, pk, read="Kalenderdatei")
     response = HttpResponse(conference_calendar(conference), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="Hilfekonferenz-{conference.case.code}.ics"'
     return response

@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agreements import permissions as agreement_perms
-from agreements.models import Partner
 from conferences import permissions as perms
-from conferences import services
 from conferences.documents import MeetingMinutes
-from conferences.forms.protocol import (
+from conferences.forms.filters import MeetingFilterForm
+from conferences.forms.meetings import (
     AgendaFormSet,
     AttendanceRowsFormSet,
     MeetingCreateForm,
-    MeetingFilterForm,
     MeetingForm,
     MeetingTaskFormSet,
-    institutions_queryset,
-    member_map,
 )
+from conferences.forms.shared import institutions_queryset, member_map
 from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
-from conferences.views.rows import ProtocolEditor, addendum_page, empty_row
+from conferences.queries.choices import meeting_agreements, partner_staff
+from conferences.queries.protocols import MINUTES_ROWS, meeting_finalise_check
+from conferences.services.meetings import finalise_meeting
+from conferences.views.protocols import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
-from kooperation.network.models import User
+from kooperation.core.rows import render_blank_row
 
 PAGE_SIZE = 20
 ROW_KINDS = {
@@ -41,17 +41,6 @@ ROW_KINDS = {
 }
 
 
-def partner_staff(agreement_ids):
-    """Active users of the partner institutions of these agreements."""
-    institutions = Partner.objects.filter(agreement_id__in=agreement_ids).values("institution_id")
-    return (
-        User.objects.filter(is_active=True, memberships__institution_id__in=institutions)
-        .distinct()
-        .order_by("last_name", "first_name", "email")
-    )
-
-
-@login_required
 def meeting_list(request):
     """Sitzungen of the user's agreements, newest first, filterable by agreement and body."""
     form = MeetingFilterForm(request.GET or None, user=request.user)
@@ -79,11 +68,10 @@ def meeting_list(request):
     )
 
 
-@login_required
 def meeting_create(request):
     """Koordination of a partner records a Sitzung of one of its agreements."""
     perms.require(perms.can_create_meeting(request.user))
-    agreements = services.meeting_agreements(request.user).order_by("title")
+    agreements = meeting_agreements(request.user).order_by("title")
     form = MeetingCreateForm(
         request.POST or None,
         agreements=agreements,
@@ -101,11 +89,10 @@ def meeting_create(request):
 
 def _load(user, pk: int) -> Meeting:
     meeting = perms.get_meeting_for(user, pk)
-    prefetch_related_objects([meeting], *services.MINUTES_ROWS)
+    prefetch_related_objects([meeting], *MINUTES_ROWS)
     return meeting
 
 
-@login_required
 def meeting_detail(request, pk: int):
     """The minutes of a Sitzung with agenda, attendance, decisions and tasks."""
     meeting = _load(request.user, pk)
@@ -115,7 +102,7 @@ def meeting_detail(request, pk: int):
         {
             "meeting": meeting,
             "can_edit": perms.can_edit_meeting(request.user, meeting),
-            "can_finalise": services.meeting_finalise_check(request.user, meeting),
+            "can_finalise": meeting_finalise_check(request.user, meeting),
             "can_add_addendum": perms.can_add_meeting_addendum(request.user, meeting),
         },
     )
@@ -151,7 +138,6 @@ def minutes_formsets(meeting: Meeting, data=None) -> dict:
     }
 
 
-@login_required
 def meeting_edit(request, pk: int):
     """Edit the Sitzung: data, attendance, agenda with minutes and decisions, tasks; saved atomically."""
     meeting = perms.get_meeting_for(request.user, pk, write=True)
@@ -170,21 +156,25 @@ def meeting_edit(request, pk: int):
     )
 
 
-@login_required
 def meeting_row(request, pk: int, kind: str):
     if kind not in ROW_KINDS:
         raise Http404
     meeting = perms.get_meeting_for(request.user, pk, write=True)
     formset = minutes_formsets(meeting)[kind]
-    return empty_row(request, formset, "conferences/snippets/row.html", {"kind": kind, "new_label": ROW_KINDS[kind]})
+    return render_blank_row(
+        request,
+        formset,
+        "conferences/snippets/row.html",
+        reverse("meeting_edit", args=[meeting.pk]),
+        {"kind": kind, "new_label": ROW_KINDS[kind]},
+    )
 
 
 @require_POST
-@login_required
 def meeting_finalise(request, pk: int):
     meeting = perms.get_meeting_for(request.user, pk)
     try:
-        services.finalise_meeting(request.user, meeting)
+        finalise_meeting(request.user, meeting)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -192,7 +182,6 @@ def meeting_finalise(request, pk: int):
     return redirect("meeting_detail", pk=pk)
 
 
-@login_required
 def meeting_addendum(request, pk: int):
     """Add a dated correction to a finalised meeting protocol."""
     meeting = perms.get_meeting_for(request.user, pk)
@@ -200,7 +189,6 @@ def meeting_addendum(request, pk: int):
     return addendum_page(request, meeting, case=None, meeting=meeting)
 
 
-@login_required
 def meeting_pdf(request, pk: int):
     meeting = _load(request.user, pk)
     return pdf_response(MeetingMinutes(meeting))

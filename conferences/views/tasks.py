@@ -10,35 +10,26 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences import services
-from conferences.audit import log_reads
-from conferences.forms.protocol import TaskFilterForm, TaskStatusForm
-from conferences.models import Task, TaskStatus
+from conferences.forms.filters import TaskFilterForm
+from conferences.forms.tasks import TaskStatusForm
+from conferences.models import TaskStatus
+from conferences.queries.tasks import my_tasks_queryset
+from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
+from kooperation.core.forms import rebind_after_conflict
 
 PAGE_SIZE = 25
-
-
-def my_tasks_queryset(user):
-    """Tasks for the user or the user's institutions in cases and meetings the user may see."""
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .select_related("case", "conference", "meeting__agreement", "responsible_institution", "responsible_user")
-        .order_by("due_on", "pk")
-    )
 
 
 def my_tasks(request):
     """Every open task for me or my institution, by due date, overdue ones marked."""
     form = TaskFilterForm(request.GET or None, user=request.user)
     page = Paginator(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
-    tasks = list(page.object_list)
+    # Task texts of cases are case data: the loader logs each case task's read.
+    tasks = perms.read_tasks(request.user, page.object_list, "Meine Aufgaben")
     for task in tasks:
         task.status_form = TaskStatusForm(task=task, prefix=f"aufgabe-{task.pk}") if task.is_open else None
-    # Task texts of cases are case data: their reads are logged like the case's own pages.
-    log_reads(request.user, [(task, task.case_id) for task in tasks if task.case_id], "Meine Aufgaben")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -56,18 +47,19 @@ def my_tasks(request):
 
 def task_status(request, pk: int):
     """Mark a task done (or no longer needed) with a note; the page shows errors field by field."""
-    task = perms.get_task_for(request.user, pk, write=True)
+    task = perms.get_task_for(request.user, pk, read="Aufgabe", write=True)
     prefix = f"aufgabe-{task.pk}"
     form = TaskStatusForm(request.POST or None, task=task, prefix=prefix)
     back = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # Only a path on this site: redirect() would take a bare word for the name of a view.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     if request.method == "POST" and not task.is_open:
         messages.info(request, _("Diese Aufgabe ist bereits „%(status)s“.") % {"status": task.get_status_display()})
         return redirect(back or "my_tasks")
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_task_status(
+            set_task_status(
                 request.user,
                 task,
                 status=form.cleaned_data["status"],
@@ -76,37 +68,20 @@ def task_status(request, pk: int):
             )
         except ConflictError as conflict:
             current = conflict.current
-            form = TaskStatusForm(request.POST, task=current or task, prefix=prefix)
-            form.is_valid()
             state = current.get_status_display() if current else _("gelöscht")
-            form.add_error(
-                None,
+            form = rebind_after_conflict(
+                TaskStatusForm,
+                request.POST,
+                current,
                 _("Diese Aufgabe wurde inzwischen von jemand anderem geändert (Stand jetzt: %(status)s).")
                 % {"status": state},
+                task=current or task,
+                prefix=prefix,
             )
-            if current is not None:
-                data = request.POST.copy()
-                data[f"{prefix}-version"] = str(current.version)
-                form.data = data
         except DomainError as error:
             form.add_error(None, error.message)
         else:
             label = _("erledigt") if task.status == TaskStatus.ERLEDIGT else _("entfallen")
             messages.success(request, _("Die Aufgabe ist als „%(status)s“ vermerkt.") % {"status": label})
             return redirect(back or "my_tasks")
-    if task.case_id:
-        log_reads(request.user, [(task, task.case_id)], "Aufgabe")
     return render(request, "conferences/task_status.html", {"task": task, "form": form, "next": back})
-
-
-def task_summary(user) -> dict:
-    """Counts for the start page: open, overdue, next due date (one query, no case content)."""
-    from django.db.models import Count, Min, Q
-
-    today = timezone.localdate()
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .filter(status=TaskStatus.OFFEN)
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)), next_due=Min("due_on"))
-    )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kooperation.core.concurrency import ConflictError, claim_version
+from kooperation.core.limits import MAX_VERSION, bound_texts
 
 
 def helper(*layout) -> FormHelper:
@@ -19,8 +22,6 @@ def helper(*layout) -> FormHelper:
     form_helper.form_tag = False
     form_helper.disable_csrf = True
     if layout:
-        from crispy_forms.layout import Layout
-
         form_helper.layout = Layout(*layout)
     return form_helper
 
@@ -51,7 +52,7 @@ def _display(form: forms.BaseForm, name: str, value) -> str:
 class VersionedModelForm(forms.ModelForm):
     """A model form that refuses to overwrite a row someone else saved meanwhile."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_VERSION)
 
     conflict_message = gettext_lazy(
         "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben. Ihre Eingaben stehen "
@@ -61,6 +62,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_texts(self)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.conflict_changes: list[FieldChange] | None = None
@@ -107,124 +109,46 @@ class VersionedModelForm(forms.ModelForm):
         self.data = data
 
 
-def save_with_conflict_check(form_or_formset) -> bool:
-    """Save; on a concurrent change show the conflict on the form and return False."""
+@dataclass(frozen=True)
+class SaveOutcome:
+    """Whether a conflict-checked save went through (its truth value), and what the save returned."""
+
+    saved: bool
+    value: object = None
+
+    def __bool__(self) -> bool:
+        return self.saved
+
+
+def save_with_conflict_check(*parts, save: Callable[[], object] | None = None) -> SaveOutcome:
+    """Save the forms and formsets (or run `save`) atomically; on a concurrent change show both versions instead."""
+    parts = tuple(part for part in parts if part is not None)
     try:
-        form_or_formset.save()
-    except ConflictError as conflict:
-        target = getattr(conflict, "form", None) or form_or_formset
-        target.show_conflict(conflict.current)
-        if target is not form_or_formset:
-            form_or_formset.has_conflict = True
-        return False
-    return True
-
-
-class SharedChoicesMixin:
-    """Load the options of the named select fields once per formset instead of once per row."""
-
-    shared_choice_fields: tuple[str, ...] = ()
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        shared = self.__dict__.setdefault("_shared_choices", {})
-        for name in self.shared_choice_fields:
-            if name not in shared:
-                # iter(): list() would first ask the choices for their length (an extra COUNT).
-                shared[name] = list(iter(form.fields[name].choices))
-            # Rendering uses these; validation still checks the field's queryset.
-            form.fields[name].choices = shared[name]
-        return form
-
-
-class VersionedFormSetMixin:
-    """Rows that each carry their version; a stale row refuses the whole save."""
-
-    has_conflict = False
-
-    def save(self, commit: bool = True):
         with transaction.atomic():
-            return super().save(commit)
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        # A submitted row whose id is gone was deleted by someone else since the page was loaded.
-        form.deleted_meanwhile = self.is_bound and i < self.initial_form_count() and form.instance.pk is None
-        return form
-
-    def full_clean(self):
-        super().full_clean()
-        for form in self.forms:
-            if getattr(form, "deleted_meanwhile", False) and not self._should_delete_form(form):
-                form.conflict_deleted = True
-                form.add_error(None, _("Dieser Eintrag wurde inzwischen von jemand anderem gelöscht."))
-
-    def _form_for(self, obj):
-        return next(f for f in self.initial_forms if f.instance.pk == obj.pk)
-
-    def save_existing(self, form, obj, commit=True):
-        try:
-            return form.save(commit=commit)
-        except ConflictError as conflict:
-            conflict.form = form
-            raise
-
-    def delete_existing(self, obj, commit=True):
-        form = self._form_for(obj)
-        try:
-            form.claim()
-        except ConflictError as conflict:
-            conflict.form = form
-            raise
-        super().delete_existing(obj, commit)
+            if save is not None:
+                value = save()
+            else:
+                value = None
+                for part in parts:
+                    part.save()
+    except ConflictError as conflict:
+        # A stale row names its own form; any other conflict concerns the first part (the main form).
+        target = getattr(conflict, "form", None) or parts[0]
+        target.show_conflict(conflict.current)
+        return SaveOutcome(saved=False)
+    return SaveOutcome(saved=True, value=value)
 
 
-class VersionedInlineFormSet(VersionedFormSetMixin, forms.BaseInlineFormSet):
-    """Versioned rows belonging to one parent; new rows are appended in form order."""
-
-    def save_new(self, form, commit=True):
-        obj = form.save(commit=False)
-        setattr(obj, self.fk.name, self.instance)
-        obj.position = self._position(form)
-        if commit:
-            obj.save()
-            form.save_m2m()
-            if hasattr(form, "save_children"):
-                form.save_children(obj)
-        return obj
-
-    def _position(self, form) -> int:
-        return self.forms.index(form)
-
-
-class NewRowPositionField(forms.IntegerField):
-    """The Position of a row not saved yet: it places the row but does not make a blank row an entry."""
-
-    def has_changed(self, initial, data) -> bool:
-        return False
-
-
-class OrderedInlineFormSet(VersionedInlineFormSet):
-    """Ordered rows: the ORDER field (moved by buttons, or typed without JavaScript) sets positions."""
-
-    ordering_widget = forms.NumberInput
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "ORDER" in form.fields:
-            if index is None or index >= self.initial_form_count():
-                # The move buttons number every row, the blank one too; a position alone is no new entry.
-                form.fields["ORDER"] = NewRowPositionField(required=False, widget=self.get_ordering_widget())
-            form.fields["ORDER"].label = _("Position")
-            form.fields["ORDER"].widget.attrs.update({"class": "form-control order-input", "min": 1})
-
-    def _position(self, form) -> int:
-        order = form.cleaned_data.get("ORDER")
-        return order if order is not None else len(self.forms) + self.forms.index(form)
-
-    def save_existing(self, form, obj, commit=True):
-        obj.position = self._position(form)
-        return super().save_existing(form, obj, commit)
+def rebind_after_conflict(form_class, data, current, message: str, **kwargs) -> forms.BaseForm:
+    """Bind the user's input to a form built on the saved state, say what happened, and accept the next save."""
+    # For forms whose choices depend on the saved state (partner lists, participants), so show_conflict cannot apply.
+    data = data.copy()
+    form = form_class(data, **kwargs)
+    if current is not None:
+        data[form.add_prefix("version")] = str(current.version)
+    form.is_valid()
+    form.add_error(None, message)
+    return form
 
 
 class FilterForm(forms.Form):

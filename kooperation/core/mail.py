@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from kooperation.ops.outbox import queue_mails
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,9 @@ def absolute_url(path: str) -> str:
 def notify(users, subject: str, message: str, path: str, *, case_data: bool = False) -> int:
     """Send each active user a short German e-mail with a link after the transaction commits; return the count.
 
-    With case_data the mail says why it holds no details (the link leads to social data).
+    The mails are recorded in the outbox within the caller's transaction and sent by a background task
+    (retried if the mail server is down). With case_data the mail says why it holds no details (the link
+    leads to social data).
     """
     recipients = sorted({u.email for u in users if u.is_active and u.email})
     if not recipients:
@@ -31,7 +33,6 @@ def notify(users, subject: str, message: str, path: str, *, case_data: bool = Fa
         body = render_to_string(
             "email/notification.txt", {"message": message, "link": absolute_url(path), "case_data": case_data}
         )
-    mails = [(subject, body, None, [address]) for address in recipients]
-    transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=False))
+    queue_mails(subject, body, recipients)
     logger.info("notification %r to %d recipients", subject, len(recipients))
     return len(recipients)

@@ -51,6 +51,37 @@ def can_manage_users(user, obj=None) -> Verdict:
     return denied(_("Nur die Administration verwaltet Benutzerkonten und Mitgliedschaften."))
 
 
+def can_view_security_log(user, obj=None) -> Verdict:
+    if _is_administration(user):
+        return ALLOWED
+    return denied(_("Nur die Administration sieht das Sicherheitsprotokoll."))
+
+
+def can_reset_second_factor(user, account) -> Verdict:
+    """Administration resets another person's second factor — never its own (that needs its own code)."""
+    if not _is_administration(user):
+        return denied(_("Nur die Administration kann die Zwei-Faktor-Anmeldung zurücksetzen."))
+    if account.pk == user.pk:
+        return denied(
+            _("Ihre eigene Zwei-Faktor-Anmeldung setzen Sie nicht hier zurück, sondern unter „Zwei-Faktor-Anmeldung“.")
+        )
+    return ALLOWED
+
+
+def can_change_memberships(user, account) -> Verdict:
+    """Nobody grants or changes their own roles, not even Administration."""
+    if not _is_administration(user):
+        return denied(_("Nur die Administration verwaltet Benutzerkonten und Mitgliedschaften."))
+    if account.pk == user.pk:
+        return denied(
+            _(
+                "Sie können Ihre eigenen Mitgliedschaften und Rollen nicht ändern. "
+                "Bitten Sie eine andere Person aus der Administration darum."
+            )
+        )
+    return ALLOWED
+
+
 def can_manage_catalogues(user, obj=None) -> Verdict:
     if _is_administration(user):
         return ALLOWED

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kooperation.core.mail import absolute_url
+from kooperation.core.mail import absolute_url, notify
+from kooperation.network.models import Membership, Role
+from kooperation.network.security import Kind, record
+from kooperation.ops.outbox import queue_mails
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +25,8 @@ def send_invitation(account) -> None:
     token = default_token_generator.make_token(account)
     link = absolute_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
     body = render_to_string("registration/invitation_email.txt", {"account": account, "link": link})
-    transaction.on_commit(
-        lambda: send_mail(_("Ihr Zugang zu Kooperation"), body, None, [account.email], fail_silently=False)
-    )
-    logger.info("invitation sent to user %s", account.pk)
+    queue_mails(_("Ihr Zugang zu Kooperation"), body, [account.email])
+    logger.info("invitation queued for user %s", account.pk)
 
 
 def set_institution_active(institution, active: bool) -> None:
@@ -40,3 +39,56 @@ def set_user_active(account, active: bool) -> None:
     """Deactivate (sign-in refused, sessions end) or reactivate an account."""
     account.is_active = active
     account.save(update_fields=["is_active"])
+
+
+def _coordination_of(institution, *, besides):
+    """The institution's Koordination, without the person who just received the role."""
+    coordinators = Membership.objects.filter(institution=institution, role=Role.KOORDINATION).exclude(user=besides)
+    return [m.user for m in coordinators.select_related("user")]
+
+
+def _notify_grant(membership, actor) -> None:
+    """Tell the institution's Koordination that someone received a role there (names and a link, nothing else)."""
+    institution = membership.institution
+    notify(
+        _coordination_of(institution, besides=membership.user),
+        _("Neue Rolle in %(institution)s") % {"institution": institution.name},
+        _("%(person)s hat in %(institution)s die Rolle „%(role)s“ erhalten (vergeben von %(actor)s).")
+        % {
+            "person": membership.user,
+            "institution": institution.name,
+            "role": membership.get_role_display(),
+            "actor": actor,
+        },
+        reverse("institution_detail", kwargs={"pk": institution.pk}),
+    )
+
+
+def record_role_changes(actor, account, formset, *, request=None) -> None:
+    """After saving a membership formset: log grants, changes and removals; notify Koordination of grants."""
+    for membership in formset.new_objects:
+        record(
+            Kind.ROLE_GRANTED,
+            user=account,
+            actor=actor,
+            request=request,
+            detail=f"{membership.institution.name}: {membership.get_role_display()}",
+        )
+        _notify_grant(membership, actor)
+    for membership, _changed in formset.changed_objects:
+        record(
+            Kind.ROLE_CHANGED,
+            user=account,
+            actor=actor,
+            request=request,
+            detail=f"{membership.institution.name}: {membership.get_role_display()}",
+        )
+        _notify_grant(membership, actor)
+    for membership in formset.deleted_objects:
+        record(
+            Kind.ROLE_REVOKED,
+            user=account,
+            actor=actor,
+            request=request,
+            detail=f"{membership.institution.name}: {membership.get_role_display()}",
+        )

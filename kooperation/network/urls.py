@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kooperation.network.views import administration, directory
+from kooperation.network.views import administration, directory, mails, security
 
 urlpatterns = [
     path("netzwerk/", directory.institution_list, name="institution_list"),
@@ -39,4 +39,14 @@ urlpatterns = [
         name="user_activate",
     ),
     path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
+    path("verwaltung/mails/", mails.mail_list, name="mail_list"),
+    path("verwaltung/mails/<int:pk>/erneut-senden/", mails.mail_resend, name="mail_resend"),
+    path("verwaltung/benutzer/<int:pk>/entsperren/", security.user_unlock, name="user_unlock"),
+    path(
+        "verwaltung/benutzer/<int:pk>/zwei-faktor-zuruecksetzen/",
+        security.user_reset_second_factor,
+        name="user_reset_second_factor",
+    ),
+    path("verwaltung/sicherheit/", security.security_log, name="security_log"),
+    path("verwaltung/sicherheit/export.csv", security.security_log_export, name="security_log_export"),
 ]

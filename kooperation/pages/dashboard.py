@@ -6,6 +6,7 @@ from itertools import groupby
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import render
+from django.utils import timezone
 
 from agreements.models import (
     Agreement,
@@ -13,12 +14,15 @@ from agreements.models import (
     Approval,
     ApprovalRound,
     BoardMember,
+    Deputy,
     Partner,
+    Signature,
     Status,
     Subgroup,
     SubgroupAnswer,
 )
-from conferences.views.tasks import task_summary
+from conferences.queries.tasks import task_summary
+from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids, memberships
 from kooperation.pages import start
 
@@ -65,7 +69,26 @@ def expectations(user) -> dict:
         .select_related("agreement", "institution")
         .distinct()
     )
-    return {"open_answers": list(open_answers), "approvals": list(approvals), "reflections": list(reflections)}
+    # Ihre Unterschrift wird erwartet: the Leitung's (or deputy's) partners of revisions waiting for signatures.
+    today = timezone.localdate()
+    deputy_for = Deputy.objects.filter(user=user, valid_from__lte=today, valid_until__gte=today)
+    signed = Signature.objects.valid().filter(agreement=OuterRef("agreement"), institution=OuterRef("institution"))
+    signatures = (
+        Partner.objects.filter(agreement__status=Status.ZUR_UNTERZEICHNUNG)
+        .filter(
+            Q(institution_id__in=institution_ids(user, Role.LEITUNG))
+            | Q(institution_id__in=deputy_for.values("institution_id"))
+        )
+        .filter(~Exists(signed))
+        .select_related("agreement", "institution")
+        .order_by("agreement__title", "pk")
+    )
+    return {
+        "open_answers": list(open_answers),
+        "approvals": list(approvals),
+        "reflections": list(reflections),
+        "signatures": list(signatures),
+    }
 
 
 def dashboard(request):

@@ -16,7 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, AssessmentStatus, QualityDialogue, SelfAssessment, Signature, Status
-from agreements.services.signing import FROZEN
+from agreements.services.contract import FROZEN
 from conferences.models import AttendanceStatus, Conference, Meeting
 
 
@@ -47,7 +47,7 @@ def evidence(institution, start: date, end: date) -> Evidence:
         .distinct()
     )
     signatures = defaultdict(dict)
-    for signature in Signature.objects.filter(agreement__in=agreements):
+    for signature in Signature.objects.valid().filter(agreement__in=agreements):
         signatures[signature.agreement_id][signature.institution_id] = signature
     for agreement in agreements:
         partners = list(agreement.partners.all())

@@ -3,6 +3,9 @@
 Tests use the fixtures `page` (desktop, German locale), `new_page` (other viewports),
 `login(page, user)` and `check_axe(page)`. Set BROWSER_SCREENSHOTS=/some/dir to save a
 full-page screenshot of every page that `check_axe` looks at.
+
+Every page fails its test on a JavaScript error or on any Content-Security-Policy violation
+(reported by Chromium on the console and by the `securitypolicyviolation` event).
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from kooperation.network import twofactor
 from tests.factories import PASSWORD
 
+# The app secret the login helper gives accounts that must use a second factor (tests only).
+BROWSER_TOTP_SECRET = "KOOPERATIONBROWSERTESTSECRET2345"
 CHROMIUM = os.environ.get("KOOPERATION_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -29,6 +36,20 @@ CHROMIUM_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
+CSP_MARKER = "CSP-Verstoß:"
+# Runs in every page before its own scripts: each CSP violation is written to the console with a marker.
+REPORT_CSP_VIOLATIONS = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    f"  console.error('{CSP_MARKER} ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')"
+    "    + ' at ' + e.sourceFile + ':' + e.lineNumber + ' ' + (e.sample || ''));"
+    "});"
+)
+
+
+def _is_csp_violation(message) -> bool:
+    text = message.text
+    return CSP_MARKER in text or "Content Security Policy" in text or "Content-Security-Policy" in text
+
 
 _shot_numbers = itertools.count(1)
 
@@ -65,6 +86,7 @@ def new_page(browser, live_server) -> Iterator[Callable]:
     """Return a factory for pages in fresh German browser contexts (own cookies each)."""
     contexts = []
     errors: list[str] = []
+    violations: list[str] = []
 
     def make(**options):
         settings = {
@@ -78,9 +100,14 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         }
         context = browser.new_context(**settings)
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: violations.append(f"{page.url}: {message.text}") if _is_csp_violation(message) else None,
+        )
         return page
 
     yield make
@@ -88,6 +115,8 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         context.close()
     if errors:
         pytest.fail("JavaScript errors in the browser:\n" + "\n".join(errors), pytrace=False)
+    if violations:
+        pytest.fail("Content-Security-Policy violations in the browser:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture
@@ -125,12 +154,31 @@ def _check_axe(page) -> None:
     pytest.fail("\n".join(lines), pytrace=False)
 
 
+def _next_code(user) -> str:
+    """A code the app would accept now: a time step after the last one used (a code counts only once)."""
+    device = twofactor.app_device(user)
+    device.refresh_from_db()
+    now_step = int((time.time() - device.t0) // device.step)
+    step = max(now_step, device.last_t + 1)
+    return twofactor.current_code(device, at=device.t0 + step * device.step + 1)
+
+
 def _login(page, user, password: str = PASSWORD) -> None:
-    """Sign in through the login form and wait for the page behind it."""
+    """Sign in through the login form (and the code step for Administration/Leitung); wait for the page behind it.
+
+    Accounts that must use a second factor get an app with a known secret first, so the helper can
+    type the code the app would show.
+    """
+    if twofactor.requires_second_factor(user) and not twofactor.has_second_factor(user):
+        twofactor.enrol_with_secret(user, BROWSER_TOTP_SECRET)
     page.goto("/konto/anmelden/")
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/konto/anmelden/code/" in url or "/konto/anmelden/" not in url)
+    if "/konto/anmelden/code/" in page.url:
+        page.locator("#id_code").fill(_next_code(user))
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/konto/anmelden/" not in url)
 
 

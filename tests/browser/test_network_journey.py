@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from kooperation.network import twofactor
 from tests.factories import PASSWORD, ArbeitsfeldFactory, ContactFactory, InstitutionFactory, OfferFactory
 
 pytestmark = pytest.mark.browser
@@ -37,10 +38,24 @@ def test_administration_finds_and_edits_an_institution(page, login, check_axe, a
     page.get_by_label("E-Mail-Adresse").fill(admin_user.email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
+    # Administration must use a second factor: set up right after the password.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zwei-Faktor-Anmeldung einrichten")
+    expect(page.locator("svg.qr-code")).to_be_visible()
+    check_axe(page)
+    page.get_by_label("Erster Code aus der App").fill(twofactor.current_code(twofactor.pending_app_device(admin_user)))
+    page.get_by_role("button", name="Bestätigen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ihre Sicherungscodes")
+    check_axe(page)
+    page.get_by_role("link", name="Codes notiert – weiter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Guten Tag, Ada")
     check_axe(page)
 
     navigation = page.get_by_role("navigation", name="Hauptnavigation")
+    page.goto("/verwaltung/sicherheit/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sicherheitsprotokoll")
+    expect(page.get_by_role("cell", name="Zweiter Faktor eingerichtet")).to_be_visible()
+    check_axe(page)
+
     navigation.get_by_role("link", name="Netzwerk").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Netzwerk")
     expect(page.get_by_text("3 Institutionen gefunden")).to_be_visible()
@@ -156,3 +171,24 @@ def test_skip_link_takes_keyboard_users_to_the_content(page, login, member, netw
     expect(skip_link).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page.get_by_role("main")).to_be_focused()
+
+
+def test_leitung_signs_in_with_the_code_from_the_app(page, check_axe, leader_user, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's own delay after a wrong code is not under test here
+    twofactor.enrol_with_secret(leader_user, "KOOPERATIONBROWSERTESTSECRET2345")
+    page.goto("/konto/anmelden/")
+    page.get_by_label("E-Mail-Adresse").fill(leader_user.email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Code eingeben")
+    check_axe(page)
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_text("Der Code ist nicht richtig")).to_be_visible()
+    check_axe(page)
+    page.get_by_label("Code").fill(twofactor.current_code(twofactor.app_device(leader_user)))
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Guten Tag")
+    page.goto("/konto/zwei-faktor/")
+    expect(page.get_by_text("eingerichtet", exact=True)).to_be_visible()
+    check_axe(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Agreement, FrozenContract, Signature, Status
+from agreements.services import signing
 from tests import signing_data as sd
 
 pytestmark = pytest.mark.browser
@@ -107,7 +109,14 @@ def test_from_all_approvals_to_in_force(new_page, login, check_axe, parties, app
 
     assert Signature.objects.filter(agreement=approved).count() == 3
     agreement = Agreement.objects.get(pk=approved.pk)
-    assert agreement.status == Status.IN_KRAFT
+    assert agreement.status == Status.UNTERZEICHNET
+
+    # Signed before its start date: "Unterzeichnet – gültig ab" until the daily job on that date.
+    page.goto(detail)
+    _status(page, "Unterzeichnet – gültig ab 01.01.2027")
+    check_axe(page)
+    signing.daily(today=date(2027, 1, 1))
+    assert Agreement.objects.get(pk=approved.pk).status == Status.IN_KRAFT
 
     # The agreement is in force from its start date; the stored contract has not changed.
     page.goto(detail)

@@ -1,16 +1,32 @@
-"""Daily timer: reviews due, expired terms, signature reminders."""
+"""Daily timer: signed agreements whose start date has come, reviews due, expired terms, signature reminders
+(one server at a time)."""
 
 from django.core.management.base import BaseCommand
 
-from agreements.services.signing import daily
+from agreements.jobs import daily_task, run_daily
 
 
 class Command(BaseCommand):
-    help = "Tägliche Prüfung: fällige Überprüfungen, abgelaufene Laufzeiten, Erinnerungen an Unterschriften."
+    help = (
+        "Tägliche Prüfung: Inkrafttreten unterzeichneter Vereinbarungen, fällige Überprüfungen, abgelaufene "
+        "Laufzeiten, Erinnerungen an Unterschriften."
+    )
 
-    def handle(self, *args, **options):
-        counts = daily()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Nicht selbst ausführen, sondern dem Hintergrund-Worker übergeben."
+        )
+
+    def handle(self, *args, enqueue: bool = False, **options):
+        if enqueue:
+            result = daily_task.enqueue()
+            self.stdout.write(f"Als Hintergrundaufgabe eingereiht: {result.id}")
+            return
+        counts = run_daily()
+        if counts is None:
+            self.stdout.write("Übersprungen: die tägliche Prüfung läuft bereits auf einem anderen Server.")
+            return
         self.stdout.write(
             f"Überprüfung fällig: {counts['review_due']}, beendet (Laufzeit abgelaufen): {counts['expired']}, "
-            f"Erinnerungen an Unterschriften: {counts['reminded']}"
+            f"Erinnerungen an Unterschriften: {counts['reminded']}, in Kraft getreten: {counts['in_force']}"
         )

@@ -11,7 +11,7 @@ from django.db import transaction
 from agreements.documents import ContractRenderer
 from agreements.models import Agreement
 from agreements.services.agreement import create_agreement, set_partners
-from agreements.services.signing import page_count
+from agreements.services.contract import page_count
 from kooperation.network.models import Arbeitsfeld, Institution, Leader
 
 

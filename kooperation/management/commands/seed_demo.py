@@ -10,13 +10,17 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
-from agreements.services import signing
+from agreements.services.contract import contracts_rendered_on_first_download
 from conferences.demo import seed_conferences
+from kooperation.network import twofactor
 from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 
 DEMO_PASSWORD = "kooperation-demo"
 DOMAIN = "kooperation.example"
 MAX_SCALE = 100
+# Demo data only: the documented TOTP secret of every demo account that must use a second factor
+# (Administration, Leitung). `manage.py demo_totp <email>` prints its current code.
+DEMO_TOTP_SECRET = "KOOPERATIONDEMO2FAKOOPERATION234"
 
 # (name, short name, field, street, postal code, phone, description, contacts, offers, leaders)
 INSTITUTIONS = [
@@ -187,7 +191,7 @@ class Command(BaseCommand):
         self.password_hash = make_password(DEMO_PASSWORD)
         fields = {f.name: f for f in Arbeitsfeld.objects.all()}
         # Contracts of the demo agreements are rendered on their first download, not hundreds at once here.
-        with signing.contracts_rendered_on_first_download():
+        with contracts_rendered_on_first_download():
             for copy in range(1, scale + 1):
                 # One transaction per copy: a large --scale keeps what it has done when interrupted.
                 with transaction.atomic():
@@ -287,6 +291,9 @@ class Command(BaseCommand):
             Membership(user_id=user_id, institution_id=institution_id, role=role)
             for user_id, institution_id, role in sorted(wanted - present)
         )
+        for user in accounts.values():
+            if twofactor.requires_second_factor(user) and not twofactor.has_second_factor(user):
+                twofactor.enrol_with_secret(user, DEMO_TOTP_SECRET)
         for leader_name, local in LEADER_ACCOUNTS.items():
             Leader.objects.filter(name=leader_name, institution__in=institutions.values(), user__isnull=True).update(
                 user=accounts[self._email(local, copy)]

@@ -8,7 +8,9 @@ from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.core.forms import FilterForm, SharedChoicesMixin, VersionedModelForm, helper
+from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.limits import RowLimitMixin, row_limits
+from kooperation.core.rows import SharedChoicesMixin
 from kooperation.core.widgets import SearchSelect
 from kooperation.network.models import Institution, Membership, Role, User
 
@@ -52,7 +54,7 @@ class MembershipForm(forms.ModelForm):
         self.fields["role"].choices = [("", _("– Rolle wählen –")), *Role.choices]
 
 
-class BaseMembershipFormSet(SharedChoicesMixin, forms.BaseInlineFormSet):
+class BaseMembershipFormSet(RowLimitMixin, SharedChoicesMixin, forms.BaseInlineFormSet):
     shared_choice_fields = ("institution",)
 
     def clean(self):
@@ -78,6 +80,7 @@ MembershipFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=True,
     can_delete_extra=False,  # a new, empty row has nothing to delete
+    **row_limits(),
 )
 
 

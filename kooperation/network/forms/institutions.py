@@ -7,7 +7,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kooperation.core.forms import FilterForm, SharedChoicesMixin, VersionedInlineFormSet, VersionedModelForm, helper
+from kooperation.core.forms import FilterForm, VersionedModelForm, helper
+from kooperation.core.rows import SharedChoicesMixin, VersionedInlineFormSet, row_formset
 from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Offer, Role, User
 
 
@@ -84,21 +85,9 @@ class LeaderRowsFormSet(SharedChoicesMixin, VersionedInlineFormSet):
     shared_choice_fields = ("user",)
 
 
-def _formset(model, form, extra: int = 1, formset=VersionedInlineFormSet):
-    return forms.inlineformset_factory(
-        Institution,
-        model,
-        form=form,
-        formset=formset,
-        extra=extra,
-        can_delete=True,
-        can_delete_extra=False,  # a new, empty row has nothing to delete
-    )
-
-
-ContactFormSet = _formset(Contact, ContactForm)
-OfferFormSet = _formset(Offer, OfferForm)
-LeaderFormSet = _formset(Leader, LeaderForm, formset=LeaderRowsFormSet)
+ContactFormSet = row_formset(Institution, Contact, ContactForm)
+OfferFormSet = row_formset(Institution, Offer, OfferForm)
+LeaderFormSet = row_formset(Institution, Leader, LeaderForm, LeaderRowsFormSet)
 
 
 class ArbeitsfeldForm(VersionedModelForm):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kooperation.core.concurrency import ConflictError
 from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as perms
-from kooperation.network import services
+from kooperation.network import services, throttle, twofactor
 from kooperation.network.forms.accounts import MembershipFormSet, UserFilterForm, UserForm
 from kooperation.network.forms.institutions import ArbeitsfeldForm
+from kooperation.network.forms.security import ResetForm
 from kooperation.network.models import Arbeitsfeld, Membership, User
 
 
@@ -54,14 +54,14 @@ def user_list(request):
 
 def _save_account(request, form, formset) -> bool:
     """Save the account and its memberships in one transaction; show conflicts on the form."""
+
+    def save():
+        formset.instance = form.save()
+        formset.save()
+        services.record_role_changes(request.user, formset.instance, formset, request=request)
+
     try:
-        with transaction.atomic():
-            account = form.save()
-            formset.instance = account
-            formset.save()
-    except ConflictError as conflict:
-        form.show_conflict(conflict.current)
-        return False
+        return bool(save_with_conflict_check(form, save=save))
     except IntegrityError:
         formset._non_form_errors = formset.error_class(
             [
@@ -72,7 +72,6 @@ def _save_account(request, form, formset) -> bool:
             ]
         )
         return False
-    return True
 
 
 def user_create(request):
@@ -99,12 +98,24 @@ def user_edit(request, pk: int):
     form = UserForm(request.POST or None, instance=account)
     formset = MembershipFormSet(request.POST or None, instance=account, prefix="memberships")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        own_roles = perms.can_change_memberships(request.user, account)
         if account.pk == request.user.pk and not form.cleaned_data["is_administration"]:
             form.add_error("is_administration", _("Sie können sich die Administration nicht selbst entziehen."))
+        elif formset.has_changed() and not own_roles:
+            formset._non_form_errors = formset.error_class([own_roles.reason])
         elif _save_account(request, form, formset):
             messages.success(request, _("Die Änderungen wurden gespeichert."))
             return redirect("user_edit", pk=account.pk)
-    return render(request, "network/user_form.html", {"form": form, "formset": formset, "account": account})
+    context = {
+        "form": form,
+        "formset": formset,
+        "account": account,
+        "has_second_factor": twofactor.has_second_factor(account),
+        "sign_in_locked": throttle.is_name_locked(account.email),
+        "reset_form": ResetForm(),
+        "own_account": account.pk == request.user.pk,
+    }
+    return render(request, "network/user_form.html", context)
 
 
 @require_POST

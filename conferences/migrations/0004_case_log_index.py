@@ -27,7 +27,7 @@ def drop_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conferences", "0001_initial"),
+        ("conferences", "0003_privacy"),
         ("auditlog", "0017_add_actor_email"),
     ]
 

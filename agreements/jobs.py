@@ -1,0 +1,20 @@
+"""The daily agreements job, run on one server only (command and background task share it)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from agreements.services.signing import daily
+from kooperation.ops.locks import run_once
+
+
+def run_daily() -> dict[str, int] | None:
+    """Run the daily checks unless another server is running them right now (then None)."""
+    with run_once("agreements_daily") as mine:
+        return daily() if mine else None
+
+
+@task()
+def daily_task() -> dict[str, int] | None:
+    """Background task for `agreements_daily --enqueue`."""
+    return run_daily()

@@ -1,0 +1,124 @@
+"""Forms of a Sitzung: its data, attendance and agenda; every row is conflict-checked."""
+
+from __future__ import annotations
+
+from crispy_forms.layout import Column, Fieldset, Row
+from django.utils.translation import gettext as _
+
+from agreements import permissions as perms
+from conferences.forms.cases import date_input, textarea, time_input
+from conferences.forms.shared import OrderedProtocolRowFormSet, PersonChoice, ProtocolRowFormSet, check_times
+from conferences.forms.tasks import TaskForm, TaskFormSet
+from conferences.models import AgendaItem, Attendance, Body, Meeting, Task
+from kooperation.core.forms import VersionedModelForm, helper
+from kooperation.core.rows import row_formset, row_helper
+from kooperation.network.models import Membership
+
+
+class MeetingForm(VersionedModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["body", "subgroup_name", "title", "date", "start_time", "end_time", "place", "recorder"]
+        widgets = {"date": date_input(), "start_time": time_input(), "end_time": time_input()}
+        field_classes = {"recorder": PersonChoice}
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].choices = [("", _("– Gremium wählen –")), *Body.choices]
+        self.fields["recorder"].queryset = staff
+        self.fields["recorder"].empty_label = _("– Person wählen –")
+        self.fields["recorder"].error_messages["invalid_choice"] = _(
+            "Das Protokoll führt eine Person aus einer Partnerinstitution."
+        )
+        self.helper = helper(*self.layout(), "version")
+
+    def layout(self) -> list:
+        return [
+            Fieldset(
+                _("Gremium"),
+                Row(Column("body", css_class="col-md-4"), Column("subgroup_name", css_class="col-md-8")),
+                "title",
+            ),
+            Row(
+                Column("date", css_class="col-md-4"),
+                Column("start_time", css_class="col-md-4"),
+                Column("end_time", css_class="col-md-4"),
+            ),
+            Row(Column("place", css_class="col-md-8"), Column("recorder", css_class="col-md-4")),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("body") == Body.UNTERGRUPPE and not data.get("subgroup_name", "").strip():
+            self.add_error("subgroup_name", _("Bitte den Namen der Untergruppe angeben."))
+        if data.get("body") and data.get("body") != Body.UNTERGRUPPE:
+            data["subgroup_name"] = ""
+        check_times(self, data)
+        return data
+
+
+class MeetingCreateForm(MeetingForm):
+    class Meta(MeetingForm.Meta):
+        fields = ["agreement", *MeetingForm.Meta.fields]
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = agreements
+        self.fields["agreement"].empty_label = _("– Vereinbarung wählen –")
+        self.fields["agreement"].error_messages["invalid_choice"] = _(
+            "Bitte eine Vereinbarung wählen, deren Partner Sie koordinieren."
+        )
+        self.helper = helper("agreement", *self.layout())
+
+    def clean(self):
+        data = super().clean()
+        agreement, recorder = data.get("agreement"), data.get("recorder")
+        if agreement and recorder:
+            partners = perms.partner_institution_ids(agreement)
+            if not Membership.objects.filter(user=recorder, institution_id__in=partners).exists():
+                self.add_error("recorder", _("Das Protokoll führt eine Person aus einer Partnerinstitution."))
+        return data
+
+
+class AttendanceForm(VersionedModelForm):
+    class Meta:
+        model = Attendance
+        fields = ["institution", "name", "function", "status"]
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["institution"]
+        field.queryset = institutions
+        field.empty_label = _("– Institution wählen –")
+        field.error_messages["required"] = _("Bitte die Institution angeben.")
+        field.error_messages["invalid_choice"] = _("Diese Institution ist nicht Partner der Vereinbarung.")
+        self.fields["name"].error_messages["required"] = _("Bitte den Namen angeben.")
+        self.helper = row_helper(
+            Row(
+                Column("institution", css_class="col-md-4"),
+                Column("name", css_class="col-md-3"),
+                Column("function", css_class="col-md-3"),
+                Column("status", css_class="col-md-2"),
+            )
+        )
+
+
+class AgendaItemForm(VersionedModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ["title", "minutes", "decisions"]
+        widgets = {"minutes": textarea(3), "decisions": textarea(2)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].error_messages["required"] = _("Bitte den Tagesordnungspunkt benennen.")
+        self.helper = row_helper("title", "minutes", "decisions")
+
+
+class AttendanceFormSet(ProtocolRowFormSet):
+    shared_choice_fields = ("institution",)
+
+
+AttendanceRowsFormSet = row_formset(Meeting, Attendance, AttendanceForm, AttendanceFormSet)
+AgendaFormSet = row_formset(Meeting, AgendaItem, AgendaItemForm, OrderedProtocolRowFormSet, can_order=True)
+MeetingTaskFormSet = row_formset(Meeting, Task, TaskForm, TaskFormSet)

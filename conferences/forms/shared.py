@@ -1,0 +1,64 @@
+"""What the protocol forms share: person choices, who belongs where, times, and the row formsets."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from kooperation.core.rows import OrderedInlineFormSet, SharedChoicesMixin, VersionedInlineFormSet
+from kooperation.network.models import Institution, Membership, User
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+class PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+def member_map(users) -> dict[int, set[int]]:
+    """Which institutions each of these users belongs to (one query)."""
+    result: dict[int, set[int]] = {}
+    for user_id, institution_id in Membership.objects.filter(user__in=users).values_list("user_id", "institution_id"):
+        result.setdefault(user_id, set()).add(institution_id)
+    return result
+
+
+def check_times(form, data) -> None:
+    """Refuse an end time that is not after the start time."""
+    start, end = data.get("start_time"), data.get("end_time")
+    if start and end and end <= start:
+        form.add_error("end_time", _("Das Ende muss nach dem Beginn liegen."))
+
+
+class RowFormSetMixin:
+    """Rows of one protocol: the parent object is set on each row, and extra attributes on new rows."""
+
+    row_defaults: dict = {}
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # The parent object itself, so the audit log reads its case without another query.
+        setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+    def save_new(self, form, commit=True):
+        for name, value in self.row_defaults.items():
+            setattr(form.instance, name, value)
+        return super().save_new(form, commit)
+
+
+class ProtocolRowFormSet(RowFormSetMixin, SharedChoicesMixin, VersionedInlineFormSet):
+    pass
+
+
+class OrderedProtocolRowFormSet(RowFormSetMixin, SharedChoicesMixin, OrderedInlineFormSet):
+    pass
+
+
+def institutions_queryset(ids):
+    """The institutions with these ids, by name (the choices of a protocol's rows)."""
+    return Institution.objects.filter(pk__in=ids).order_by("name")

@@ -1,0 +1,1 @@
+"""Read-only questions about cases, protocols and tasks; nothing here writes."""

@@ -1,0 +1,110 @@
+"""Reading the access log of a case: its entries and readable lines (written by conferences/audit.py)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from io import StringIO
+
+from auditlog.models import LogEntry
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from conferences.audit import REFUSED
+from kooperation.core.history import ACTIONS
+
+
+def case_log(case):
+    """Every logged read and write of the case, newest first (uses the index of migration 0004)."""
+    entries = LogEntry.objects.select_related("actor", "content_type")
+    if connection.vendor == "sqlite":
+        # Django puts the JSON path in a parameter there, which no expression index matches: spell it out.
+        key = RawSQL("json_extract(auditlog_logentry.additional_data, '$.case_id')", ())
+        return entries.alias(case_key=key).filter(case_key=case.pk)
+    return entries.filter(additional_data__case_id=case.pk)
+
+
+@dataclass
+class LogLine:
+    timestamp: object
+    actor: object
+    action: str
+    what: str
+    read: str
+    fields: list[str]
+    institution: str = ""
+    case: str = ""
+    refused: bool = False
+
+
+def log_lines(entries, codes: dict | None = None) -> list[LogLine]:
+    """Readable lines: who, when, which action on what, and which fields changed (never their values).
+
+    `codes` maps case ids to codes for entries that carry only the id (auditlog's change entries).
+    """
+    codes = codes or {}
+    lines = []
+    for entry in entries:
+        model = entry.content_type.model_class()
+        verbose = model._meta.verbose_name if model else entry.content_type.model
+        fields = []
+        for name in (entry.changes_dict or {}) if entry.action == LogEntry.Action.UPDATE else ():
+            try:
+                fields.append(str(model._meta.get_field(name).verbose_name))
+            except (AttributeError, FieldDoesNotExist):
+                fields.append(name)
+        lines.append(
+            LogLine(
+                timestamp=entry.timestamp,
+                actor=entry.actor,
+                action=str(ACTIONS.get(entry.action, "")),
+                what=f"{verbose}: {entry.object_repr}",
+                read=(entry.additional_data or {}).get("read", ""),
+                fields=fields,
+                institution=(entry.additional_data or {}).get("institution", ""),
+                case=(entry.additional_data or {}).get("case")
+                or codes.get((entry.additional_data or {}).get("case_id"), ""),
+                refused=(entry.additional_data or {}).get("refused") == REFUSED,
+            )
+        )
+    return lines
+
+
+def institution_log(institution, start, end):
+    """Entries of a period concerning an institution: its staff's reads and everything on the cases it owns."""
+    owned = list(institution.owned_cases.values_list("pk", flat=True))
+    return (
+        LogEntry.objects.filter(additional_data__has_key="case_id")
+        .filter(Q(additional_data__institution_id=institution.pk) | Q(additional_data__case_id__in=owned))
+        .filter(timestamp__date__gte=start, timestamp__date__lte=end)
+        .select_related("actor", "content_type")
+        .order_by("timestamp", "pk")
+    )
+
+
+CSV_HEADER = ["Zeitpunkt", "Person", "Institution", "Fall", "Aktion", "Was", "gelesen", "geänderte Felder", "Status"]
+
+
+def log_csv(lines) -> str:
+    """The access log as CSV (semicolon-separated, as German spreadsheets expect); no content, only fields."""
+    out = StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_HEADER)
+    for line in lines:
+        writer.writerow(
+            [
+                timezone.localtime(line.timestamp).strftime("%d.%m.%Y %H:%M:%S"),
+                str(line.actor) if line.actor else "System",
+                line.institution,
+                line.case,
+                line.action,
+                line.what,
+                line.read,
+                ", ".join(line.fields),
+                "verweigert" if line.refused else "",
+            ]
+        )
+    return out.getvalue()
