@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # Which Debian packages `system-deps` checks: `run` (the app) or `test` (also chromium, poppler-utils, qpdf).
 SYSTEM_DEPS ?= run
 
-.PHONY: run test install install-dev system-deps lock messages makemessages lint format check-deploy clean
+.PHONY: run test install install-dev system-deps lock messages makemessages lint format check-deploy clean bench
 
 # Debian packages (WeasyPrint's Pango/HarfBuzz, gettext …): installed if missing when root,
 # otherwise the apt-get line to run is printed and make stops.
@@ -71,6 +71,12 @@ test: export DJANGO_STATIC_MANIFEST ?= false
 test: SYSTEM_DEPS = test
 test: system-deps install-dev messages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Page benchmark at 1× and 100× demo data (SQLite files in .bench/, or PostgreSQL with DATABASE_URL).
+# BENCH_ARGS="--scale 5 --pages Netzwerk --skip-load" for a quick try. wrk is not needed (threads + urllib).
+bench: export DJANGO_SECRET_KEY ?= bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123
+bench: messages
+	$(MANAGE) bench_pages $(BENCH_ARGS)
 
 # German is the source language; this refreshes the English catalogue after UI strings change.
 makemessages: export DJANGO_SECRET_KEY ?= build-only-secret-key-for-makemessages-0123456789-abcdefghijk

@@ -48,7 +48,7 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
         agreement = _main_agreement(main_title, institutions, coordinator)
         _staff(agreement, institutions, users, answer_all=False)
         lifecycle.perform(coordinator, agreement, "start_work")
-        _answer(agreement, users, everything=False)
+        _answer(agreement, institutions, users, everything=False)
     approval_title = f"{APPROVAL_TITLE}{suffix}"
     if not Agreement.objects.filter(title=approval_title).exists():
         _approval_round(approval_title, institutions, users)
@@ -79,7 +79,7 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
             valid_from=today.replace(year=today.year - 1, day=1),
         )
         signing.daily(today)
-        _quality_dialogues(Agreement.objects.get(title=review_title), users)
+        _quality_dialogues(Agreement.objects.get(title=review_title), institutions, users)
     signed_title = f"{SIGNED_TITLE}{suffix}"
     if not Agreement.objects.filter(title=signed_title).exists():
         # Signed by all, valid from 01.01.2027: "Unterzeichnet – gültig ab" until the daily job.
@@ -328,23 +328,34 @@ ANSWERS = {
 }
 
 
-def _answer(agreement: Agreement, users, everything: bool) -> None:
+def _short_names(inst: dict[str, Institution]) -> dict[int, str]:
+    """Institution id → the short name of the first copy ("Jugendamt", also for "Jugendamt 2")."""
+    return {institution.pk: short for short, institution in inst.items()}
+
+
+def _answer(agreement: Agreement, inst, users, everything: bool) -> None:
     """Submitted answers: all of them, or all of the Jugendamt and the first three of the others."""
     now = timezone.now()
+    short_names = _short_names(inst)
+    changed = []  # written in one statement: demo data needs no per-answer history
     for subgroup in Subgroup.objects.filter(agreement=agreement).select_related("institution"):
-        short = subgroup.institution.short_name
+        short = short_names[subgroup.institution_id]
         answers = list(SubgroupAnswer.objects.filter(subgroup=subgroup).select_related("question"))
         for i, answer in enumerate(answers):
             answer.text = f"{ANSWERS.get(short, '')} ({answer.question.text[:40]} …)"
             if everything or short == "Jugendamt" or i < 3:
                 answer.status, answer.submitted_at = AnswerStatus.SUBMITTED, now
-            answer.save()
+            changed.append(answer)
+    SubgroupAnswer.objects.bulk_update(changed, ["text", "status", "submitted_at"])
+    reflections = []
     for partner in Partner.objects.filter(agreement=agreement).select_related("institution"):
+        short = short_names[partner.institution_id]
         for reflection in Reflection.objects.filter(partner=partner):
-            reflection.text = f"{partner.institution.short_name}: {ANSWERS.get(partner.institution.short_name, '')}"
-            if everything or partner.institution.short_name == "Jugendamt":
+            reflection.text = f"{partner.institution.short_name}: {ANSWERS.get(short, '')}"
+            if everything or short == "Jugendamt":
                 reflection.status, reflection.submitted_at = AnswerStatus.SUBMITTED, now
-            reflection.save()
+            reflections.append(reflection)
+    Reflection.objects.bulk_update(reflections, ["text", "status", "submitted_at"])
 
 
 def _signed(title: str, inst, users, signers: list[str], valid_from=None) -> Agreement:
@@ -356,7 +367,7 @@ def _signed(title: str, inst, users, signers: list[str], valid_from=None) -> Agr
         agreement.term.save()
     _staff(agreement, inst, users, answer_all=True)
     lifecycle.perform(coordinator, agreement, "start_work")
-    _answer(agreement, users, everything=True)
+    _answer(agreement, inst, users, everything=True)
     lifecycle.perform(coordinator, agreement, "start_approval")
     for institution, representative in (
         (inst["Jugendamt"], "koordination"),
@@ -386,7 +397,7 @@ def _approval_round(title: str, inst, users) -> Agreement:
     agreement = _main_agreement(title, inst, coordinator)
     _staff(agreement, inst, users, answer_all=True)
     lifecycle.perform(coordinator, agreement, "start_work")
-    _answer(agreement, users, everything=True)
+    _answer(agreement, inst, users, everything=True)
     youth, drugs, clinic = inst["Jugendamt"], inst["DroBe"], inst["Klinikum"]
     lifecycle.perform(coordinator, agreement, "start_approval")
     structure.decide(users("koordination"), agreement, youth.pk, Decision.APPROVED, "")
@@ -421,20 +432,21 @@ QUALITY = {
 }
 
 
-def _quality_dialogues(agreement: Agreement, users) -> None:
+def _quality_dialogues(agreement: Agreement, inst, users) -> None:
     """Two years of quality dialogues with differing self-assessments (seed 004)."""
     coordinator = users("koordination")
     representative = {"Jugendamt": "koordination", "DroBe": "mitglied", "Klinikum": "koordination.klinikum"}
     dims = quality_logic.dimensions()
     conditions = quality_logic.conditions()
     this_year = timezone.localdate().year
+    short_names = _short_names(inst)
     for offset, by_partner in QUALITY.items():
         dialogue = quality.open_dialogue(coordinator, agreement, this_year + offset)
         for assessment in dialogue.assessments.select_related("institution"):
-            short = assessment.institution.short_name
+            short = short_names[assessment.institution_id]
             levels, states = by_partner[short]
             data = {
-                "comment": f"Einschätzung {short} {dialogue.year}",
+                "comment": f"Einschätzung {assessment.institution.short_name} {dialogue.year}",
                 "levels": list(zip(dims, levels, strict=False)),
                 "conditions": [(c, states.get(c.label, "erfuellt"), "") for c in conditions],
             }

@@ -25,6 +25,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # The public address of the app, used for links in e-mails.
 SITE_URL = env_str("KOOPERATION_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# manage.py bench_pages only: two trivial pages (logged-in and anonymous floor) for the benchmark.
+KOOPERATION_BENCH = env_bool("KOOPERATION_BENCH", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

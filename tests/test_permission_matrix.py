@@ -382,6 +382,7 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Start page and network directory.
     "dashboard": Case(get=signed_in()),
     "institution_list": Case(get=signed_in()),
+    "institution_search": Case(get=signed_in()),
     "network_picture": Case(get=signed_in()),
     # An institution's Nachweis: its own Koordination/Leitung and Administration only.
     "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.core.validators import MinValueValidator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import (
@@ -26,6 +27,7 @@ from agreements.models import (
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
 from kooperation.core.limits import MAX_VERSION
 from kooperation.core.rows import OrderedInlineFormSet, row_formset
+from kooperation.core.widgets import SearchCheckboxes, SearchSelect
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
 from kooperation.network.models.institutions import Arbeitsfeld
@@ -44,7 +46,7 @@ class AgreementCreateForm(forms.ModelForm):
     partners = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchCheckboxes(search_url=reverse_lazy("institution_search"), search_button=True),
         required=False,
         help_text=_("Die koordinierende Institution ist immer Partner."),
     )
@@ -79,7 +81,7 @@ class PartnerSelectForm(forms.Form):
     institutions = InstitutionChoiceField(
         label=_("Partnerinstitutionen"),
         queryset=Institution.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchCheckboxes(search_url=reverse_lazy("institution_search"), search_button=True),
         required=False,
     )
 
@@ -312,7 +314,11 @@ class AgreementFilterForm(FilterForm):
     q = forms.CharField(label=_("Suche"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Alle")), *Status.choices])
     institution = forms.ModelChoiceField(
-        label=_("Partnerinstitution"), queryset=Institution.objects.none(), required=False, empty_label=_("Alle")
+        label=_("Partnerinstitution"),
+        queryset=Institution.objects.none(),
+        required=False,
+        empty_label=_("Alle"),
+        widget=SearchSelect(search_url=reverse_lazy("institution_search")),
     )
     arbeitsfeld = forms.ModelChoiceField(
         label=_("Arbeitsfeld"), queryset=Arbeitsfeld.objects.all(), required=False, empty_label=_("Alle")

@@ -7,12 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch
 
 from agreements.models import Agreement, Partner, Status
+from kooperation.network.models import Institution
 
 SIZE = 560
 RADIUS = 200
+# Above this many institutions a picture or matrix is unreadable: a page of pairs instead.
+MATRIX_LIMIT = 30
+PAIRS_PER_PAGE = 25
 
 
 @dataclass
@@ -26,16 +31,54 @@ class Node:
     agreements: int
 
 
-def build(user, arbeitsfeld=None, include_ended: bool = False) -> dict:
-    """Nodes, edges and tables for the agreements the user may see (optionally one Arbeitsfeld)."""
-    agreements = Agreement.objects.visible_to(user).prefetch_related(
-        Prefetch("partners", queryset=Partner.objects.select_related("institution__arbeitsfeld"))
-    )
+def build(user, arbeitsfeld=None, include_ended: bool = False, institution=None, page=None) -> dict:
+    """Nodes, edges and tables for the agreements the user may see (optionally one Arbeitsfeld/institution).
+
+    Up to MATRIX_LIMIT institutions the picture, its agreement table and the matrix; above that, a page of
+    pairs (which two institutions share how many agreements) - what a person can read - in a fixed
+    number of queries, whatever the size of the network.
+    """
+    scope = Agreement.objects.visible_to(user)
     if not include_ended:
-        agreements = agreements.exclude(status=Status.BEENDET)
+        scope = scope.exclude(status=Status.BEENDET)
     if arbeitsfeld is not None:
-        agreements = agreements.filter(partners__institution__arbeitsfeld=arbeitsfeld)
-    agreements = _one_per_series(agreements.order_by("title", "pk").distinct())
+        scope = scope.filter(partners__institution__arbeitsfeld=arbeitsfeld)
+    if institution is not None:
+        scope = scope.filter(partners__institution=institution)
+    ids = _one_per_series_ids(scope.values_list("pk", "series_root_id", "status", "revision").distinct())
+    partners = Partner.objects.filter(agreement_id__in=ids)
+    institution_count = partners.values("institution_id").distinct().count()
+    if institution_count > MATRIX_LIMIT:
+        return {"large": True, "institution_count": institution_count, "pairs": _pairs(partners, page)}
+    agreements = (
+        Agreement.objects.filter(pk__in=ids)
+        .prefetch_related(Prefetch("partners", queryset=Partner.objects.select_related("institution__arbeitsfeld")))
+        .order_by("title", "pk")
+    )
+    return {"large": False, "institution_count": institution_count, **_picture(list(agreements))}
+
+
+def _pairs(partners, page):
+    """One page of institution pairs with the number of agreements they share, most shared first."""
+    pairs = (
+        partners.annotate(other=F("agreement__partners__institution_id"))
+        .filter(other__gt=F("institution_id"))
+        .values("institution_id", "other")
+        .annotate(shared=Count("agreement_id", distinct=True))
+        .order_by("-shared", "institution_id", "other")
+    )
+    page_obj = Paginator(pairs, PAIRS_PER_PAGE).get_page(page)
+    names = Institution.objects.select_related("arbeitsfeld").in_bulk(
+        {row["institution_id"] for row in page_obj} | {row["other"] for row in page_obj}
+    )
+    page_obj.object_list = [
+        {"a": names[row["institution_id"]], "b": names[row["other"]], "shared": row["shared"]} for row in page_obj
+    ]
+    return page_obj
+
+
+def _picture(agreements: list) -> dict:
+    """The circle graph, the agreement table and the matrix of a small selection."""
     institutions, counts, pairs = {}, defaultdict(int), defaultdict(list)
     for agreement in agreements:
         members = [p.institution for p in agreement.partners.all()]
@@ -73,15 +116,13 @@ def build(user, arbeitsfeld=None, include_ended: bool = False) -> dict:
     }
 
 
-def _one_per_series(agreements) -> list:
-    """Count an agreement once: its revision in force, else its latest revision."""
+def _one_per_series_ids(rows) -> list[int]:
+    """Count an agreement once: its revision in force, else its latest revision (rows of pk, series, …)."""
     in_force = (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG)
     chosen = {}
-    for agreement in agreements:
-        current = chosen.get(agreement.series_id)
-        if current is None or (agreement.status in in_force, agreement.revision) > (
-            current.status in in_force,
-            current.revision,
-        ):
-            chosen[agreement.series_id] = agreement
-    return sorted(chosen.values(), key=lambda a: (a.title, a.pk))
+    for pk, series_root_id, status, revision in rows:
+        series_id = series_root_id or pk
+        current = chosen.get(series_id)
+        if current is None or (status in in_force, revision) > (current[1] in in_force, current[2]):
+            chosen[series_id] = (pk, status, revision)
+    return sorted(pk for pk, _status, _revision in chosen.values())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from io import BytesIO
 
 from django.core.files.base import ContentFile
@@ -54,28 +56,51 @@ def page_count(data: bytes) -> int:
     return int(PdfFileReader(BytesIO(data), strict=False).root["/Pages"]["/Count"])
 
 
+# Demo data (seed_demo --scale 100 freezes hundreds of contracts): record them, render on first download.
+_render_later = ContextVar("render_contracts_later", default=False)
+
+
+@contextmanager
+def contracts_rendered_on_first_download():
+    """Within this block a frozen contract is recorded with its fingerprint but rendered only when first needed."""
+    token = _render_later.set(True)
+    try:
+        yield
+    finally:
+        _render_later.reset(token)
+
+
 def ensure_contract(agreement_pk: int) -> FrozenContract:
-    """Render and store the frozen contract exactly once; later calls return the stored one."""
-    existing = FrozenContract.objects.filter(agreement_id=agreement_pk, withdrawn_at__isnull=True).first()
-    if existing:
+    """Render and store the frozen contract exactly once; later calls return the stored one.
+
+    A contract recorded without its file (demo data, see contracts_rendered_on_first_download) is rendered
+    and stored here on first use, provided the content still has the fingerprint recorded at freezing.
+    """
+    current = FrozenContract.objects.filter(agreement_id=agreement_pk, withdrawn_at__isnull=True)
+    existing = current.first()
+    if existing and (existing.file or _render_later.get()):
         return existing
     agreement = Agreement.objects.get(pk=agreement_pk)
     if agreement.status not in FROZEN:
         raise DomainError(_("Nur eine eingefrorene Revision hat einen Vertrag zum Unterzeichnen."))
     renderer = ContractRenderer(agreement, draft=False)
+    if _render_later.get():
+        return FrozenContract.objects.create(
+            agreement=agreement, sha256="", fingerprint=renderer.fingerprint, pages=0, size=0
+        )
     filename, _mimetype, data = renderer.render()
     with transaction.atomic():
         Agreement.objects.select_for_update().get(pk=agreement_pk)
-        existing = FrozenContract.objects.filter(agreement_id=agreement_pk, withdrawn_at__isnull=True).first()
-        if existing:  # another server rendered it meanwhile; theirs is the one
+        existing = current.first()
+        if existing and existing.file:  # another server rendered it meanwhile; theirs is the one
             return existing
-        contract = FrozenContract(
-            agreement=agreement,
-            sha256=hashlib.sha256(data).hexdigest(),
-            fingerprint=renderer.fingerprint,
-            pages=page_count(data),
-            size=len(data),
-        )
+        if existing and existing.fingerprint != renderer.fingerprint:
+            raise DomainError(_("Der Vertragstext hat sich seit dem Einfrieren geändert."))
+        contract = existing or FrozenContract(agreement=agreement)
+        contract.sha256 = hashlib.sha256(data).hexdigest()
+        contract.fingerprint = renderer.fingerprint
+        contract.pages = page_count(data)
+        contract.size = len(data)
         contract.file.save(filename, ContentFile(data), save=False)
         contract.save()
     logger.info("contract of agreement %s frozen: %s", agreement_pk, contract.sha256)

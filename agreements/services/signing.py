@@ -25,7 +25,7 @@ from agreements.models import (
 )
 from agreements.services import lifecycle
 from agreements.services.agreement import copy_revision
-from agreements.services.contract import leitung_of_partners, partner_people
+from agreements.services.contract import ensure_contract, leitung_of_partners, partner_people
 from agreements.signals import revision_in_force
 from agreements.signature_check import verify_signed_contract
 from kooperation.core.concurrency import ConflictError
@@ -115,6 +115,7 @@ def _attach(signature: Signature, locked: Agreement, institution, contract, meth
             raise DomainError(_("Bitte die unterschriebene Datei hochladen."))
         data = _read_bounded(upload)
         if method == SignatureMethod.DIGITAL:
+            contract = ensure_contract(locked.pk)
             with contract.file.open("rb") as handle:
                 original = handle.read()
             signature.verification = verify_signed_contract(data, len(original), contract.sha256)

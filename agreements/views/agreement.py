@@ -31,6 +31,7 @@ from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 from kooperation.core.history import history_entries
+from kooperation.core.widgets import show_without_validation
 
 PAGE_SIZE = 20
 
@@ -63,6 +64,10 @@ def agreement_create(request):
     """Koordination creates an agreement with its partners."""
     perms.require(perms.can_create_agreement(request.user))
     form = AgreementCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and "_suchen" in request.POST:
+        # Without JavaScript the partner search submits the form: show the matches, not errors.
+        show_without_validation(form)
+        return render(request, "agreements/agreement_create.html", {"form": form})
     if request.method == "POST" and form.is_valid():
         agreement = agreement_service.create_agreement(
             request.user,
@@ -119,9 +124,13 @@ def agreement_partners(request, pk: int):
     """Choose the partner institutions and record what each brings and expects."""
     agreement = perms.get_agreement_for(request.user, pk, write=True)
     action = request.POST.get("action") if request.method == "POST" else None
+    searching = request.method == "POST" and "_suchen" in request.POST
     select_form = PartnerSelectForm(
-        request.POST if action == "partners" else None, agreement=agreement, prefix="auswahl"
+        request.POST if action == "partners" or searching else None, agreement=agreement, prefix="auswahl"
     )
+    if searching:  # the partner search without JavaScript: show the matches, save nothing
+        show_without_validation(select_form)
+        action = None
     formset = PartnerFormSet(
         request.POST if action == "contributions" else None,
         instance=agreement,

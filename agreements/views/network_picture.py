@@ -10,8 +10,19 @@ from agreements.queries import network_picture as network_picture_data
 
 def network_picture(request):
     """Which institutions cooperate under which agreements, filterable by Arbeitsfeld."""
-    form = NetworkPictureFilterForm(request.GET or None)
-    arbeitsfeld = form.cleaned_data["arbeitsfeld"] if form.is_valid() else None
-    include_ended = bool(form.cleaned_data.get("beendet")) if form.is_valid() else False
-    picture = network_picture_data.build(request.user, arbeitsfeld, include_ended)
-    return render(request, "agreements/network_picture.html", {"filter_form": form, **picture})
+    form = NetworkPictureFilterForm(request.GET or None, user=request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    picture = network_picture_data.build(
+        request.user,
+        data.get("arbeitsfeld"),
+        bool(data.get("beendet")),
+        institution=data.get("institution"),
+        page=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agreements/network_picture.html",
+        {"filter_form": form, "query": query.urlencode(), "matrix_limit": network_picture_data.MATRIX_LIMIT, **picture},
+    )

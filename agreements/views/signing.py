@@ -46,6 +46,12 @@ def contract_download(request, pk: int):
     )
 
 
+def _stored_contract(agreement):
+    """The frozen contract with its SHA-256; one recorded for rendering later is rendered now."""
+    contract = FrozenContract.objects.filter(agreement=agreement, withdrawn_at__isnull=True).first()
+    return ensure_contract(agreement.pk) if contract is not None and not contract.file else contract
+
+
 def agreement_signatures(request, pk: int):
     """Who signed, when and how; what is outstanding; the form for a partner's Leitung."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -96,7 +102,7 @@ def agreement_signatures(request, pk: int):
             "agreement": agreement,
             "rows": [(p, signatures.get(p.institution_id)) for p in partners],
             "voided": [s for s in all_signatures if s.voided_at],
-            "contract": FrozenContract.objects.filter(agreement=agreement, withdrawn_at__isnull=True).first(),
+            "contract": _stored_contract(agreement),
             "form": form,
             "may_record_paper": perms.can_record_paper_signature(request.user, agreement)
             and len(signatures) < len(partners),

@@ -4,6 +4,7 @@ from kooperation.network.views import administration, directory, mails, security
 
 urlpatterns = [
     path("netzwerk/", directory.institution_list, name="institution_list"),
+    path("netzwerk/suche/", directory.institution_search, name="institution_search"),
     path("netzwerk/neu/", directory.institution_create, name="institution_create"),
     path("netzwerk/<int:pk>/", directory.institution_detail, name="institution_detail"),
     path("netzwerk/<int:pk>/bearbeiten/", directory.institution_edit, name="institution_edit"),

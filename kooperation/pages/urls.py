@@ -1,8 +1,9 @@
 """Project-level pages that read several apps: the start page, the Nachweis, the Kooperationsblatt."""
 
+from django.conf import settings
 from django.urls import path
 
-from kooperation.pages import cooperation_sheet, dashboard, evidence_views
+from kooperation.pages import bench, cooperation_sheet, dashboard, evidence_views
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -13,3 +14,10 @@ urlpatterns = [
         "vereinbarungen/<int:pk>/kooperationsblatt.pdf", cooperation_sheet.cooperation_sheet, name="cooperation_sheet"
     ),
 ]
+
+# The benchmark's floor: only with KOOPERATION_BENCH=true (manage.py bench_pages sets it for its servers).
+if settings.KOOPERATION_BENCH:
+    urlpatterns += [
+        path("_bench/floor/", bench.floor, name="bench_floor"),
+        path("_bench/anonym/", bench.anonymous_floor, name="bench_anonymous_floor"),
+    ]

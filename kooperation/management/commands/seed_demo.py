@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
+from agreements.services.contract import contracts_rendered_on_first_download
 from conferences.demo import seed_conferences
 from kooperation.network import twofactor
 from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
 
 DEMO_PASSWORD = "kooperation-demo"
 DOMAIN = "kooperation.example"
+MAX_SCALE = 100
 # Demo data only: the documented TOTP secret of every demo account that must use a second factor
 # (Administration, Leitung). `manage.py demo_totp <email>` prints its current code.
 DEMO_TOTP_SECRET = "KOOPERATIONDEMO2FAKOOPERATION234"
@@ -176,70 +179,82 @@ class Command(BaseCommand):
     help = "Lädt deutsche Demodaten (idempotent). --scale N vervielfacht Institutionen und Konten."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1, help="Vervielfachung für Lasttests (Standard 1)")
+        parser.add_argument("--scale", type=int, default=1, help="Vervielfachung für Lasttests (Standard 1 bis 100)")
 
     # Demo data notifies nobody: the structure's e-mails would only clutter the console.
     @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
-    @transaction.atomic
     def handle(self, *args, scale: int = 1, **options):
-        if scale < 1:
-            self.stderr.write("--scale muss mindestens 1 sein.")
+        if not 1 <= scale <= MAX_SCALE:
+            self.stderr.write(f"--scale muss zwischen 1 und {MAX_SCALE} liegen.")
             raise SystemExit(2)
+        # One hash for every demo account: hashing is deliberately slow (about a second per call).
+        self.password_hash = make_password(DEMO_PASSWORD)
         fields = {f.name: f for f in Arbeitsfeld.objects.all()}
-        for copy in range(1, scale + 1):
-            institutions = self._institutions(fields, copy)
-            self._users(institutions, copy)
-            accounts = {u.email: u for u in User.objects.filter(email__endswith=DOMAIN)}
-            users = partial(self._account, accounts, copy=copy)
-            seed_agreements(institutions, users, suffix="" if copy == 1 else f" (Region {copy})")
-            seed_conferences(institutions, users, suffix="" if copy == 1 else f" (Region {copy})")
+        # Contracts of the demo agreements are rendered on their first download, not hundreds at once here.
+        with contracts_rendered_on_first_download():
+            for copy in range(1, scale + 1):
+                # One transaction per copy: a large --scale keeps what it has done when interrupted.
+                with transaction.atomic():
+                    self._copy(fields, copy)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demodaten geladen ({Institution.objects.count()} Institutionen, {User.objects.count()} Konten)."
             )
         )
 
+    def _copy(self, fields, copy: int) -> None:
+        suffix = "" if copy == 1 else f" (Region {copy})"
+        institutions = self._institutions(fields, copy)
+        self._users(institutions, copy)
+        emails = [self._email(local, copy) for local, *_rest in DEMO_USERS]
+        accounts = {u.email: u for u in User.objects.filter(email__in=emails)}
+        users = partial(self._account, accounts, copy=copy)
+        seed_agreements(institutions, users, suffix=suffix)
+        seed_conferences(institutions, users, suffix=suffix)
+
     def _institutions(self, fields, copy: int) -> dict[str, Institution]:
         suffix = "" if copy == 1 else f" (Region {copy})"
-        result = {}
-        for name, short, field, street, description, contacts, offers, leaders in INSTITUTIONS:
-            institution, created = Institution.objects.get_or_create(
-                name=f"{name}{suffix}",
-                defaults={
-                    "short_name": f"{short}{suffix and f' {copy}'}",
-                    "arbeitsfeld": fields[field],
-                    "street": street,
-                    "postal_code": f"{12340 + copy:05d}"[:5],
-                    "city": "Lindenbrück",
-                    "phone": f"0555 {1000 + len(result)}-0",
-                    "email": f"kontakt@{short.lower().replace(' ', '').replace('.', '')}{copy}.{DOMAIN}",
-                    "website": f"https://{short.lower().replace(' ', '').replace('.', '')}{copy}.{DOMAIN}",
-                    "description": description,
-                },
+        names = {f"{row[0]}{suffix}": row for row in INSTITUTIONS}
+        existing = {i.name: i for i in Institution.objects.filter(name__in=names)}
+        new = [
+            Institution(
+                name=full_name,
+                short_name=f"{short}{suffix and f' {copy}'}",
+                arbeitsfeld=fields[field],
+                street=street,
+                postal_code=f"{12340 + copy:05d}"[:5],
+                city="Lindenbrück",
+                phone=f"0555 {1000 + position}-0",
+                email=f"kontakt@{short.lower().replace(' ', '').replace('.', '')}{copy}.{DOMAIN}",
+                website=f"https://{short.lower().replace(' ', '').replace('.', '')}{copy}.{DOMAIN}",
+                description=description,
             )
-            if created:
-                for position, (cname, function, responsibility) in enumerate(contacts):
-                    Contact.objects.create(
-                        institution=institution,
-                        name=cname,
-                        function=function,
-                        responsibility=responsibility,
-                        position=position,
-                    )
-                for position, (title, target, text) in enumerate(offers):
-                    Offer.objects.create(
-                        institution=institution,
-                        title=title,
-                        target_group=target,
-                        description=text,
-                        position=position,
-                    )
-                for position, (lname, function, signs) in enumerate(leaders):
-                    Leader.objects.create(
-                        institution=institution, name=lname, function=function, signs=signs, position=position
-                    )
-            result[short] = institution
-        return result
+            for position, (full_name, (_name, short, field, street, description, *_rest)) in enumerate(names.items())
+            if full_name not in existing
+        ]
+        if new:
+            Institution.objects.bulk_create(new)
+            created = {i.name: i for i in Institution.objects.filter(name__in=[i.name for i in new])}
+            contacts, offers, leaders = [], [], []
+            for full_name, institution in created.items():
+                _n, _s, _f, _st, _d, contact_rows, offer_rows, leader_rows = names[full_name]
+                contacts += [
+                    Contact(institution=institution, name=n, function=f, responsibility=r, position=p)
+                    for p, (n, f, r) in enumerate(contact_rows)
+                ]
+                offers += [
+                    Offer(institution=institution, title=t, target_group=g, description=d, position=p)
+                    for p, (t, g, d) in enumerate(offer_rows)
+                ]
+                leaders += [
+                    Leader(institution=institution, name=n, function=f, signs=signs, position=p)
+                    for p, (n, f, signs) in enumerate(leader_rows)
+                ]
+            Contact.objects.bulk_create(contacts)
+            Offer.objects.bulk_create(offers)
+            Leader.objects.bulk_create(leaders)
+            existing.update(created)
+        return {row[1]: existing[full_name] for full_name, row in names.items()}
 
     @classmethod
     def _account(cls, accounts: dict, local: str, copy: int):
@@ -250,19 +265,36 @@ class Command(BaseCommand):
         return f"{local}@{DOMAIN}" if copy == 1 else f"{local}.{copy}@{DOMAIN}"
 
     def _users(self, institutions: dict[str, Institution], copy: int) -> None:
-        for local, first, last, short, roles, is_admin in DEMO_USERS:
-            email = f"{local}@{DOMAIN}" if copy == 1 else f"{local}.{copy}@{DOMAIN}"
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User.objects.create_user(
-                    email, DEMO_PASSWORD, first_name=first, last_name=last, is_administration=is_admin
-                )
-            for role in roles:
-                Membership.objects.get_or_create(user=user, institution=institutions[short], role=role)
+        emails = {self._email(local, copy): row for local, *_r in DEMO_USERS for row in [(local, *_r)]}
+        existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+        User.objects.bulk_create(
+            User(
+                email=email,
+                password=self.password_hash,
+                first_name=first,
+                last_name=last,
+                is_administration=is_admin,
+            )
+            for email, (_local, first, last, _short, _roles, is_admin) in emails.items()
+            if email not in existing
+        )
+        accounts = {u.email: u for u in User.objects.filter(email__in=emails)}
+        wanted = {
+            (accounts[email].pk, institutions[short].pk, role)
+            for email, (_local, _first, _last, short, roles, _admin) in emails.items()
+            for role in roles
+        }
+        present = set(
+            Membership.objects.filter(user__in=accounts.values()).values_list("user_id", "institution_id", "role")
+        )
+        Membership.objects.bulk_create(
+            Membership(user_id=user_id, institution_id=institution_id, role=role)
+            for user_id, institution_id, role in sorted(wanted - present)
+        )
+        for user in accounts.values():
             if twofactor.requires_second_factor(user) and not twofactor.has_second_factor(user):
                 twofactor.enrol_with_secret(user, DEMO_TOTP_SECRET)
         for leader_name, local in LEADER_ACCOUNTS.items():
-            email = f"{local}@{DOMAIN}" if copy == 1 else f"{local}.{copy}@{DOMAIN}"
             Leader.objects.filter(name=leader_name, institution__in=institutions.values(), user__isnull=True).update(
-                user=User.objects.get(email=email)
+                user=accounts[self._email(local, copy)]
             )

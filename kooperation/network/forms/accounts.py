@@ -5,11 +5,13 @@ from __future__ import annotations
 from crispy_forms.layout import Column, Fieldset, Row
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
 from kooperation.core.limits import RowLimitMixin, row_limits
 from kooperation.core.rows import SharedChoicesMixin
+from kooperation.core.widgets import SearchSelect
 from kooperation.network.models import Institution, Membership, Role, User
 
 
@@ -85,7 +87,11 @@ MembershipFormSet = forms.inlineformset_factory(
 class UserFilterForm(FilterForm):
     q = forms.CharField(label=_("Suche"), required=False, max_length=100)
     institution = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.all(), required=False, empty_label=_("Alle")
+        label=_("Institution"),
+        queryset=Institution.objects.all(),
+        required=False,
+        empty_label=_("Alle"),
+        widget=SearchSelect(search_url=reverse_lazy("institution_search")),
     )
     role = forms.ChoiceField(label=_("Rolle"), required=False, choices=[("", _("Alle")), *Role.choices])
     active = forms.ChoiceField(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kooperation.core.forms import save_with_conflict_check
+from kooperation.core.widgets import SearchCheckboxes, SearchSelect
 from kooperation.network import permissions as perms
 from kooperation.network import services
 from kooperation.network.forms.institutions import (
@@ -22,6 +25,34 @@ from kooperation.network.forms.institutions import (
 from kooperation.network.models import Institution, Membership, Offer
 
 PAGE_SIZE = 20
+
+
+class InstitutionSearchField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Institution) -> str:
+        return f"{obj.name} ({obj.arbeitsfeld.name})"
+
+
+class InstitutionSearchChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Institution) -> str:
+        return f"{obj.name} ({obj.arbeitsfeld.name})"
+
+
+def institution_search(request):
+    """The matches of an institution search field (htmx): the chosen ones and at most 20 more, never all."""
+    name = request.GET.get("feld", "")
+    widget_id = request.GET.get("id", "")
+    if not all(value.replace("_", "").replace("-", "").isalnum() for value in (name, widget_id)):
+        name, widget_id = "institution", "id_institution"
+    queryset = Institution.objects.visible_to(request.user).filter(is_active=True).select_related("arbeitsfeld")
+    if request.GET.get("mehrfach") == "1":
+        field = InstitutionSearchField(queryset=queryset, widget=SearchCheckboxes)
+        value = request.GET.getlist(name)
+    else:
+        field = InstitutionSearchChoice(queryset=queryset, widget=SearchSelect, empty_label=_("Alle"))
+        value = request.GET.get(name, "")
+    field.widget.choices = field.choices
+    field.widget.value_from_datadict(request.GET, {}, name)
+    return HttpResponse(field.widget.render(name, value, attrs={"id": widget_id}))
 
 
 def institution_list(request):
