@@ -37,7 +37,7 @@ from conferences.models import (
 from conferences.queries.protocols import PROTOCOL_ROWS
 from conferences.services.cases import close_case, set_case_institutions, set_legal_hold
 from conferences.services.retention import run_retention
-from kooperation.network.models import Role
+from kooperation.network.models import Role, SecurityEvent
 from tests.conference_fixtures import join_team
 from tests.factories import MembershipFactory, UserFactory
 
@@ -474,3 +474,16 @@ def test_the_institution_access_log_exports_a_period(
     response = client_for(admin_user).get(url, {"start": today, "end": today})
     assert response.status_code == 200
     assert f"{help_case.code}" in response.content.decode("utf-8-sig")
+
+
+def test_every_export_is_written_to_the_security_log(client_for, coordinator, help_case, institution):
+    client = client_for(coordinator)
+    today = timezone.localdate()
+    client.get(reverse("case_access_log_csv", args=[help_case.pk]))
+    client.get(reverse("case_disclosure_pdf", args=[help_case.pk]))
+    client.get(reverse("institution_access_log", args=[institution.pk]), {"start": today, "end": today})
+    events = list(SecurityEvent.objects.filter(kind=SecurityEvent.Kind.EXPORT).order_by("pk"))
+    assert [event.actor for event in events] == [coordinator] * 3
+    assert [event.detail.split(" ")[0] for event in events] == ["Zugriffsprotokoll", "Auskunft", "Zugriffsprotokoll"]
+    assert help_case.code in events[0].detail
+    assert institution.name in events[2].detail

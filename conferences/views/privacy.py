@@ -32,6 +32,7 @@ from conferences.services.cases import (
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
+from kooperation.network import security
 
 
 def case_team(request, pk: int):
@@ -134,6 +135,7 @@ def case_disclosure(request, pk: int):
 @never_cache
 def case_disclosure_pdf(request, pk: int):
     case = perms.get_case_for(request.user, pk, read="Auskunft (Art. 15 DSGVO) als PDF", check=perms.can_manage_case)
+    security.record(security.Kind.EXPORT, request=request, detail=f"Auskunft (PDF) zu Fall {case.code}")
     return pdf_response(CaseDisclosure(disclosure_of(case)))
 
 
@@ -142,6 +144,7 @@ def case_access_log_csv(request, pk: int):
     """The access log of the case as CSV for the Datenschutzbeauftragte (no content, only fields)."""
     case = perms.get_case_for(request.user, pk, read="Zugriffsprotokoll (CSV-Export)", check=perms.can_view_access_log)
     lines = log_lines(case_log(case).order_by("timestamp", "pk"), codes={case.pk: case.code})
+    security.record(security.Kind.EXPORT, request=request, detail=f"Zugriffsprotokoll (CSV) zu Fall {case.code}")
     return _csv(log_csv(lines), f"Zugriffsprotokoll-{case.code}.csv")
 
 
@@ -156,6 +159,9 @@ def institution_access_log(request, pk: int):
         lines = log_lines(institution_log(institution, start, end), codes=codes)
         period = f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
         export_entry(request.user, institution, f"Zugriffsprotokoll der Institution (CSV-Export) {period}")
+        security.record(
+            security.Kind.EXPORT, request=request, detail=f"Zugriffsprotokoll (CSV) {institution.name}, {period}"
+        )
         return _csv(log_csv(lines), f"Zugriffsprotokoll-{institution.short_name or institution.pk}-{start}-{end}.csv")
     return render(request, "conferences/institution_access_log.html", {"institution": institution, "form": form})
 

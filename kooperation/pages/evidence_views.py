@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kooperation.core.documents import PdfRenderer, pdf_response
 from kooperation.network import permissions as perms
+from kooperation.network import security
 from kooperation.pages.evidence import evidence, evidence_csv
 from kooperation.pages.forms import PeriodForm
 
@@ -58,6 +59,7 @@ def evidence_pdf(request, pk: int):
     _institution, _form, report = _report(request, pk)
     if report is None:
         return evidence_report(request, pk)
+    _record_export(request, report, "PDF")
     return pdf_response(EvidenceRenderer(report))
 
 
@@ -65,8 +67,17 @@ def evidence_csv_download(request, pk: int):
     institution, _form, report = _report(request, pk)
     if report is None:
         return evidence_report(request, pk)
+    _record_export(request, report, "CSV")
     response = HttpResponse(evidence_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="Nachweis-{institution.pk}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.csv"'
     )
     return response
+
+
+def _record_export(request, report, kind: str) -> None:
+    security.record(
+        security.Kind.EXPORT,
+        request=request,
+        detail=f"Nachweis ({kind}) {report.institution.name}, {report.start:%d.%m.%Y}–{report.end:%d.%m.%Y}",
+    )
