@@ -17,6 +17,7 @@ from agreements.models import Agreement, FrozenContract, Signature, Status, Stat
 from kooperation.network.models import Role
 from tests import signing_data as sd
 from tests.factories import MembershipFactory, UserFactory
+from tests.pdf_samples import PLAIN_PDF
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +47,7 @@ def test_paper_signature_voided_and_the_revision_withdrawn_from_signing(
     coordinator, partner = parties[0].koordination, parties[1]
     signatures = reverse("agreement_signatures", args=[frozen.pk])
     scan = tmp_path / "seite.pdf"
-    scan.write_bytes(b"%PDF-1.7\n% unterschriebene Seite\n")
+    scan.write_bytes(PLAIN_PDF)  # a real, harmless PDF: uploads are parsed, not just sniffed
 
     # Koordination of the coordinating institution records the partner's signature received on paper.
     page = new_page()
