@@ -34,7 +34,8 @@ class SearchChoiceMixin:
         return f"{name}_suche"
 
     def value_from_datadict(self, data, files, name):
-        self.term = (data.get(self.search_name(name)) or "").strip()[:100]
+        # NUL cannot reach PostgreSQL in a query; nobody types it, so it is dropped.
+        self.term = (data.get(self.search_name(name)) or "").replace("\x00", "").strip()[:100]
         return super().value_from_datadict(data, files, name)
 
     def limited_choices(self, value) -> list:
