@@ -28,7 +28,7 @@ DATABASE_URL="$server/$source_db" .venv/bin/python manage.py migrate --noinput -
 DATABASE_URL="$server/$source_db" .venv/bin/python manage.py seed_demo >/dev/null
 DATABASE_URL="$server/$source_db" .venv/bin/python manage.py shell -v0 -c "
 from agreements.models import Agreement
-from agreements.services.signing import FROZEN, ensure_contract
+from agreements.services.contract import FROZEN, ensure_contract
 for pk in Agreement.objects.filter(status__in=FROZEN).values_list('pk', flat=True):
     ensure_contract(pk)
 "
