@@ -27,7 +27,7 @@ from agreements.models import (
 )
 from agreements.queries import quality as quality_logic
 from agreements.services import agreement as agreement_service
-from agreements.services import contract, lifecycle, quality, signing, structure
+from agreements.services import contract, lifecycle, quality, signing, structure, validity
 from kooperation.network.models import Institution
 
 MAIN_TITLE = "Kooperationsvereinbarung Drogenhilfe, Jugendhilfe und medizinische Versorgung"
@@ -62,7 +62,7 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
             signers=["leitung", "leitung.drobe", "leitung.klinikum"],
             valid_from=timezone.localdate().replace(day=1),
         )
-        amendment = signing.start_amendment(coordinator, agreement)
+        amendment = validity.start_amendment(coordinator, agreement)
         amendment.preamble += " Mit dieser Änderung kommen die Familienhebammen als Ansprechpartnerinnen hinzu."
         amendment.save(update_fields=["preamble"])
     signing_title = f"{SIGNING_TITLE}{suffix}"
@@ -78,7 +78,7 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
             signers=["leitung", "leitung.drobe", "leitung.klinikum"],
             valid_from=today.replace(year=today.year - 1, day=1),
         )
-        signing.daily(today)
+        validity.daily(today)
         _quality_dialogues(Agreement.objects.get(title=review_title), institutions, users)
     signed_title = f"{SIGNED_TITLE}{suffix}"
     if not Agreement.objects.filter(title=signed_title).exists():

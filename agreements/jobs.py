@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from agreements.services.signing import daily
+from agreements.services.validity import daily
 from kooperation.ops.locks import run_once
 
 

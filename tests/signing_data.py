@@ -39,7 +39,7 @@ from agreements.models import (
     TargetGroup,
     Term,
 )
-from agreements.services import lifecycle, signing
+from agreements.services import lifecycle, signing, validity
 from agreements.services import structure as structure_service
 from agreements.services.agreement import create_agreement
 from agreements.services.contract import ensure_contract
@@ -251,7 +251,7 @@ def take_effect(agreement: Agreement) -> Agreement:
     """Run the daily job on the start date: a signed revision ("Unterzeichnet – gültig ab") comes into force."""
     agreement = Agreement.objects.get(pk=agreement.pk)
     if agreement.in_force_from and agreement.in_force_from > timezone.localdate():
-        signing.daily(today=agreement.in_force_from)
+        validity.daily(today=agreement.in_force_from)
     return Agreement.objects.get(pk=agreement.pk)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agreements import permissions as perms
 from agreements.models import Agreement, Deputy, FrozenContract, QualityDialogue, Signature, Status, StatusChange
-from agreements.services import lifecycle, signing
+from agreements.services import lifecycle, signing, validity
 from conferences.models import Body, Case, Meeting
 from conferences.services.cases import create_case
 from conferences.services.conferences import plan_conference
@@ -125,7 +125,7 @@ def test_discarding_is_for_a_partners_koordination_only(client_for, member, outs
 def test_an_abandoned_amendment_leaves_the_revision_in_force_and_a_new_one_can_start(
     coordinator, in_force, mailoutbox, django_capture_on_commit_callbacks
 ):
-    amendment = signing.start_amendment(coordinator, in_force)
+    amendment = validity.start_amendment(coordinator, in_force)
     with refused("Eine Änderung wird nicht verworfen, sondern abgebrochen."):
         lifecycle.perform(coordinator, amendment, "discard", "x")
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,7 +136,7 @@ def test_an_abandoned_amendment_leaves_the_revision_in_force_and_a_new_one_can_s
     assert current.status == Status.IN_KRAFT
     assert _mails_to(mailoutbox, "Eine Änderung wurde abgebrochen")
     assert perms.can_amend(coordinator, current)
-    again = signing.start_amendment(coordinator, current)
+    again = validity.start_amendment(coordinator, current)
     assert (again.revision, again.series_id) == (2, current.pk)  # the abandoned one keeps number 1
     assert [r.revision for r in current.revisions()] == [0, 1, 2]
 
@@ -228,7 +228,7 @@ def test_ending_before_the_notice_period_is_refused_and_notice_ends_it_later(cli
         earliest,
         timezone.localdate(),
     )
-    assert signing.daily(today=earliest + timedelta(days=1))["expired"] == 1
+    assert validity.daily(today=earliest + timedelta(days=1))["expired"] == 1
     ended = _reload(in_force)
     assert ended.status == Status.BEENDET
     assert ended.end_reason == f"Gekündigt zum {earliest:%d.%m.%Y}: Umstrukturierung"
@@ -387,7 +387,7 @@ def test_an_amendment_in_force_takes_cases_meetings_and_the_quality_dialogue_alo
         created_by=coordinator,
     )
     dialogue = QualityDialogue.objects.create(agreement=in_force, year=2026, opened_by=coordinator)
-    amendment = signing.start_amendment(coordinator, in_force)
+    amendment = validity.start_amendment(coordinator, in_force)
     lifecycle.perform(coordinator, amendment, "start_approval")
     sd.approve(amendment, parties)
     sd.release(_reload(amendment), coordinator)

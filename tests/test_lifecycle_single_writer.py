@@ -30,7 +30,7 @@ from auditlog.models import LogEntry
 from django.utils import timezone
 
 from agreements.models import Agreement, Status, StatusChange
-from agreements.services import lifecycle, signing
+from agreements.services import lifecycle, validity
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 
@@ -341,7 +341,7 @@ def test_the_daily_job_changes_status_through_the_lifecycle_without_a_user(agree
     taken = []
     original = lifecycle.apply
     monkeypatch.setattr(lifecycle, "apply", lambda *args, **kwargs: taken.append(args[1]) or original(*args, **kwargs))
-    counts = signing.daily()
+    counts = validity.daily()
     assert counts["review_due"] == 1
     assert taken == ["review_due"]
     stored = Agreement.objects.get(pk=agreement.pk)
@@ -350,7 +350,7 @@ def test_the_daily_job_changes_status_through_the_lifecycle_without_a_user(agree
     assert (change.transition, change.by) == ("review_due", None)
 
     Agreement.objects.filter(pk=agreement.pk).update(in_force_until=yesterday)
-    assert signing.daily()["expired"] == 1
+    assert validity.daily()["expired"] == 1
     assert taken == ["review_due", "end"]
     ended = StatusChange.objects.filter(agreement=agreement).last()
     assert (ended.transition, ended.from_status, ended.to_status, ended.by) == (

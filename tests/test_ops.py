@@ -263,7 +263,7 @@ def test_two_daily_runs_at_once_send_the_reminders_exactly_once(
 
     # The first run holds the lock while the second starts ("two servers at the same minute").
     inside, finish = threading.Event(), threading.Event()
-    real_daily = sd.signing.daily
+    real_daily = sd.validity.daily
 
     def slow_daily(*args, **kwargs):
         inside.set()

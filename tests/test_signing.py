@@ -39,7 +39,7 @@ from agreements.models import (
     StatusChange,
     Subgroup,
 )
-from agreements.services import lifecycle, signing
+from agreements.services import lifecycle, signing, validity
 from agreements.services.contract import ensure_contract
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
@@ -482,8 +482,8 @@ def test_the_last_signature_puts_the_agreement_in_force(
         client_for(coordinator).get(reverse("agreement_detail", args=[agreement.pk]))
     )
     assert StatusChange.objects.filter(agreement=agreement, transition="signed").exists()
-    assert signing.daily(today=date(2026, 12, 31))["in_force"] == 0
-    assert signing.daily(today=date(2027, 1, 1))["in_force"] == 1
+    assert validity.daily(today=date(2026, 12, 31))["in_force"] == 0
+    assert validity.daily(today=date(2027, 1, 1))["in_force"] == 1
     agreement = _reload(frozen)
     assert agreement.status == Status.IN_KRAFT
     # Laufzeit: 36 months from 01.01.2027; review every 12 months.
@@ -553,18 +553,18 @@ def test_amendment_is_refused_for_a_member_and_twice(client_for, member, coordin
     response = client_for(member).post(reverse("agreement_amend", args=[in_force.pk]), follow=True)
     assert "Eine Änderung beginnt die Koordination einer Partnerinstitution." in _content(response)
     assert not Agreement.objects.filter(predecessor=in_force).exists()
-    signing.start_amendment(coordinator, in_force)
+    validity.start_amendment(coordinator, in_force)
     with refused("Für diese Revision wurde bereits eine Änderung begonnen."):
-        signing.start_amendment(coordinator, _reload(in_force))
+        validity.start_amendment(coordinator, _reload(in_force))
 
 
 def test_amendment_before_entry_into_force_is_refused(coordinator, frozen):
     with refused("Eine Änderung beginnt an einer Vereinbarung, die in Kraft ist."):
-        signing.start_amendment(coordinator, frozen)
+        validity.start_amendment(coordinator, frozen)
 
 
 def test_signed_amendment_replaces_the_revision_in_force(client_for, member, coordinator, parties, in_force):
-    amendment = signing.start_amendment(coordinator, in_force)
+    amendment = validity.start_amendment(coordinator, in_force)
     amendment.preamble = "Mit dieser Änderung kommen die Familienhebammen hinzu."
     amendment.save(update_fields=["preamble"])
     plan = FlowPlan.objects.filter(agreement=amendment).first()
@@ -645,24 +645,24 @@ def test_daily_reminders_go_to_outstanding_leitung_at_most_weekly(
     sd.sign(frozen, parties[0])
     subject = "Erinnerung: Ihre Unterschrift fehlt noch"
     with django_capture_on_commit_callbacks(execute=True):
-        assert signing.daily()["reminded"] == 1
+        assert validity.daily()["reminded"] == 1
     assert [m.to for m in mailoutbox if m.subject == subject] == [[parties[1].leitung.email]]
 
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert signing.daily()["reminded"] == 0
+        assert validity.daily()["reminded"] == 0
     assert mailoutbox == []
 
     Agreement.objects.filter(pk=frozen.pk).update(signature_reminded_at=timezone.now() - timedelta(days=8))
     with django_capture_on_commit_callbacks(execute=True):
-        assert signing.daily()["reminded"] == 1
+        assert validity.daily()["reminded"] == 1
     assert [m.to for m in mailoutbox if m.subject == subject] == [[parties[1].leitung.email]]
 
 
 @pytest.fixture
 def review_due(in_force):
     Agreement.objects.filter(pk=in_force.pk).update(review_due_on=timezone.localdate())
-    signing.daily()
+    validity.daily()
     agreement = _reload(in_force)
     assert agreement.status == Status.UEBERPRUEFUNG_FAELLIG
     return agreement
@@ -677,7 +677,7 @@ def test_completing_the_review_keeps_it_in_force_with_the_next_review_date(clien
 
 
 def test_a_due_review_may_start_an_amendment_instead(coordinator, review_due):
-    amendment = signing.start_amendment(coordinator, review_due)
+    amendment = validity.start_amendment(coordinator, review_due)
     assert amendment.status == Status.IN_ERARBEITUNG
     assert _reload(review_due).status == Status.UEBERPRUEFUNG_FAELLIG
 
@@ -744,7 +744,7 @@ def _revisions(count: int, coordinator, agreement: Agreement) -> Agreement:
         contract = FrozenContract(agreement=current, sha256="0" * 64, fingerprint=f"AAAA-BBBB-{n:04d}", pages=1, size=9)
         contract.file.save(f"rev{n}.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
         if n < count - 1:
-            current = signing.start_amendment(coordinator, _reload(current))
+            current = validity.start_amendment(coordinator, _reload(current))
     return _reload(current)
 
 

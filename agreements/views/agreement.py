@@ -25,7 +25,7 @@ from agreements.models import Agreement, Partner
 from agreements.queries import sections as agreement_sections
 from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle, signing
+from agreements.services import lifecycle, validity
 from agreements.services.contract import FROZEN
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
@@ -188,7 +188,7 @@ def agreement_transition(request, pk: int, name: str):
         try:
             notice_on = _notice_date(request.POST.get("on", ""))
             if name == "end" and notice_on and notice_on > timezone.localdate():
-                agreement = signing.give_notice(request.user, agreement, notice_on, comment)
+                agreement = validity.give_notice(request.user, agreement, notice_on, comment)
                 messages.success(
                     request,
                     _("Die Vereinbarung ist zum %(date)s gekündigt.") % {"date": notice_on.strftime("%d.%m.%Y")},

@@ -14,7 +14,7 @@ from agreements import permissions as perms
 from agreements.documents import ContractRenderer
 from agreements.forms.signing import DeputyForm, PaperSignatureForm, ReasonForm, SignatureForm
 from agreements.models import Deputy, FrozenContract, Signature
-from agreements.services import signing
+from agreements.services import signing, validity
 from agreements.services.contract import FROZEN, ensure_contract
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
@@ -228,7 +228,7 @@ def agreement_amend(request, pk: int):
     """Änderung beginnen: the next revision as an editable copy."""
     agreement = perms.get_agreement_for(request.user, pk)
     try:
-        amendment = signing.start_amendment(request.user, agreement)
+        amendment = validity.start_amendment(request.user, agreement)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(agreement)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Agreement, FrozenContract, Signature, Status
-from agreements.services import signing
+from agreements.services import validity
 from tests import signing_data as sd
 
 pytestmark = pytest.mark.browser
@@ -115,7 +115,7 @@ def test_from_all_approvals_to_in_force(new_page, login, check_axe, parties, app
     page.goto(detail)
     _status(page, "Unterzeichnet – gültig ab 01.01.2027")
     check_axe(page)
-    signing.daily(today=date(2027, 1, 1))
+    validity.daily(today=date(2027, 1, 1))
     assert Agreement.objects.get(pk=approved.pk).status == Status.IN_KRAFT
 
     # The agreement is in force from its start date; the stored contract has not changed.

@@ -39,7 +39,7 @@ from agreements.demo import APPROVAL_TITLE, IN_FORCE_TITLE, MAIN_TITLE, REVIEW_T
 from agreements.management.commands.bench_pdf import Command as PdfBench
 from agreements.models import Agreement, Partner, QualityDialogue, Subgroup
 from agreements.queries.sections import SECTIONS
-from agreements.services.signing import page_count
+from agreements.services.contract import page_count
 from conferences.demo import NOTES
 from conferences.models import Case, Conference
 from kooperation.network.models import User
