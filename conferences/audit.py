@@ -2,7 +2,7 @@
 
 Writes are logged by django-auditlog (registered in apps.py) with additional_data
 {"case_id": …}; reads are ACCESS entries with the same key, written by the loaders in
-conferences/permissions.py (`get_case_for(user, pk, read="…")` …) with the entries built
+conferences/access.py (`get_case_for(user, pk, read="…")` …) with the entries built
 here, so no view can forget one. One query returns the whole log of a case
 (conferences/queries/access_log.py reads it). Refused attempts are ACCESS entries marked
 {"refused": "verweigert"}: kept apart from reads, shown in the same log.

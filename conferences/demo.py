@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agreements.demo import MAIN_TITLE
 from agreements.models import Agreement
-from conferences import permissions as perms
+from conferences import access
 from conferences.models import (
     AgendaItem,
     Attendance,
@@ -226,7 +226,7 @@ def _family_a(agreement, youth, drugs, clinic, users):
         invited_family=[FamilyRole.MUTTER, FamilyRole.VATER],
         created_by=fk_youth,
     )
-    perms.with_case_access(case)
+    access.with_case_access(case)
     prepare_protocol(planned, [fk_youth, fk_drugs, fk_clinic], planned.invited_family)
 
 

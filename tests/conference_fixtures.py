@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from agreements.models import Criterion
-from conferences import permissions as perms
+from conferences import access
 from conferences.models import (
     AgendaItem,
     Attendance,
@@ -103,7 +103,7 @@ TEAM_FIXTURES = {"member": "institution", "caseworker": "institution", "partner_
 
 
 def plan(case, user, **overrides) -> Conference:
-    perms.with_case_access(case)
+    access.with_case_access(case)
     fields = {
         "date": today() - timedelta(days=1),
         "start_time": time(10, 0),

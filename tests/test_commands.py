@@ -1,4 +1,4 @@
-"""Every management command of the project loads and answers --help (an ImportError shows up here, not in production)."""
+"""Every management command of the project loads and answers --help (an ImportError shows here, not in production)."""
 
 from __future__ import annotations
 

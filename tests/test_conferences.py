@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agreements.services.agreement import create_agreement
-from conferences import permissions as perms
+from conferences import access
 from conferences.models import Case, Conference, FamilyRole, InformationKind, Rating, Task, TaskStatus
 from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
 from conferences.services.cases import create_case, revoke_consent, set_case_institutions
@@ -358,7 +358,7 @@ def _reload(conference):
 
     fresh = Conference.objects.select_related("case__agreement").get(pk=conference.pk)
     prefetch_related_objects([fresh], *PROTOCOL_ROWS)
-    perms.with_case_access(fresh.case)
+    access.with_case_access(fresh.case)
     return fresh
 
 

@@ -8,6 +8,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
+from conferences import access
 from conferences import permissions as perms
 from conferences.models import Case, Task
 from conferences.services.cases import create_case, revoke_consent, set_case_institutions
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _visible(user, case) -> bool:
     """The queryset rule and the object rule must agree."""
     in_queryset = Case.objects.visible_to(user).filter(pk=case.pk).exists()
-    fresh = perms.with_case_access(Case.objects.get(pk=case.pk))
+    fresh = access.with_case_access(Case.objects.get(pk=case.pk))
     user._kooperation_memberships = None
     by_object = bool(perms.can_read_case(user, fresh))
     assert in_queryset == by_object

@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from conferences import audit
+from conferences import access, audit
 from conferences import permissions as perms
 from conferences.documents import ConferenceProtocol
 from conferences.models import (
@@ -266,7 +266,7 @@ def test_a_partner_sees_only_the_protocol_parts_its_consent_covers(
 
 def test_the_protocol_pdf_leaves_out_what_the_consent_does_not_cover(partner_worker, coordinator, final_conference):
     conference = Conference.objects.prefetch_related(*PROTOCOL_ROWS).select_related("case").get()
-    perms.with_case_access(conference.case)
+    access.with_case_access(conference.case)
     html = ConferenceProtocol(conference, perms.protocol_release(partner_worker, conference)).render_html()
     assert final_conference.situation not in html
     assert "nicht freigegeben" in html

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from agreements import permissions as agreement_perms
 from agreements.models import Agreement
+from conferences import access
 from conferences import permissions as perms
 from conferences.models import Case, CaseInstitution, CaseTeamMember, Consent, Task, TaskStatus
 from conferences.queries.choices import CASE_STATUSES
@@ -82,7 +83,7 @@ def set_case_institutions(user, case: Case, institutions, expected_version: int)
     claim_version(case, expected_version)
     case._covered_institution_ids = None
     case._case_institution_ids = None
-    perms.with_case_access(case)
+    access.with_case_access(case)
     wanted = {i.pk: i for i in institutions}
     wanted.setdefault(case.owner_institution_id, case.owner_institution)
     partners = agreement_perms.partner_institution_ids(case.agreement)

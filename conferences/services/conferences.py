@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from conferences import access
 from conferences import permissions as perms
 from conferences.models import Addendum, Case, Conference, CriterionCheck, FamilyParticipant, Meeting, StaffParticipant
 from conferences.queries.choices import CLOSED_STATUSES
@@ -95,7 +96,7 @@ def finalise_conference(user, conference: Conference) -> Conference:
         locked = with_protocol(
             Conference.objects.select_for_update(of=("self",)).select_related("case__agreement", "moderator")
         ).get(pk=conference.pk)
-        perms.with_case_access(locked.case)
+        access.with_case_access(locked.case)
         decision = finalise_check(user, locked)
         if not decision:
             raise DomainError(decision.reason)

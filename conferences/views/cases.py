@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conferences import access
 from conferences import permissions as perms
 from conferences.forms.cases import (
     CaseCreateForm,
@@ -128,7 +129,7 @@ def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
 
 def case_detail(request, pk: int):
     """The case overview: institutions and consents, conferences over time, criteria, open tasks."""
-    case = perms.get_case_for(request.user, pk, read="Fallübersicht")
+    case = access.get_case_for(request.user, pk, read="Fallübersicht")
     conferences = list(
         case.conferences.select_related("moderator")
         .prefetch_related(Prefetch("checks", queryset=CriterionCheck.objects.order_by("position", "pk")))
@@ -166,7 +167,7 @@ def case_detail(request, pk: int):
 
 def case_edit(request, pk: int):
     """Edit the internal note (no names); the page shows the note, so the read is logged."""
-    case = perms.get_case_for(request.user, pk, read="Fall bearbeiten (interne Notiz)", check=perms.can_edit_case)
+    case = access.get_case_for(request.user, pk, read="Fall bearbeiten (interne Notiz)", check=perms.can_edit_case)
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid() and save_with_conflict_check(form):
         messages.success(request, _("Die Änderungen wurden gespeichert."))
@@ -176,7 +177,7 @@ def case_edit(request, pk: int):
 
 def case_institutions(request, pk: int):
     """Choose the participating institutions among the agreement's partners covered by a consent."""
-    case = perms.get_case_for(request.user, pk, read="Beteiligte Institutionen", check=perms.can_edit_case)
+    case = access.get_case_for(request.user, pk, read="Beteiligte Institutionen", check=perms.can_edit_case)
     form = CaseInstitutionsForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,7 +193,7 @@ def case_institutions(request, pk: int):
                     "Die beteiligten Institutionen wurden inzwischen von jemand anderem geändert. Ihre Auswahl "
                     "steht noch im Formular; prüfen Sie sie und speichern Sie erneut."
                 ),
-                case=perms.with_case_access(conflict.current),
+                case=access.with_case_access(conflict.current),
             )
         except DomainError as error:
             form.add_error("institutions", error.message)
@@ -205,7 +206,7 @@ def case_institutions(request, pk: int):
 
 def consent_create(request, pk: int):
     """Record a declared consent with its scope, optionally with the scanned form."""
-    case = perms.get_case_for(request.user, pk, read="Einwilligung erfassen", check=perms.can_edit_case)
+    case = access.get_case_for(request.user, pk, read="Einwilligung erfassen", check=perms.can_edit_case)
     form = ConsentForm(request.POST or None, request.FILES or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -237,7 +238,7 @@ def consent_create(request, pk: int):
 
 def consent_revoke(request, pk: int):
     """Record the revocation of a consent (date; who recorded it is kept)."""
-    consent = perms.get_consent_for(request.user, pk, read="Widerruf einer Einwilligung", write=True)
+    consent = access.get_consent_for(request.user, pk, read="Widerruf einer Einwilligung", write=True)
     case = consent.case
     if consent.revoked_on is not None:
         messages.info(request, _("Diese Einwilligung ist bereits widerrufen."))
@@ -262,7 +263,7 @@ def consent_revoke(request, pk: int):
 
 def consent_document(request, pk: int):
     """Download the scanned consent form (the read is logged)."""
-    consent = perms.get_consent_for(request.user, pk, read="eingescannte Einwilligung", document=True)
+    consent = access.get_consent_for(request.user, pk, read="eingescannte Einwilligung", document=True)
     kind = kind_of_name(consent.document.name)
     suffix = kind.extension if kind else "bin"
     return stored_file_response(
@@ -272,7 +273,7 @@ def consent_document(request, pk: int):
 
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
-    case = perms.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
+    case = access.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
     page = Paginator(case_log(case).order_by("-timestamp", "-pk"), 50).get_page(request.GET.get("page"))
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)

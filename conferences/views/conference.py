@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from conferences import access
 from conferences import permissions as perms
 from conferences.documents import ConferenceProtocol
 from conferences.forms.protocol import (
@@ -42,14 +43,14 @@ ROW_KINDS = {
 
 def _load(user, pk: int, read: str) -> Conference:
     """The conference with every row of its protocol prefetched (the read is logged by the loader)."""
-    conference = perms.get_conference_for(user, pk, read=read)
+    conference = access.get_conference_for(user, pk, read=read)
     prefetch_related_objects([conference], *PROTOCOL_ROWS)
     return conference
 
 
 def conference_create(request, pk: int):
     """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
-    case = perms.get_case_for(request.user, pk, read="Hilfekonferenz planen", check=perms.can_document_conference)
+    case = access.get_case_for(request.user, pk, read="Hilfekonferenz planen", check=perms.can_document_conference)
     staff = case_staff(case)
     form = ConferencePlanForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
@@ -97,7 +98,7 @@ def conference_detail(request, pk: int):
 
 def conference_plan(request, pk: int):
     """Change date, place, moderation and the invited."""
-    conference = perms.get_conference_for(request.user, pk, read="Planung der Hilfekonferenz", write=True)
+    conference = access.get_conference_for(request.user, pk, read="Planung der Hilfekonferenz", write=True)
     case = conference.case
     form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff(case))
     if (
@@ -153,7 +154,7 @@ def protocol_formsets(conference: Conference, data=None) -> dict:
 
 def conference_protocol(request, pk: int):
     """Document the conference: participants, analysis, help needs, criteria check, tasks, next date."""
-    conference = perms.get_conference_for(
+    conference = access.get_conference_for(
         request.user, pk, read="Protokoll der Hilfekonferenz (Bearbeitung)", write=True
     )
     data = request.POST if request.method == "POST" else None
@@ -174,7 +175,7 @@ def conference_row(request, pk: int, kind: str):
     """One empty row (participant, family member, task) for htmx to append."""
     if kind not in ROW_KINDS:
         raise Http404
-    conference = perms.get_conference_for(request.user, pk, read="Protokollzeile (Formular)", write=True)
+    conference = access.get_conference_for(request.user, pk, read="Protokollzeile (Formular)", write=True)
     formset = protocol_formsets(conference)[kind]
     return render_blank_row(
         request,
@@ -188,7 +189,7 @@ def conference_row(request, pk: int, kind: str):
 @require_POST
 def conference_finalise(request, pk: int):
     """Finalise the protocol (then read-only) and notify the participants with a link."""
-    conference = perms.get_conference_for(request.user, pk, read=None)
+    conference = access.get_conference_for(request.user, pk, read=None)
     try:
         finalise_conference(request.user, conference)
     except DomainError as error:
@@ -203,7 +204,7 @@ def conference_finalise(request, pk: int):
 
 def conference_addendum(request, pk: int):
     """Add a dated correction to a finalised protocol."""
-    conference = perms.get_conference_for(
+    conference = access.get_conference_for(
         request.user, pk, read="Nachtrag zur Hilfekonferenz", check=perms.can_add_conference_addendum
     )
     return addendum_page(request, conference, case=conference.case, conference=conference)
@@ -217,7 +218,7 @@ def conference_pdf(request, pk: int):
 
 def conference_ics(request, pk: int):
     """The calendar file of the planned conference (no case content, only code, time and place)."""
-    conference = perms.get_conference_for(request.user, pk, read="Kalenderdatei")
+    conference = access.get_conference_for(request.user, pk, read="Kalenderdatei")
     response = HttpResponse(conference_calendar(conference), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="Hilfekonferenz-{conference.case.code}.ics"'
     return response

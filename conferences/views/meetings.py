@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agreements import permissions as agreement_perms
+from conferences import access
 from conferences import permissions as perms
 from conferences.documents import MeetingMinutes
 from conferences.forms.filters import MeetingFilterForm
@@ -88,7 +89,7 @@ def meeting_create(request):
 
 
 def _load(user, pk: int) -> Meeting:
-    meeting = perms.get_meeting_for(user, pk)
+    meeting = access.get_meeting_for(user, pk)
     prefetch_related_objects([meeting], *MINUTES_ROWS)
     return meeting
 
@@ -140,7 +141,7 @@ def minutes_formsets(meeting: Meeting, data=None) -> dict:
 
 def meeting_edit(request, pk: int):
     """Edit the Sitzung: data, attendance, agenda with minutes and decisions, tasks; saved atomically."""
-    meeting = perms.get_meeting_for(request.user, pk, write=True)
+    meeting = access.get_meeting_for(request.user, pk, write=True)
     data = request.POST if request.method == "POST" else None
     staff = partner_staff([meeting.agreement_id])
     editor = ProtocolEditor(MeetingForm(data, instance=meeting, staff=staff), minutes_formsets(meeting, data))
@@ -159,7 +160,7 @@ def meeting_edit(request, pk: int):
 def meeting_row(request, pk: int, kind: str):
     if kind not in ROW_KINDS:
         raise Http404
-    meeting = perms.get_meeting_for(request.user, pk, write=True)
+    meeting = access.get_meeting_for(request.user, pk, write=True)
     formset = minutes_formsets(meeting)[kind]
     return render_blank_row(
         request,
@@ -172,7 +173,7 @@ def meeting_row(request, pk: int, kind: str):
 
 @require_POST
 def meeting_finalise(request, pk: int):
-    meeting = perms.get_meeting_for(request.user, pk)
+    meeting = access.get_meeting_for(request.user, pk)
     try:
         finalise_meeting(request.user, meeting)
     except DomainError as error:
@@ -184,7 +185,7 @@ def meeting_finalise(request, pk: int):
 
 def meeting_addendum(request, pk: int):
     """Add a dated correction to a finalised meeting protocol."""
-    meeting = perms.get_meeting_for(request.user, pk)
+    meeting = access.get_meeting_for(request.user, pk)
     perms.require(perms.can_add_meeting_addendum(request.user, meeting))
     return addendum_page(request, meeting, case=None, meeting=meeting)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from conferences import access
 from conferences import permissions as perms
 from conferences.audit import export_entry
 from conferences.documents import CaseDisclosure
@@ -37,7 +38,7 @@ from kooperation.network import security
 
 def case_team(request, pk: int):
     """Who works on the case (named staff per institution); the owning institution's Koordination manages it."""
-    case = perms.get_case_for(request.user, pk, read="Fallteam", check=perms.can_manage_case)
+    case = access.get_case_for(request.user, pk, read="Fallteam", check=perms.can_manage_case)
     form = TeamAddForm(request.POST or None, candidates=team_candidates(case))
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,7 +53,7 @@ def case_team(request, pk: int):
 
 @require_POST
 def case_team_remove(request, pk: int, member_pk: int):
-    case = perms.get_case_for(request.user, pk, read=None, check=perms.can_manage_case)
+    case = access.get_case_for(request.user, pk, read=None, check=perms.can_manage_case)
     try:
         remove_team_member(request.user, case, member_pk)
     except DomainError as error:
@@ -64,7 +65,7 @@ def case_team_remove(request, pk: int, member_pk: int):
 
 def case_close(request, pk: int):
     """Abschluss with the reason; the confirmation page says what follows (read-only, deletion period)."""
-    case = perms.get_case_for(request.user, pk, read="Fall abschließen", check=perms.can_close_case)
+    case = access.get_case_for(request.user, pk, read="Fall abschließen", check=perms.can_close_case)
     form = CloseCaseForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,7 +99,7 @@ def case_close(request, pk: int):
 
 def case_legal_hold(request, pk: int):
     """Löschsperre: suspend the deletion of the case with a reason, or see (and lift) the current one."""
-    case = perms.get_case_for(request.user, pk, read="Löschsperre", check=perms.can_manage_case)
+    case = access.get_case_for(request.user, pk, read="Löschsperre", check=perms.can_manage_case)
     form = LegalHoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +116,7 @@ def case_legal_hold(request, pk: int):
 
 @require_POST
 def case_legal_hold_lift(request, pk: int):
-    case = perms.get_case_for(request.user, pk, read=None, check=perms.can_manage_case)
+    case = access.get_case_for(request.user, pk, read=None, check=perms.can_manage_case)
     try:
         lift_legal_hold(request.user, case)
     except DomainError as error:
@@ -128,13 +129,13 @@ def case_legal_hold_lift(request, pk: int):
 @never_cache
 def case_disclosure(request, pk: int):
     """Auskunft (Art. 15 DSGVO): what is stored, who read or changed it when, which consents covered it."""
-    case = perms.get_case_for(request.user, pk, read="Auskunft (Art. 15 DSGVO)", check=perms.can_manage_case)
+    case = access.get_case_for(request.user, pk, read="Auskunft (Art. 15 DSGVO)", check=perms.can_manage_case)
     return render(request, "conferences/case_disclosure.html", {"case": case, "disclosure": disclosure_of(case)})
 
 
 @never_cache
 def case_disclosure_pdf(request, pk: int):
-    case = perms.get_case_for(request.user, pk, read="Auskunft (Art. 15 DSGVO) als PDF", check=perms.can_manage_case)
+    case = access.get_case_for(request.user, pk, read="Auskunft (Art. 15 DSGVO) als PDF", check=perms.can_manage_case)
     security.record(security.Kind.EXPORT, request=request, detail=f"Auskunft (PDF) zu Fall {case.code}")
     return pdf_response(CaseDisclosure(disclosure_of(case)))
 
@@ -142,7 +143,7 @@ def case_disclosure_pdf(request, pk: int):
 @never_cache
 def case_access_log_csv(request, pk: int):
     """The access log of the case as CSV for the Datenschutzbeauftragte (no content, only fields)."""
-    case = perms.get_case_for(request.user, pk, read="Zugriffsprotokoll (CSV-Export)", check=perms.can_view_access_log)
+    case = access.get_case_for(request.user, pk, read="Zugriffsprotokoll (CSV-Export)", check=perms.can_view_access_log)
     lines = log_lines(case_log(case).order_by("timestamp", "pk"), codes={case.pk: case.code})
     security.record(security.Kind.EXPORT, request=request, detail=f"Zugriffsprotokoll (CSV) zu Fall {case.code}")
     return _csv(log_csv(lines), f"Zugriffsprotokoll-{case.code}.csv")

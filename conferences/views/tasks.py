@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from conferences import permissions as perms
+from conferences import access
 from conferences.forms.filters import TaskFilterForm
 from conferences.forms.tasks import TaskStatusForm
 from conferences.models import TaskStatus
@@ -27,7 +27,7 @@ def my_tasks(request):
     form = TaskFilterForm(request.GET or None, user=request.user)
     page = Paginator(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
     # Task texts of cases are case data: the loader logs each case task's read.
-    tasks = perms.read_tasks(request.user, page.object_list, "Meine Aufgaben")
+    tasks = access.read_tasks(request.user, page.object_list, "Meine Aufgaben")
     for task in tasks:
         task.status_form = TaskStatusForm(task=task, prefix=f"aufgabe-{task.pk}") if task.is_open else None
     query = request.GET.copy()
@@ -47,7 +47,7 @@ def my_tasks(request):
 
 def task_status(request, pk: int):
     """Mark a task done (or no longer needed) with a note; the page shows errors field by field."""
-    task = perms.get_task_for(request.user, pk, read="Aufgabe", write=True)
+    task = access.get_task_for(request.user, pk, read="Aufgabe", write=True)
     prefix = f"aufgabe-{task.pk}"
     form = TaskStatusForm(request.POST or None, task=task, prefix=prefix)
     back = request.POST.get("next") or request.GET.get("next") or ""

@@ -1,0 +1,188 @@
+"""Fetch case data for a user by the rules of conferences/permissions.py: 404 outside scope, 403 if not allowed.
+
+The loaders write the access log themselves: every call names what the page shows
+(`read="Fallübersicht"`, or `read=None` for a change that shows nothing), and a refused
+attempt on an existing object is logged as refused (conferences/audit.py).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
+
+from conferences.audit import access_entry, write_entries
+from conferences.models import (
+    Case,
+    CaseInstitution,
+    CaseTeamMember,
+    Conference,
+    Consent,
+    Meeting,
+    Task,
+)
+from conferences.permissions import (
+    can_edit_case,
+    can_edit_conference,
+    can_edit_meeting,
+    can_update_task,
+    reading_institution,
+)
+from kooperation.core.access import Verdict, require
+from kooperation.network.permissions import memberships
+
+
+def with_case_access(case):
+    """Prefetch what the case checks read: participations, consents and the team with their institutions."""
+
+    prefetch_related_objects(
+        [case],
+        Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
+        Prefetch(
+            "consents",
+            queryset=Consent.objects.select_related("recorded_by", "revocation_recorded_by").prefetch_related(
+                "institutions"
+            ),
+        ),
+        Prefetch("team_members", queryset=CaseTeamMember.objects.select_related("user", "institution", "added_by")),
+    )
+    return case
+
+
+def log_read(user, obj, case, read: str | None) -> None:
+    """Log a read of an object of a case (the loaders call it; a download logs once the file exists)."""
+    if read:
+        write_entries([access_entry(user, obj, case, read, reading_institution(user, case))])
+
+
+def _log_refused(user, model, pk: int, case, what: str | None) -> None:
+    """A refused attempt on an existing object of a case: logged apart from reads."""
+    if case is not None:
+        write_entries([access_entry(user, None, case, what or "Änderung", refused=True, model=model, pk=pk)])
+
+
+def _refuse_unseen(user, model, pk: int, case_field: str, read: str | None):
+    """404 for an object outside the user's scope; if it exists, the attempt is logged as refused."""
+    case_id = model.objects.filter(pk=pk).values_list(case_field, flat=True).first()
+    case = Case.objects.only("pk", "code").filter(pk=case_id).first() if case_id else None
+    _log_refused(user, model, pk, case, read)
+    raise Http404
+
+
+def _require(user, obj, case, verdict: Verdict, read: str | None) -> None:
+    if not verdict:
+        _log_refused(user, type(obj), obj.pk, case, read)
+        raise PermissionDenied(verdict.reason)
+
+
+def get_case_for(user, pk: int, *, read: str | None, check=None):
+    """Load a case the user reads; 404 outside (also for Administration), 403 when not allowed.
+
+    `read` names what the page shows (logged as a read), None for a change that shows nothing.
+    """
+
+    case = Case.objects.visible_to(user).select_related("agreement", "owner_institution").filter(pk=pk).first()
+    if case is None:
+        _refuse_unseen(user, Case, pk, "pk", read)
+    with_case_access(case)
+    if check is not None:
+        _require(user, case, case, check(user, case), read)
+    log_read(user, case, case, read)
+    return case
+
+
+def get_conference_for(user, pk: int, *, read: str | None, write: bool = False, check=None):
+    """Load a conference the user reads (team, owner's Koordination, invitees); 404 outside, 403 not allowed."""
+
+    conference = (
+        Conference.objects.visible_to(user)
+        .select_related("case__agreement", "case__owner_institution", "moderator", "finalised_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if conference is None:
+        _refuse_unseen(user, Conference, pk, "case_id", read)
+    case = conference.case
+    with_case_access(case)
+    if write:
+        _require(user, conference, case, can_edit_conference(user, conference), read)
+    if check is not None:
+        _require(user, conference, case, check(user, conference), read)
+    log_read(user, conference, case, read)
+    return conference
+
+
+def get_consent_for(user, pk: int, *, read: str | None, write: bool = False, document: bool = False):
+    """Load a consent of a case the user reads; `document=True`: 404 unless a scan is stored (before logging)."""
+
+    consent = (
+        Consent.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
+        .select_related("case__agreement", "case__owner_institution")
+        .filter(pk=pk)
+        .first()
+    )
+    if consent is None:
+        _refuse_unseen(user, Consent, pk, "case_id", read)
+    with_case_access(consent.case)
+    if write:
+        _require(user, consent, consent.case, can_edit_case(user, consent.case), read)
+    if document and not consent.document:
+        raise Http404
+    log_read(user, consent, consent.case, read)
+    return consent
+
+
+def get_meeting_for(user, pk: int, write: bool = False):
+    """Load a Sitzung of an agreement the user sees; 404 outside, 403 for writes not allowed."""
+
+    meeting = (
+        Meeting.objects.visible_to(user).select_related("agreement", "recorder", "finalised_by").filter(pk=pk).first()
+    )
+    if meeting is None:
+        raise Http404
+    if write:
+        require(can_edit_meeting(user, meeting))
+    return meeting
+
+
+def get_task_for(user, pk: int, *, read: str | None, write: bool = False):
+    """Load a task of a case or meeting visible to the user; 404 outside, 403 when not allowed."""
+
+    task = (
+        Task.objects.visible_to(user)
+        .select_related(
+            "case__agreement",
+            "case__owner_institution",
+            "conference",
+            "meeting__agreement",
+            "responsible_institution",
+            "responsible_user",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        _refuse_unseen(user, Task, pk, "case_id", read)
+    if task.case_id:
+        with_case_access(task.case)
+    if write:
+        verdict = can_update_task(user, task)
+        if task.case_id:
+            _require(user, task, task.case, verdict, read)
+        require(verdict)
+    if task.case_id:
+        log_read(user, task, task.case, read)
+    return task
+
+
+def read_tasks(user, tasks, read: str) -> list:
+    """A list page's tasks, each case task's read logged (one query for all)."""
+    tasks = list(tasks)
+    own = {m.institution_id: m.institution for m in memberships(user)}
+    entries = []
+    for task in tasks:
+        if task.case_id:
+            institution = own.get(task.responsible_institution_id) or (own[min(own)] if own else None)
+            entries.append(access_entry(user, task, task.case, read, institution))
+    write_entries(entries)
+    return tasks
