@@ -136,7 +136,10 @@ def get_meeting_for(user, pk: int, write: bool = False):
     """Load a Sitzung of an agreement the user sees; 404 outside, 403 for writes not allowed."""
 
     meeting = (
-        Meeting.objects.visible_to(user).select_related("agreement", "recorder", "finalised_by").filter(pk=pk).first()
+        Meeting.objects.visible_to(user)
+        .select_related("agreement", "recorder", "finalised_by", "subgroup", "quality_dialogue")
+        .filter(pk=pk)
+        .first()
     )
     if meeting is None:
         raise Http404
@@ -155,6 +158,8 @@ def get_task_for(user, pk: int, *, read: str | None, write: bool = False):
             "case__owner_institution",
             "conference",
             "meeting__agreement",
+            "meeting__subgroup",
+            "meeting__quality_dialogue",
             "responsible_institution",
             "responsible_user",
         )

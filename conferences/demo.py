@@ -9,11 +9,8 @@ from django.utils import timezone
 from agreements.demo import MAIN_TITLE
 from agreements.models import Agreement
 from conferences import access
+from conferences.demo_meetings import seed_meetings
 from conferences.models import (
-    AgendaItem,
-    Attendance,
-    AttendanceStatus,
-    Body,
     Case,
     CaseTeamMember,
     Conference,
@@ -69,7 +66,7 @@ def seed_conferences(institutions: dict[str, Institution], users, suffix: str = 
     if not Case.objects.filter(agreement=agreement, note=NOTES["familie_c"]).exists():
         _family_c(agreement, youth, clinic, users)
     if not Meeting.objects.filter(agreement=agreement).exists():
-        _meetings(agreement, youth, drugs, clinic, users)
+        seed_meetings(agreement, youth, drugs, clinic, users)
 
 
 def _days(n: int):
@@ -294,99 +291,3 @@ def _family_c(agreement, youth, clinic, users):
     coordination = users("koordination")
     close_case(coordination, case, "Die Familie ist verzogen; die Zuständigkeit ist abgegeben.", case.version)
     set_legal_hold(coordination, case, "Auskunftsersuchen des Familiengerichts liegt vor.")
-
-
-def _meetings(agreement, youth, drugs, clinic, users):
-    coordinator, drobe, klinikum = users("koordination"), users("koordination.drobe"), users("koordination.klinikum")
-    board = Meeting.objects.create(
-        agreement=agreement,
-        body=Body.KOOPERATIONSGREMIUM,
-        title="3. Arbeitstreffen",
-        date=_days(-21),
-        start_time=time(14, 0),
-        end_time=time(16, 0),
-        place="Rathaus Lindenbrück, Sitzungssaal",
-        recorder=coordinator,
-        created_by=coordinator,
-    )
-    for position, (institution, person, function, status) in enumerate(
-        [
-            (youth, "Jonas Keller", "Sachgebietsleitung ASD", AttendanceStatus.ANWESEND),
-            (drugs, "Lars Becker", "Koordination", AttendanceStatus.ANWESEND),
-            (clinic, "Lea Schubert", "Sozialdienst", AttendanceStatus.ENTSCHULDIGT),
-        ]
-    ):
-        Attendance.objects.create(
-            meeting=board, institution=institution, name=person, function=function, status=status, position=position
-        )
-    for position, (title, minutes, decisions) in enumerate(
-        [
-            (
-                "Ergebnisse der Untergruppen",
-                "Die Untergruppen stellen ihre Antworten zu den Leitfragen vor.",
-                "Die Antworten fließen in den Abschnitt Datenschutz ein.",
-            ),
-            (
-                "Basiskriterien",
-                "Die sechs Basiskriterien werden unverändert übernommen.",
-                "Basiskriterien beschlossen.",
-            ),
-        ]
-    ):
-        AgendaItem.objects.create(meeting=board, title=title, minutes=minutes, decisions=decisions, position=position)
-    Task.objects.create(
-        meeting=board,
-        what="Entwurf des Abschnitts Datenschutz an alle Partner senden",
-        responsible_institution=youth,
-        responsible_user=coordinator,
-        due_on=_days(-4),
-        with_whom="Vorbereitungsgruppe",
-    )
-    board.finalised_at, board.finalised_by = timezone.now() - timedelta(days=20), coordinator
-    board.save(update_fields=["finalised_at", "finalised_by"])
-    prep = Meeting.objects.create(
-        agreement=agreement,
-        body=Body.VORBEREITUNGSGRUPPE,
-        title="Vorbereitung des 4. Arbeitstreffens",
-        date=_days(-7),
-        start_time=time(9, 0),
-        place="Jugendamt Lindenbrück",
-        recorder=drobe,
-        created_by=coordinator,
-    )
-    for position, (institution, person) in enumerate(
-        [(youth, "Jonas Keller"), (drugs, "Lars Becker"), (clinic, "Lea Schubert")]
-    ):
-        Attendance.objects.create(meeting=prep, institution=institution, name=person, position=position)
-    AgendaItem.objects.create(
-        meeting=prep,
-        title="Tagesordnung des Kooperationsgremiums",
-        minutes="Ablaufpläne und Hilfekonferenz-Regeln werden vorbereitet.",
-        decisions="Einladung geht zwei Wochen vorher an alle Partner.",
-    )
-    Task.objects.create(
-        meeting=prep,
-        what="Einladung zum 4. Arbeitstreffen verschicken",
-        responsible_institution=drugs,
-        responsible_user=drobe,
-        due_on=_days(7),
-    )
-    prep.finalised_at, prep.finalised_by = timezone.now() - timedelta(days=6), drobe
-    prep.save(update_fields=["finalised_at", "finalised_by"])
-    subgroup = Meeting.objects.create(
-        agreement=agreement,
-        body=Body.UNTERGRUPPE,
-        subgroup_name="Untergruppe medizinische Versorgung",
-        title="Leitfragen Datenschutz",
-        date=_days(-1),
-        start_time=time(13, 0),
-        place="Klinikum Lindenbrück, Konferenzraum",
-        recorder=klinikum,
-        created_by=klinikum,
-    )
-    AgendaItem.objects.create(
-        meeting=subgroup,
-        title="Worüber muss gegenseitig informiert werden, worüber nicht?",
-        minutes="Austausch im Team der Neonatologie und des Sozialdienstes.",
-    )
-    Attendance.objects.create(meeting=subgroup, institution=clinic, name="Lea Schubert", function="Sozialdienst")

@@ -35,6 +35,7 @@ urlpatterns = [
     path("sitzungen/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("sitzungen/<int:pk>/bearbeiten/", meetings.meeting_edit, name="meeting_edit"),
     path("sitzungen/<int:pk>/zeile/<slug:kind>/", meetings.meeting_row, name="meeting_row"),
+    path("sitzungen/<int:pk>/einladen/", meetings.meeting_invite, name="meeting_invite"),
     path("sitzungen/<int:pk>/abschliessen/", meetings.meeting_finalise, name="meeting_finalise"),
     path("sitzungen/<int:pk>/nachtrag/", meetings.meeting_addendum, name="meeting_addendum"),
     path("sitzungen/<int:pk>/protokoll.pdf", meetings.meeting_pdf, name="meeting_pdf"),

@@ -512,7 +512,11 @@ def test_finalised_protocol_is_read_only_and_participants_get_a_link(
     conference.refresh_from_db()
     assert conference.is_final
     assert conference.finalised_by == coordinator
-    assert [m.to for m in mailoutbox] == [[coordinator.email]]
+    # The protocol's link, then the invitation to the „nächster Termin“ the protocol set.
+    assert [(m.subject, m.to) for m in mailoutbox] == [
+        ("Ergebnisprotokoll einer Hilfekonferenz", [coordinator.email]),
+        ("Einladung zu einer Hilfekonferenz", [coordinator.email]),
+    ]
     mail = mailoutbox[0]
     assert conference.get_absolute_url() in mail.body
     for secret in (conference.case.code, conference.situation, "Termin vereinbaren"):

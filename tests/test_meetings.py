@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from agreements.models import Subgroup
 from conferences.models import AttendanceStatus, Body, Meeting, Task
 from conferences.services.meetings import finalise_meeting
 from kooperation.core.errors import DomainError
@@ -20,7 +21,8 @@ def _create_data(agreement, recorder, **overrides) -> dict:
     return {
         "agreement": agreement.pk,
         "body": Body.KOOPERATIONSGREMIUM,
-        "subgroup_name": "",
+        "subgroup": "",
+        "quality_dialogue": "",
         "title": "1. Arbeitstreffen",
         "date": (today() - timedelta(days=1)).isoformat(),
         "start_time": "14:00",
@@ -43,7 +45,8 @@ def test_koordination_records_a_meeting(client_for, coordinator, agreement):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"body": Body.UNTERGRUPPE}, "subgroup_name", "Bitte den Namen der Untergruppe angeben."),
+        ({"body": Body.UNTERGRUPPE}, "subgroup", "Bitte die Untergruppe wählen."),
+        ({"body": Body.QUALITAETSDIALOG}, "quality_dialogue", "Bitte den Qualitätsdialog wählen."),
         ({"end_time": "13:00"}, "end_time", "Das Ende muss nach dem Beginn liegen."),
         ({"body": ""}, "body", "Dieses Feld ist zwingend erforderlich."),
     ],
@@ -129,11 +132,13 @@ def test_the_recorder_may_edit_without_being_koordination(client_for, meeting, m
     assert client_for(member).get(reverse("meeting_edit", args=[meeting.pk])).status_code == 200
 
 
-def test_meeting_list_filters_by_body(client_for, member, meeting, final_meeting, agreement, coordinator):
+def test_meeting_list_filters_by_body(client_for, member, meeting, final_meeting, agreement, coordinator, institution):
+    subgroup = Subgroup.objects.create(agreement=agreement, name="Untergruppe Jugendhilfe", institution=institution)
+    subgroup.members.add(member)
     Meeting.objects.create(
         agreement=agreement,
         body=Body.UNTERGRUPPE,
-        subgroup_name="Untergruppe Jugendhilfe",
+        subgroup=subgroup,
         date=today(),
         start_time="09:00",
         place="Jugendamt",

@@ -37,7 +37,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from agreements.models import Agreement, QualityDimension, Signature, Subgroup, SubgroupAnswer
+from agreements.models import Agreement, BoardMember, QualityDimension, Signature, Subgroup, SubgroupAnswer
 from agreements.services.quality import open_dialogue
 from agreements.services.structure import create_subgroups
 from conferences.models import Case as HelpCase
@@ -350,6 +350,28 @@ def _meeting_row(fixture: Fixture) -> dict:
     return {"pk": fixture("meeting").pk, "kind": "tagesordnung"}
 
 
+def _subgroup_meeting(fixture: Fixture, final: bool = False) -> dict:
+    """A Sitzung of `institution`'s Untergruppe (member `member`), recorded by the Fachkraft; Leitung sits
+    in the Gremium; the Koordination is a partner outside both."""
+    agreement = fixture("agreement")
+    subgroup = Subgroup.objects.create(
+        agreement=agreement, name="Untergruppe Jugendamt", institution=fixture("institution")
+    )
+    subgroup.members.add(fixture("member"))
+    BoardMember.objects.create(agreement=agreement, institution=fixture("institution"), user=fixture("leader_user"))
+    meeting = conferences.make_meeting(agreement, fixture("caseworker"))
+    meeting.body, meeting.subgroup = "untergruppe", subgroup
+    meeting.save(update_fields=["body", "subgroup"])
+    if final:
+        conferences.make_final_meeting(meeting, fixture("caseworker"), fixture("institution"))
+    return {"pk": meeting.pk}
+
+
+def _subgroup_minutes() -> Expectation:
+    """An Untergruppe's minutes: its members, the Gremium and the Protokollführung; other partners 404."""
+    return _scoped(200, 404, coordinator=404, colleague=404)
+
+
 def _task(fixture: Fixture) -> dict:
     task = fixture("task")
     _on_team(fixture, task.case)
@@ -563,7 +585,11 @@ MATRIX: dict[str, Case | list[Case]] = {
     "meeting_create": Case(
         get=signed_in(403, outsider=200, coordinator=200), post=signed_in(403, outsider=200, coordinator=200)
     ),
-    "meeting_detail": Case(kwargs=_meeting, get=partners_read()),
+    "meeting_detail": [
+        Case(kwargs=_meeting, get=partners_read(), label="gremium"),
+        Case(kwargs=_subgroup_meeting, get=_subgroup_minutes(), label="untergruppe"),
+    ],
+    "meeting_invite": Case(kwargs=_meeting, get=POST_ONLY, post=partners(302)),
     "meeting_edit": [
         Case(kwargs=_meeting, get=partners(), post=partners(), label="open"),
         Case(kwargs=_final_meeting, get=partners(403), label="final"),
@@ -571,7 +597,12 @@ MATRIX: dict[str, Case | list[Case]] = {
     "meeting_row": Case(kwargs=_meeting_row, get=partners(), headers=HX_REQUEST),
     "meeting_finalise": Case(kwargs=_meeting, get=POST_ONLY, post=partners_read(302)),
     "meeting_addendum": Case(kwargs=_final_meeting, get=partners(), post=partners()),
-    "meeting_pdf": Case(kwargs=_final_meeting, get=partners_read()),
+    "meeting_pdf": [
+        Case(kwargs=_final_meeting, get=partners_read(), label="gremium"),
+        Case(
+            kwargs=lambda fixture: _subgroup_meeting(fixture, final=True), get=_subgroup_minutes(), label="untergruppe"
+        ),
+    ],
     # Meine Aufgaben: the task belongs to `institution`; its Koordination updates it, its Mitglied only reads.
     "my_tasks": Case(get=signed_in()),
     "task_status": Case(kwargs=_task, get=case_write(), post=case_write()),

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, Approval, ApprovalRound, Decision, Signature, SignatureMethod, Status
+from agreements.models import Agreement, Approval, ApprovalRound, Decision, Signature, SignatureMethod, Status, Subgroup
 from agreements.services.agreement import copy_revision, create_agreement
 from conferences.models import (
     AgendaItem,
@@ -116,11 +116,12 @@ def _evidence(coordinator, institution, size: int) -> None:
                 method=SignatureMethod.IN_APP,
                 recorded_by=user,
             )
+        subgroup = Subgroup.objects.create(agreement=agreement, name="Untergruppe Jugendhilfe", institution=institution)
         for m in range(2):
             meeting = Meeting.objects.create(
                 agreement=agreement,
                 body=Body.KOOPERATIONSGREMIUM if m else Body.UNTERGRUPPE,
-                subgroup_name="" if m else "Untergruppe Jugendhilfe",
+                subgroup=None if m else subgroup,
                 date=date(YEAR, 1, 10 + n * 2 + m),
                 start_time=time(14, 0),
                 place="Rathaus",

@@ -65,11 +65,11 @@ class World:
     case_codes: list
 
 
-def _meeting(agreement, recorder, day, body, attendance, final=True, subgroup=""):
+def _meeting(agreement, recorder, day, body, attendance, final=True, subgroup=None):
     meeting = Meeting.objects.create(
         agreement=agreement,
         body=body,
-        subgroup_name=subgroup,
+        subgroup=subgroup,
         date=day,
         start_time=time(14, 0),
         place="Rathaus, Sitzungssaal",

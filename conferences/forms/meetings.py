@@ -6,6 +6,7 @@ from crispy_forms.layout import Column, Fieldset, Row
 from django.utils.translation import gettext as _
 
 from agreements import permissions as perms
+from agreements.models import QualityDialogue, Subgroup
 from conferences.forms.cases import date_input, textarea, time_input
 from conferences.forms.shared import OrderedProtocolRowFormSet, PersonChoice, ProtocolRowFormSet, check_times
 from conferences.forms.tasks import TaskForm, TaskFormSet
@@ -18,13 +19,33 @@ from kooperation.network.models import Membership
 class MeetingForm(VersionedModelForm):
     class Meta:
         model = Meeting
-        fields = ["body", "subgroup_name", "title", "date", "start_time", "end_time", "place", "recorder"]
+        fields = [
+            "body",
+            "subgroup",
+            "quality_dialogue",
+            "title",
+            "date",
+            "start_time",
+            "end_time",
+            "place",
+            "recorder",
+        ]
         widgets = {"date": date_input(), "start_time": time_input(), "end_time": time_input()}
         field_classes = {"recorder": PersonChoice}
 
-    def __init__(self, *args, staff, **kwargs):
+    def __init__(self, *args, staff, agreement_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if agreement_ids is None:
+            agreement_ids = [self.instance.agreement_id]
         self.fields["body"].choices = [("", _("– Gremium wählen –")), *Body.choices]
+        subgroup = self.fields["subgroup"]
+        subgroup.queryset = Subgroup.objects.filter(agreement_id__in=agreement_ids).select_related("agreement")
+        subgroup.empty_label = _("– Untergruppe wählen –")
+        subgroup.error_messages["invalid_choice"] = _("Diese Untergruppe gehört nicht zur Vereinbarung.")
+        dialogue = self.fields["quality_dialogue"]
+        dialogue.queryset = QualityDialogue.objects.filter(agreement_id__in=agreement_ids).select_related("agreement")
+        dialogue.empty_label = _("– Qualitätsdialog wählen –")
+        dialogue.error_messages["invalid_choice"] = _("Dieser Qualitätsdialog gehört nicht zur Vereinbarung.")
         self.fields["recorder"].queryset = staff
         self.fields["recorder"].empty_label = _("– Person wählen –")
         self.fields["recorder"].error_messages["invalid_choice"] = _(
@@ -36,7 +57,11 @@ class MeetingForm(VersionedModelForm):
         return [
             Fieldset(
                 _("Gremium"),
-                Row(Column("body", css_class="col-md-4"), Column("subgroup_name", css_class="col-md-8")),
+                Row(
+                    Column("body", css_class="col-md-4"),
+                    Column("subgroup", css_class="col-md-4"),
+                    Column("quality_dialogue", css_class="col-md-4"),
+                ),
                 "title",
             ),
             Row(
@@ -49,10 +74,15 @@ class MeetingForm(VersionedModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("body") == Body.UNTERGRUPPE and not data.get("subgroup_name", "").strip():
-            self.add_error("subgroup_name", _("Bitte den Namen der Untergruppe angeben."))
-        if data.get("body") and data.get("body") != Body.UNTERGRUPPE:
-            data["subgroup_name"] = ""
+        body = data.get("body")
+        if body == Body.UNTERGRUPPE and not data.get("subgroup") and "subgroup" not in self.errors:
+            self.add_error("subgroup", _("Bitte die Untergruppe wählen."))
+        if body == Body.QUALITAETSDIALOG and not data.get("quality_dialogue") and "quality_dialogue" not in self.errors:
+            self.add_error("quality_dialogue", _("Bitte den Qualitätsdialog wählen."))
+        if body and body != Body.UNTERGRUPPE:
+            data["subgroup"] = None
+        if body and body != Body.QUALITAETSDIALOG:
+            data["quality_dialogue"] = None
         check_times(self, data)
         return data
 
@@ -62,8 +92,11 @@ class MeetingCreateForm(MeetingForm):
         fields = ["agreement", *MeetingForm.Meta.fields]
 
     def __init__(self, *args, agreements, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, agreement_ids=agreements.values("pk"), **kwargs)
         self.fields["agreement"].queryset = agreements
+        if agreements.count() > 1:
+            self.fields["subgroup"].label_from_instance = lambda s: f"{s.name} ({s.agreement.title})"
+            self.fields["quality_dialogue"].label_from_instance = lambda d: f"{d} ({d.agreement.title})"
         self.fields["agreement"].empty_label = _("– Vereinbarung wählen –")
         self.fields["agreement"].error_messages["invalid_choice"] = _(
             "Bitte eine Vereinbarung wählen, deren Partner Sie koordinieren."
@@ -73,6 +106,10 @@ class MeetingCreateForm(MeetingForm):
     def clean(self):
         data = super().clean()
         agreement, recorder = data.get("agreement"), data.get("recorder")
+        for name in ("subgroup", "quality_dialogue"):
+            linked = data.get(name)
+            if agreement and linked and linked.agreement_id != agreement.pk:
+                self.add_error(name, self.fields[name].error_messages["invalid_choice"])
         if agreement and recorder:
             partners = perms.partner_institution_ids(agreement)
             if not Membership.objects.filter(user=recorder, institution_id__in=partners).exists():

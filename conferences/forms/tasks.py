@@ -23,9 +23,10 @@ class TaskForm(VersionedModelForm):
         widgets = {"what": textarea(2), "how": textarea(2), "due_on": date_input()}
         field_classes = {"responsible_user": PersonChoice}
 
-    def __init__(self, *args, institutions, staff, members, not_a_partner: str, **kwargs):
+    def __init__(self, *args, institutions, staff, members, not_a_partner: str, owner_required=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.members = members
+        self.owner_required = owner_required
         institution = self.fields["responsible_institution"]
         institution.queryset = institutions
         institution.empty_label = _("– Institution wählen –")
@@ -58,6 +59,8 @@ class TaskForm(VersionedModelForm):
     def clean(self):
         data = super().clean()
         user, institution = data.get("responsible_user"), data.get("responsible_institution")
+        if self.owner_required and not user and data.get("what") and "responsible_user" not in self.errors:
+            self.add_error("responsible_user", _("Eine vereinbarte Maßnahme braucht eine verantwortliche Person."))
         if user and institution and institution.pk not in self.members.get(user.pk, set()):
             self.add_error(
                 "responsible_user",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement
+from agreements.models import Agreement, BoardMember, Subgroup
 from kooperation.core.concurrency import Versioned
 from kooperation.core.limits import date_validators
 
@@ -17,6 +18,7 @@ class Body(models.TextChoices):
     VORBEREITUNGSGRUPPE = "vorbereitungsgruppe", _("Vorbereitungsgruppe")
     KOOPERATIONSGREMIUM = "kooperationsgremium", _("Kooperationsgremium")
     UNTERGRUPPE = "untergruppe", _("Untergruppe")
+    QUALITAETSDIALOG = "qualitaetsdialog", _("Qualitätsdialog")
 
 
 class AttendanceStatus(models.TextChoices):
@@ -27,8 +29,25 @@ class AttendanceStatus(models.TextChoices):
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user) -> MeetingQuerySet:
-        """Meetings of the agreements the user sees (partners' users; Administration reads all)."""
-        return self.filter(agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        """Meetings of the agreements the user sees (partners' users; Administration reads all).
+
+        An Untergruppe's minutes stay with the subgroup and the Kooperationsgremium: its members,
+        the Gremium's members, the Protokollführung, whoever planned it and the invited.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        scoped = self.filter(agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        in_subgroup = Subgroup.members.through.objects.filter(subgroup_id=OuterRef("subgroup_id"), user_id=user.pk)
+        on_board = BoardMember.objects.filter(agreement_id=OuterRef("agreement_id"), user_id=user.pk)
+        invited = Meeting.invited.through.objects.filter(meeting_id=OuterRef("pk"), user_id=user.pk)
+        return scoped.filter(
+            ~Q(body=Body.UNTERGRUPPE)
+            | Q(recorder_id=user.pk)
+            | Q(created_by_id=user.pk)
+            | Exists(in_subgroup)
+            | Exists(on_board)
+            | Exists(invited)
+        )
 
 
 class Meeting(Versioned):
@@ -38,8 +57,21 @@ class Meeting(Versioned):
         "agreements.Agreement", on_delete=models.PROTECT, related_name="meetings", verbose_name=_("Vereinbarung")
     )
     body = models.CharField(_("Gremium"), max_length=30, choices=Body.choices)
-    subgroup_name = models.CharField(
-        _("Name der Untergruppe"), max_length=150, blank=True, help_text=_("z. B. Untergruppe Drogenhilfe")
+    subgroup = models.ForeignKey(
+        "agreements.Subgroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("Untergruppe"),
+    )
+    quality_dialogue = models.ForeignKey(
+        "agreements.QualityDialogue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("Qualitätsdialog"),
     )
     title = models.CharField(_("Anlass"), max_length=200, blank=True, help_text=_("z. B. 3. Arbeitstreffen"))
     date = models.DateField(_("Datum"), validators=date_validators())
@@ -49,6 +81,10 @@ class Meeting(Versioned):
     recorder = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Protokollführung")
     )
+    invited = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("eingeladen")
+    )
+    invited_at = models.DateTimeField(_("zuletzt eingeladen am"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,8 +118,10 @@ class Meeting(Versioned):
 
     @property
     def body_label(self) -> str:
-        if self.body == Body.UNTERGRUPPE and self.subgroup_name:
-            return self.subgroup_name
+        if self.body == Body.UNTERGRUPPE and self.subgroup_id:
+            return self.subgroup.name
+        if self.body == Body.QUALITAETSDIALOG and self.quality_dialogue_id:
+            return str(self.quality_dialogue)
         return str(self.get_body_display())
 
     @property

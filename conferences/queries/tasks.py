@@ -13,7 +13,15 @@ def my_tasks_queryset(user):
     return (
         Task.objects.visible_to(user)
         .assigned_to(user)
-        .select_related("case", "conference", "meeting__agreement", "responsible_institution", "responsible_user")
+        .select_related(
+            "case",
+            "conference",
+            "meeting__agreement",
+            "meeting__subgroup",
+            "meeting__quality_dialogue",
+            "responsible_institution",
+            "responsible_user",
+        )
         .order_by("due_on", "pk")
     )
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from conferences import access
 from conferences import permissions as perms
+from conferences.ics import conference_attachment
 from conferences.models import Addendum, Case, Conference, CriterionCheck, FamilyParticipant, Meeting, StaffParticipant
 from conferences.queries.choices import CLOSED_STATUSES
 from conferences.queries.protocols import finalise_check, with_protocol
@@ -34,15 +35,50 @@ def plan_conference(user, case: Case, *, invited, invited_family, **fields) -> C
         raise DomainError(decision.reason)
     conference = Conference.objects.create(case=case, invited_family=list(invited_family), created_by=user, **fields)
     prepare_protocol(conference, invited, invited_family)
+    _invite(conference, invited)
+    logger.info("conference %s planned for case %s by user %s", conference.pk, case.pk, user.pk)
+    return conference
+
+
+def _invite(conference: Conference, invited) -> None:
+    """The invitation: a link, and the calendar file attached (code, time and place only)."""
     notify(
         invited,
         gettext_lazy("Einladung zu einer Hilfekonferenz"),
-        _("Sie sind zu einer Hilfekonferenz eingeladen. Termin, Ort und die Kalenderdatei finden Sie hier:"),
+        _(
+            "Sie sind zu einer Hilfekonferenz eingeladen. Die Kalenderdatei ist angehängt; "
+            "Einzelheiten finden Sie hier:"
+        ),
         conference.get_absolute_url(),
         case_data=True,
+        attachments=[conference_attachment(conference)],
     )
-    logger.info("conference %s planned for case %s by user %s", conference.pk, case.pk, user.pk)
-    return conference
+
+
+def plan_next_conference(user, conference: Conference, invited) -> Conference | None:
+    """The protocol's „nächster Termin“ becomes a planned Hilfekonferenz with the same people, time and place."""
+    case = conference.case
+    if (
+        conference.next_date is None
+        or case.is_closed
+        or case.agreement.status in CLOSED_STATUSES
+        or Conference.objects.filter(case=case, date=conference.next_date).exists()
+    ):
+        return None
+    planned = Conference.objects.create(
+        case=case,
+        date=conference.next_date,
+        start_time=conference.start_time,
+        end_time=conference.end_time,
+        place=conference.place,
+        moderator=conference.moderator,
+        invited_family=list(conference.invited_family),
+        created_by=user,
+    )
+    prepare_protocol(planned, invited, conference.invited_family)
+    _invite(planned, invited)
+    logger.info("conference %s planned from the next date of conference %s", planned.pk, conference.pk)
+    return planned
 
 
 def prepare_protocol(conference: Conference, invited, invited_family) -> None:
@@ -107,13 +143,15 @@ def finalise_conference(user, conference: Conference) -> Conference:
         recipients = {p.user for p in locked.staff.all() if p.user_id} | set(locked.invited.all())
         if locked.moderator:
             recipients.add(locked.moderator)
+        recipients = _with_access(recipients, perms.case_access_institution_ids(locked.case))
         notify(
-            _with_access(recipients, perms.case_access_institution_ids(locked.case)),
+            recipients,
             gettext_lazy("Ergebnisprotokoll einer Hilfekonferenz"),
             _("Das Ergebnisprotokoll einer Hilfekonferenz, an der Sie beteiligt sind, steht bereit:"),
             locked.get_absolute_url(),
             case_data=True,
         )
+        plan_next_conference(user, locked, recipients)
     logger.info("conference %s finalised by user %s", locked.pk, user.pk)
     return locked
 

@@ -25,10 +25,10 @@ from conferences.forms.meetings import (
     MeetingTaskFormSet,
 )
 from conferences.forms.shared import institutions_queryset, member_map
-from conferences.models import AgendaItem, Attendance, AttendanceStatus, Meeting, Task, TaskStatus
+from conferences.models import AgendaItem, Attendance, AttendanceStatus, Body, Meeting, Task, TaskStatus
 from conferences.queries.choices import meeting_agreements, partner_staff
 from conferences.queries.protocols import MINUTES_ROWS, meeting_finalise_check
-from conferences.services.meetings import finalise_meeting
+from conferences.services.meetings import body_members, finalise_meeting, invite_to_meeting
 from conferences.views.protocols import ProtocolEditor, addendum_page
 from kooperation.core.documents import pdf_response
 from kooperation.core.errors import DomainError
@@ -47,7 +47,7 @@ def meeting_list(request):
     form = MeetingFilterForm(request.GET or None, user=request.user)
     queryset = (
         form.filter_queryset(Meeting.objects.visible_to(request.user))
-        .select_related("agreement", "recorder")
+        .select_related("agreement", "recorder", "subgroup", "quality_dialogue")
         .annotate(
             present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ANWESEND), distinct=True),
             open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OFFEN), distinct=True),
@@ -105,6 +105,8 @@ def meeting_detail(request, pk: int):
             "can_edit": perms.can_edit_meeting(request.user, meeting),
             "can_finalise": meeting_finalise_check(request.user, meeting),
             "can_add_addendum": perms.can_add_meeting_addendum(request.user, meeting),
+            "invited": list(meeting.invited.order_by("last_name", "first_name")),
+            "body_members": body_members(meeting) if not meeting.is_final else [],
         },
     )
 
@@ -134,6 +136,8 @@ def minutes_formsets(meeting: Meeting, data=None) -> dict:
                 "staff": staff,
                 "members": member_map(staff),
                 "not_a_partner": _("Diese Institution ist nicht Partner der Vereinbarung."),
+                # The quality dialogue's agreed measures each have an owner (they land in Meine Aufgaben).
+                "owner_required": meeting.body == Body.QUALITAETSDIALOG,
             },
         ),
     }
@@ -169,6 +173,21 @@ def meeting_row(request, pk: int, kind: str):
         reverse("meeting_edit", args=[meeting.pk]),
         {"kind": kind, "new_label": ROW_KINDS[kind]},
     )
+
+
+@require_POST
+def meeting_invite(request, pk: int):
+    """Send the body's members the invitation with the calendar file attached."""
+    meeting = access.get_meeting_for(request.user, pk, write=True)
+    try:
+        invitees = invite_to_meeting(request.user, meeting)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Die Einladung mit Kalenderdatei ging an %(count)d Personen.") % {"count": len(invitees)}
+        )
+    return redirect("meeting_detail", pk=pk)
 
 
 @require_POST

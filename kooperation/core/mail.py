@@ -18,12 +18,12 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def notify(users, subject: str, message: str, path: str, *, case_data: bool = False) -> int:
+def notify(users, subject: str, message: str, path: str, *, case_data: bool = False, attachments=None) -> int:
     """Send each active user a short German e-mail with a link after the transaction commits; return the count.
 
     The mails are recorded in the outbox within the caller's transaction and sent by a background task
     (retried if the mail server is down). With case_data the mail says why it holds no details (the link
-    leads to social data).
+    leads to social data). `attachments` is a list of (filename, content, mimetype), e.g. a calendar file.
     """
     recipients = sorted({u.email for u in users if u.is_active and u.email})
     if not recipients:
@@ -33,6 +33,6 @@ def notify(users, subject: str, message: str, path: str, *, case_data: bool = Fa
         body = render_to_string(
             "email/notification.txt", {"message": message, "link": absolute_url(path), "case_data": case_data}
         )
-    queue_mails(subject, body, recipients)
+    queue_mails(subject, body, recipients, attachments)
     logger.info("notification %r to %d recipients", subject, len(recipients))
     return len(recipients)

@@ -20,6 +20,9 @@ class OutgoingMail(models.Model):
     recipient = models.EmailField(_("Empfänger/in"))
     subject = models.CharField(_("Betreff"), max_length=255)
     body = models.TextField(_("Text"))
+    attachments = models.JSONField(
+        _("Anhänge"), default=list, blank=True, help_text=_("Dateiname, MIME-Typ und Inhalt (Base64) je Anhang")
+    )
     status = models.CharField(_("Status"), max_length=20, choices=MailStatus.choices, default=MailStatus.WAITING)
     attempts = models.PositiveIntegerField(_("Versuche"), default=0)
     last_error = models.TextField(_("letzter Fehler"), blank=True)

@@ -8,6 +8,7 @@ sent again. The event is never lost: the row exists before the first attempt.
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import timedelta
 
@@ -22,10 +23,20 @@ from kooperation.ops.models import MailStatus, OutgoingMail
 logger = logging.getLogger(__name__)
 
 
-def queue_mails(subject: str, body: str, recipients) -> list[OutgoingMail]:
+def stored_attachments(attachments) -> list[dict]:
+    """(filename, content, mimetype) triples as JSON rows; text is encoded as UTF-8, bytes kept as they are."""
+    rows = []
+    for filename, content, mimetype in attachments or ():
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        rows.append({"filename": filename, "mimetype": mimetype, "content": base64.b64encode(data).decode("ascii")})
+    return rows
+
+
+def queue_mails(subject: str, body: str, recipients, attachments=None) -> list[OutgoingMail]:
     """Record one mail per recipient now; hand them to the task backend once the transaction commits."""
+    files = stored_attachments(attachments)
     mails = OutgoingMail.objects.bulk_create(
-        [OutgoingMail(recipient=address, subject=subject[:255], body=body) for address in recipients]
+        [OutgoingMail(recipient=address, subject=subject[:255], body=body, attachments=files) for address in recipients]
     )
     ids = [mail.pk for mail in mails]
     transaction.on_commit(lambda: _enqueue(ids))
@@ -60,7 +71,10 @@ def deliver(mail_id: int) -> str:
             return "skipped"
         mail.attempts += 1
         try:
-            EmailMessage(mail.subject, mail.body, None, [mail.recipient]).send(fail_silently=False)
+            message = EmailMessage(mail.subject, mail.body, None, [mail.recipient])
+            for item in mail.attachments:
+                message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])
+            message.send(fail_silently=False)
         except Exception as error:  # any failure of the mail backend must stay visible, never vanish
             mail.last_error = f"{type(error).__name__}: {error}"[:2000]
             can_defer = deliver_mail.get_backend().supports_defer

@@ -71,7 +71,7 @@ def evidence(institution, start: date, end: date) -> Evidence:
             attendance__institution=institution,
             attendance__status=AttendanceStatus.ANWESEND,
         )
-        .select_related("agreement")
+        .select_related("agreement", "subgroup", "quality_dialogue")
         .order_by("date", "pk")
         .distinct()
     )
