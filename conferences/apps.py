@@ -12,16 +12,18 @@ class ConferencesConfig(AppConfig):
         # Registering with auditlog needs the model classes, which exist only once apps are ready.
         from auditlog.registry import auditlog
 
-        from conferences import models
+        from conferences import models, panels
         from conferences.audit import MASKED_FIELDS
         from conferences.services.revisions import carry_over
 
         # An amendment in force takes the open work along (agreements sends, conferences moves its rows).
         revision_in_force.connect(carry_over, dispatch_uid="conferences.carry_over")
+        # The quality dialogue shows its Sitzung and measures (agreements cannot import conferences).
+        panels.register()
 
         # Every write to case data is logged with its case_id; reads are logged by the views.
         unversioned = ["version", "updated_at"]
-        m2m = {"Consent": {"institutions"}, "Conference": {"invited"}}
+        m2m = {"Consent": {"institutions"}, "Conference": {"invited"}, "Meeting": {"invited"}}
         for model in (
             models.Case,
             models.CaseInstitution,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from agreements import permissions as perms
 from agreements.forms.quality import AssessmentForm, QualityDimensionForm, QualityLevelFormSet
 from agreements.models import AssessmentStatus, QualityDialogue, QualityDimension, SelfAssessment
+from agreements.panels import QUALITY_DIALOGUE, render_panels
 from agreements.queries import quality
 from agreements.services import quality as service
 from kooperation.core.errors import DomainError
@@ -92,6 +93,7 @@ def quality_dialogue(request, pk: int):
             "years": years,
             "series": series,
             "chart": quality.chart(years, series),
+            "panels": render_panels(QUALITY_DIALOGUE, request, dialogue),
         },
     )
 

@@ -35,6 +35,7 @@ from kooperation.core.errors import DomainError
 from kooperation.core.rows import render_blank_row
 
 PAGE_SIZE = 20
+PRESETS = ("agreement", "body", "subgroup", "quality_dialogue")
 ROW_KINDS = {
     "anwesenheit": gettext_lazy("Weitere Person"),
     "tagesordnung": gettext_lazy("Neuer Tagesordnungspunkt"),
@@ -73,11 +74,14 @@ def meeting_create(request):
     """Koordination of a partner records a Sitzung of one of its agreements."""
     perms.require(perms.can_create_meeting(request.user))
     agreements = meeting_agreements(request.user).order_by("title")
+    # A link from the quality dialogue or a subgroup may preselect the agreement and the body.
+    # Only initial values: the choices stay narrowed by the form, and a POST validates as always.
+    preset = {name: request.GET[name] for name in PRESETS if name in request.GET}
     form = MeetingCreateForm(
         request.POST or None,
         agreements=agreements,
         staff=partner_staff(agreements.values("pk")),
-        initial={"recorder": request.user.pk},
+        initial={"recorder": request.user.pk, **preset},
     )
     if request.method == "POST" and form.is_valid():
         meeting = form.save(commit=False)
