@@ -8,6 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from agreements.models import Subgroup
 from conferences.models import (
     AgendaItem,
     Attendance,
@@ -157,10 +158,14 @@ def test_my_tasks_query_count_does_not_grow(
 def test_meeting_pages_query_count_does_not_grow(
     size, client_for, coordinator, agreement, institution, django_assert_num_queries
 ):
+    subgroup = Subgroup.objects.create(agreement=agreement, name="Untergruppe Jugendamt", institution=institution)
+    subgroup.members.add(*[UserFactory() for _ in range(size)])
     for i in range(size):
+        # Half of them Untergruppe meetings: their name comes from the linked subgroup.
         meeting = Meeting.objects.create(
             agreement=agreement,
-            body=Body.KOOPERATIONSGREMIUM,
+            body=Body.UNTERGRUPPE if i % 2 else Body.KOOPERATIONSGREMIUM,
+            subgroup=subgroup if i % 2 else None,
             date=today() - timedelta(days=i),
             start_time=time(14, 0),
             place="Rathaus",
@@ -175,12 +180,16 @@ def test_meeting_pages_query_count_does_not_grow(
         Task(meeting=meeting, what=f"Aufgabe {i}", responsible_institution=institution, due_on=today())
         for i in range(size)
     )
+    meeting.body, meeting.subgroup = Body.UNTERGRUPPE, subgroup
+    meeting.save(update_fields=["body", "subgroup"])
+    meeting.invited.add(*subgroup.members.all())
     client = client_for(coordinator)
     with django_assert_num_queries(9):
         client.get(reverse("meeting_list"))
-    with django_assert_num_queries(10):  # the session was renewed by the first request
+    # 12: the session was renewed by the first request; the invited and the body's members (invitation card)
+    with django_assert_num_queries(12):
         client.get(reverse("meeting_detail", args=[meeting.pk]))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):  # 13 + the choices of subgroup and quality dialogue
         response = client.get(reverse("meeting_edit", args=[meeting.pk]))
     assert response.context["tagesordnung"].initial_form_count() == size
 

@@ -68,9 +68,32 @@ def _dialogues(agreement, coordinator, institution, size: int):
                 qd.fill(coordinator, dialogue, partner, [1, 2, 3, 4], submit=False)
                 continue
             qd.fill(coordinators[partner.pk], dialogue, partner, [(n + year) % 5 + 1, 2, 3, 4], {"c": "teilweise"})
+    # This year's dialogue has `size` Sitzungen, each with `size` agreed measures (shown on the dialogue page).
+    for m in range(size):
+        meeting = Meeting.objects.create(
+            agreement=agreement,
+            body=Body.QUALITAETSDIALOG,
+            quality_dialogue=dialogue,
+            date=date(YEAR, 3, 1 + m),
+            start_time=time(10, 0),
+            place="Rathaus",
+            recorder=coordinator,
+            created_by=coordinator,
+        )
+        Task.objects.bulk_create(
+            Task(
+                meeting=meeting,
+                what=f"Maßnahme {i}",
+                responsible_institution=partners[i % len(partners)],
+                responsible_user=coordinators[partners[i % len(partners)].pk],
+                due_on=date(YEAR + 1, 1, 1 + i),
+            )
+            for i in range(size)
+        )
 
 
-QUALITY_PAGES = {"quality_dialogue": 17, "quality_overview": 14, "quality_assessment": 15}
+# quality_dialogue: 17 + the panel of conferences (its Sitzungen, their measures, may the user plan one).
+QUALITY_PAGES = {"quality_dialogue": 20, "quality_overview": 14, "quality_assessment": 15}
 
 
 @pytest.mark.parametrize("size", SIZES)
