@@ -498,3 +498,13 @@ def test_agreements_not_released_for_signing_show_no_signature_count(client_for,
     assert "Vereinbarung in Arbeit" in page
     assert "0 von 2 Partnern" not in page
     assert "– noch nicht zur Unterzeichnung freigegeben" in page
+
+
+def test_not_assessed_has_its_english_translation():
+    """The criteria badge's „nicht eingeschätzt“ is in the English catalogue with a translation."""
+    from django.conf import settings
+
+    catalogue = (settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    match = re.search(r'^msgid "nicht eingeschätzt"\nmsgstr "([^"]*)"$', catalogue, re.MULTILINE)
+    assert match, "msgid missing"
+    assert match.group(1).strip()
