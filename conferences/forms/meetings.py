@@ -94,7 +94,10 @@ class MeetingCreateForm(MeetingForm):
     def __init__(self, *args, agreements, **kwargs):
         super().__init__(*args, agreement_ids=agreements.values("pk"), **kwargs)
         self.fields["agreement"].queryset = agreements
-        if agreements.count() > 1:
+        first_two = list(agreements.only("pk")[:2])
+        if len(first_two) == 1:  # the only choice is preselected
+            self.fields["agreement"].initial = first_two[0].pk
+        else:
             self.fields["subgroup"].label_from_instance = lambda s: f"{s.name} ({s.agreement.title})"
             self.fields["quality_dialogue"].label_from_instance = lambda d: f"{d} ({d.agreement.title})"
         self.fields["agreement"].empty_label = _("– Vereinbarung wählen –")
