@@ -15,7 +15,7 @@ from conferences.models import Addendum, Case, Conference, CriterionCheck, Famil
 from conferences.queries.choices import CLOSED_STATUSES
 from conferences.queries.protocols import finalise_check, with_protocol
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Membership, User
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def plan_conference(user, case: Case, *, invited, invited_family, **fields) -> C
         _("Sie sind zu einer Hilfekonferenz eingeladen. Termin, Ort und die Kalenderdatei finden Sie hier:"),
         conference.get_absolute_url(),
         case_data=True,
+        kind=NotificationKind.CONFERENCE,
     )
     logger.info("conference %s planned for case %s by user %s", conference.pk, case.pk, user.pk)
     return conference
@@ -113,6 +114,7 @@ def finalise_conference(user, conference: Conference) -> Conference:
             _("Das Ergebnisprotokoll einer Hilfekonferenz, an der Sie beteiligt sind, steht bereit:"),
             locked.get_absolute_url(),
             case_data=True,
+            kind=NotificationKind.CONFERENCE,
         )
     logger.info("conference %s finalised by user %s", locked.pk, user.pk)
     return locked

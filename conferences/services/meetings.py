@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from conferences.models import Meeting
 from conferences.queries.protocols import meeting_finalise_check, with_minutes
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def finalise_meeting(user, meeting: Meeting) -> Meeting:
             _("Das Protokoll einer Sitzung wurde abgeschlossen:"),
             locked.get_absolute_url(),
             case_data=True,
+            kind=NotificationKind.CONFERENCE,
         )
     logger.info("meeting %s finalised by user %s", locked.pk, user.pk)
     return locked
