@@ -28,6 +28,7 @@ from kooperation.core.concurrency import ConflictError
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from kooperation.core.mail import NotificationKind, notify
+from kooperation.core.reminders import without_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,8 @@ def daily(today=None) -> dict[str, int]:
     ):
         signed = set(Signature.objects.valid().filter(agreement=agreement).values_list("institution_id", flat=True))
         outstanding = leitung_of_partners(agreement, signed)
+        off = without_reminders([person.pk for person in outstanding])
+        outstanding = [person for person in outstanding if person.pk not in off]
         if outstanding:
             with transaction.atomic():
                 notify(
