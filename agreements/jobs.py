@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from agreements.services.reminders import send_waiting_reminders
 from agreements.services.validity import daily
 from kooperation.ops.locks import run_once
 
@@ -11,7 +12,11 @@ from kooperation.ops.locks import run_once
 def run_daily() -> dict[str, int] | None:
     """Run the daily checks unless another server is running them right now (then None)."""
     with run_once("agreements_daily") as mine:
-        return daily() if mine else None
+        if not mine:
+            return None
+        counts = daily()
+        counts["waiting"] = send_waiting_reminders()
+        return counts
 
 
 @task()

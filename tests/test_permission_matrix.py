@@ -43,7 +43,7 @@ from agreements.services.structure import create_subgroups
 from conferences.models import Case as HelpCase
 from conferences.models import Conference, Consent, Meeting, Task
 from kooperation.network.models import Institution, User
-from kooperation.ops.models import MailStatus, OutgoingMail
+from kooperation.ops.models import MailStatus, Notification, OutgoingMail
 from tests import conference_fixtures as conferences
 from tests import conftest
 from tests.conference_fixtures import join_team
@@ -131,6 +131,11 @@ def _failed_mail(fixture: Fixture) -> dict:
         recipient="x@example.org", subject="Test", body="Text", status=MailStatus.FAILED, last_error="refused"
     )
     return {"pk": mail.pk}
+
+
+def _members_notification(fixture: Fixture) -> dict:
+    """A notification in `member`'s bell (nobody else's)."""
+    return {"pk": Notification.objects.create(user=fixture("member"), subject="Test", path="/").pk}
 
 
 def _reset_token(fixture: Fixture) -> dict:
@@ -606,6 +611,14 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Meine Aufgaben: the task belongs to `institution`; its Koordination updates it, its Mitglied only reads.
     "my_tasks": Case(get=signed_in()),
     "task_status": Case(kwargs=_task, get=case_write(), post=case_write()),
+    # --- Notifications (the bell) and notification settings: each person only their own ---
+    "notification_list": Case(get=signed_in()),
+    "notification_badge": Case(get=signed_in(), headers=HX_REQUEST),
+    "notification_read_all": Case(get=POST_ONLY, post=signed_in(302)),
+    "notification_open": Case(kwargs=_members_notification, get=POST_ONLY, post=signed_in(404, member=302)),
+    "notification_read": Case(kwargs=_members_notification, get=POST_ONLY, post=signed_in(404, member=302)),
+    "notification_settings": Case(get=signed_in(), post=signed_in(302), post_data={"reminders": "on"}),
+    # --- end notifications ---
 }
 
 

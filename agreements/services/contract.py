@@ -18,7 +18,7 @@ from django_tasks import task
 from agreements.documents import ContractRenderer
 from agreements.models import Agreement, BoardMember, FrozenContract, Signature, Status
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Membership, Role
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def freeze(user, agreement: Agreement) -> None:
         )
         % {"title": agreement.title, "revision": agreement.revision_label},
         reverse("agreement_signatures", args=[agreement.pk]),
+        kind=NotificationKind.SIGNATURE,
     )
 
 

@@ -12,7 +12,7 @@ from agreements.models import Agreement, Signature, Status
 from agreements.services.contract import partner_people, void_signatures, withdraw_contract
 from agreements.services.lifecycle import Transition, register
 from kooperation.core.dates import add_months
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Role
 from kooperation.network.permissions import institution_ids
 
@@ -46,6 +46,7 @@ def _tell_partners(agreement: Agreement, subject, message: str, *, leitung: bool
         subject,
         message % {"title": agreement.title, "revision": agreement.revision_label},
         reverse("agreement_detail", args=[agreement.pk]),
+        kind=NotificationKind.AGREEMENT,
     )
 
 

@@ -20,7 +20,7 @@ from agreements.models import (
 )
 from kooperation.core.concurrency import claim_version
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def open_dialogue(user, agreement, year: int) -> QualityDialogue:
                     "Bitte schätzen Sie die Kooperation für Ihre Institution ein."
                 ),
                 reverse("quality_dialogue", args=[dialogue.pk]),
+                kind=NotificationKind.QUALITY,
             )
     except IntegrityError:
         raise DomainError(_("Für %(year)s gibt es bereits einen Qualitätsdialog.") % {"year": year}) from None

@@ -23,7 +23,7 @@ from agreements.services.contract import ensure_contract, partner_people
 from agreements.services.validity import enter_into_force
 from agreements.signature_check import verify_signed_contract
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.core.uploads import check_scan
 from kooperation.network.models import Leader, Membership, Role
 from kooperation.network.permissions import has_role
@@ -174,6 +174,7 @@ def void_signature(user, signature: Signature, reason: str) -> Signature:
         _("Eine Unterschrift unter „%(title)s“ (%(revision)s) wurde für ungültig erklärt: %(reason)s")
         % {"title": agreement.title, "revision": agreement.revision_label, "reason": signature.void_reason},
         reverse("agreement_signatures", args=[agreement.pk]),
+        kind=NotificationKind.SIGNATURE,
     )
     return signature
 
@@ -205,6 +206,7 @@ def name_deputy(user, institution, deputy_user, *, function: str, valid_from, va
             "name": institution.name,
         },
         reverse("deputies"),
+        kind=NotificationKind.SIGNATURE,
     )
     return deputy
 

@@ -14,7 +14,7 @@ from agreements.queries.structure import Structure
 from agreements.services.contract import freeze
 from agreements.services.lifecycle import Transition, register
 from kooperation.core.dates import add_months
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 
 
 def _structure_of(agreement: Agreement):
@@ -54,6 +54,7 @@ def open_approval_round(user, agreement: Agreement) -> ApprovalRound:
         _("Ihre Zustimmung wird erwartet"),
         _("Der Text einer Kooperationsvereinbarung liegt Ihnen zur Zustimmung vor."),
         reverse("agreement_approval", args=[agreement.pk]),
+        kind=NotificationKind.APPROVAL,
     )
     return approval_round
 

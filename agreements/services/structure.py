@@ -32,7 +32,7 @@ from agreements.models import (
 from agreements.services import lifecycle
 from kooperation.core.concurrency import claim_version
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Membership, Role
 
 logger = logging.getLogger(__name__)
@@ -168,6 +168,7 @@ def update_subgroup(subgroup: Subgroup, *, name, members, questions, expected_ve
             _("Neue Leitfragen für Ihre Untergruppe"),
             _("Ihrer Untergruppe wurden Leitfragen zur Bearbeitung zugewiesen."),
             link,
+            kind=NotificationKind.QUESTIONS,
         )
     elif newcomers:
         notify(
@@ -175,6 +176,7 @@ def update_subgroup(subgroup: Subgroup, *, name, members, questions, expected_ve
             _("Sie arbeiten in einer Untergruppe mit"),
             _("Sie wurden einer Untergruppe zugeordnet, die Leitfragen für eine Kooperationsvereinbarung bearbeitet."),
             link,
+            kind=NotificationKind.QUESTIONS,
         )
 
 
@@ -197,6 +199,7 @@ def add_question(agreement: Agreement, text: str, section: str, subgroups) -> Gu
             _("Neue Leitfrage für Ihre Untergruppe"),
             _("Ihrer Untergruppe wurde eine weitere Leitfrage zugewiesen."),
             reverse("subgroup_work", args=[subgroup.pk]),
+            kind=NotificationKind.QUESTIONS,
         )
     return question
 
@@ -288,6 +291,7 @@ def decide(user, agreement: Agreement, institution_id: int, decision: str, comme
             _("Der Text wurde mit Anmerkungen zurückgegeben"),
             _("Eine Partnerinstitution hat den Text der Vereinbarung mit Anmerkungen zurückgegeben."),
             link,
+            kind=NotificationKind.DECISION,
         )
     else:
         partner_ids = set(Partner.objects.filter(agreement=locked).values_list("institution_id", flat=True))
@@ -303,6 +307,7 @@ def decide(user, agreement: Agreement, institution_id: int, decision: str, comme
                     "er kann zur Unterzeichnung freigegeben werden."
                 ),
                 link,
+                kind=NotificationKind.DECISION,
             )
     logger.info("agreement %s: %s for institution %s by user %s", locked.pk, decision, institution_id, user.pk)
     return approval

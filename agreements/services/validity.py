@@ -27,7 +27,8 @@ from agreements.signals import revision_in_force
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
+from kooperation.core.reminders import without_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def enter_into_force(user, agreement: Agreement) -> None:
             _("Alle Partner haben „%(title)s“ (%(revision)s) unterschrieben; sie gilt ab %(date)s.")
             % {"title": agreement.title, "revision": agreement.revision_label, "date": start.strftime("%d.%m.%Y")},
             reverse("agreement_detail", args=[agreement.pk]),
+            kind=NotificationKind.AGREEMENT,
         )
         return
     lifecycle.apply(agreement, "enter_into_force", user, changes=changes)
@@ -67,6 +69,7 @@ def enter_into_force(user, agreement: Agreement) -> None:
         _("Alle Partner haben „%(title)s“ (%(revision)s) unterschrieben; die Vereinbarung tritt in Kraft.")
         % {"title": agreement.title, "revision": agreement.revision_label},
         reverse("agreement_detail", args=[agreement.pk]),
+        kind=NotificationKind.AGREEMENT,
     )
 
 
@@ -100,6 +103,7 @@ def _take_effect(agreement: Agreement, today) -> None:
         _("„%(title)s“ (%(revision)s) gilt ab heute.")
         % {"title": agreement.title, "revision": agreement.revision_label},
         reverse("agreement_detail", args=[agreement.pk]),
+        kind=NotificationKind.AGREEMENT,
     )
 
 
@@ -135,6 +139,7 @@ def give_notice(user, agreement: Agreement, on, reason: str) -> Agreement:
             _("„%(title)s“ (%(revision)s) wurde zum %(date)s gekündigt.")
             % {"title": locked.title, "revision": locked.revision_label, "date": on.strftime("%d.%m.%Y")},
             reverse("agreement_detail", args=[locked.pk]),
+            kind=NotificationKind.AGREEMENT,
         )
     return locked
 
@@ -160,6 +165,7 @@ def _review_due(agreement: Agreement) -> None:
         _("Die Überprüfung einer Kooperationsvereinbarung ist fällig"),
         _("Das Kooperationsgremium überprüft die Vereinbarung und bestätigt sie oder beginnt eine Änderung."),
         reverse("agreement_detail", args=[agreement.pk]),
+        kind=NotificationKind.REVIEW,
     )
 
 
@@ -197,6 +203,8 @@ def daily(today=None) -> dict[str, int]:
     ):
         signed = set(Signature.objects.valid().filter(agreement=agreement).values_list("institution_id", flat=True))
         outstanding = leitung_of_partners(agreement, signed)
+        off = without_reminders([person.pk for person in outstanding])
+        outstanding = [person for person in outstanding if person.pk not in off]
         if outstanding:
             with transaction.atomic():
                 notify(
@@ -205,6 +213,7 @@ def daily(today=None) -> dict[str, int]:
                     _("„%(title)s“ (%(revision)s) wartet noch auf die Unterschrift Ihrer Institution.")
                     % {"title": agreement.title, "revision": agreement.revision_label},
                     reverse("agreement_signatures", args=[agreement.pk]),
+                    kind=NotificationKind.SIGNATURE,
                 )
                 agreement.signature_reminded_at = timezone.now()
                 agreement.save(update_fields=["signature_reminded_at"])

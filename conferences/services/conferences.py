@@ -16,7 +16,7 @@ from conferences.models import Addendum, Case, Conference, CriterionCheck, Famil
 from conferences.queries.choices import CLOSED_STATUSES
 from conferences.queries.protocols import finalise_check, with_protocol
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Membership, User
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def _invite(conference: Conference, invited) -> None:
         conference.get_absolute_url(),
         case_data=True,
         attachments=[conference_attachment(conference)],
+        kind=NotificationKind.CONFERENCE,
     )
 
 
@@ -150,6 +151,7 @@ def finalise_conference(user, conference: Conference) -> Conference:
             _("Das Ergebnisprotokoll einer Hilfekonferenz, an der Sie beteiligt sind, steht bereit:"),
             locked.get_absolute_url(),
             case_data=True,
+            kind=NotificationKind.CONFERENCE,
         )
         plan_next_conference(user, locked, recipients)
     logger.info("conference %s finalised by user %s", locked.pk, user.pk)

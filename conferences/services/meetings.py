@@ -15,7 +15,7 @@ from conferences.ics import meeting_attachment
 from conferences.models import Body, Meeting
 from conferences.queries.protocols import meeting_finalise_check, with_minutes
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import User
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def invite_to_meeting(user, meeting: Meeting) -> list:
             % {"meeting": str(locked)},
             locked.get_absolute_url(),
             attachments=[meeting_attachment(locked)],
+            kind=NotificationKind.CONFERENCE,
         )
     logger.info("meeting %s: %d invitations sent by user %s", locked.pk, sent, user.pk)
     return invitees
@@ -81,6 +82,7 @@ def finalise_meeting(user, meeting: Meeting) -> Meeting:
             gettext_lazy("Sitzungsprotokoll abgeschlossen"),
             _("Das Protokoll der Sitzung „%(meeting)s“ ist abgeschlossen und steht bereit:") % {"meeting": str(locked)},
             locked.get_absolute_url(),
+            kind=NotificationKind.CONFERENCE,
         )
     logger.info("meeting %s finalised by user %s", locked.pk, user.pk)
     return locked

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from conferences.models import Task, TaskStatus
 from kooperation.core.concurrency import claim_version
 from kooperation.core.errors import DomainError
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Membership, Role, User
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,12 @@ def send_task_reminders(today: date | None = None, dry_run: bool = False) -> int
                 sent += 1
             else:
                 sent += notify(
-                    [person], gettext_lazy("Erinnerung an Ihre Aufgaben"), message, reverse("my_tasks"), case_data=True
+                    [person],
+                    gettext_lazy("Erinnerung an Ihre Aufgaben"),
+                    message,
+                    reverse("my_tasks"),
+                    case_data=True,
+                    kind=NotificationKind.TASK,
                 )
         if not dry_run:
             Task.objects.filter(pk__in=[t.pk for t in due]).update(reminded_on=today)

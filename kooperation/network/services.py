@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kooperation.core.mail import absolute_url, notify
+from kooperation.core.mail import NotificationKind, absolute_url, notify
 from kooperation.network.models import Membership, Role
 from kooperation.network.security import Kind, record
 from kooperation.ops.outbox import queue_mails
@@ -61,6 +61,7 @@ def _notify_grant(membership, actor) -> None:
             "actor": actor,
         },
         reverse("institution_detail", kwargs={"pk": institution.pk}),
+        kind=NotificationKind.ROLE,
     )
 
 

@@ -24,7 +24,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kooperation.core.mail import notify
+from kooperation.core.mail import NotificationKind, notify
 from kooperation.network.models import Role
 from kooperation.network.scope import memberships
 from kooperation.network.security import Kind, record
@@ -97,6 +97,7 @@ def _tell_owner(user, message: str) -> None:
         _("Ihre Zwei-Faktor-Anmeldung wurde geändert"),
         message + " " + _("Waren Sie das nicht, wenden Sie sich bitte sofort an die Administration."),
         reverse("two_factor"),
+        kind=NotificationKind.SECURITY,
     )
 
 

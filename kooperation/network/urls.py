@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kooperation.network.views import administration, directory, mails, security
+from kooperation.network.views import administration, directory, mails, notifications, security
 
 urlpatterns = [
     path("netzwerk/", directory.institution_list, name="institution_list"),
@@ -49,4 +49,14 @@ urlpatterns = [
     ),
     path("verwaltung/sicherheit/", security.security_log, name="security_log"),
     path("verwaltung/sicherheit/export.csv", security.security_log_export, name="security_log_export"),
+]
+
+# --- Notifications (the bell) and notification settings ---
+urlpatterns += [
+    path("konto/benachrichtigungen/", notifications.notification_list, name="notification_list"),
+    path("konto/benachrichtigungen/anzahl/", notifications.notification_badge, name="notification_badge"),
+    path("konto/benachrichtigungen/alle-gelesen/", notifications.notification_read_all, name="notification_read_all"),
+    path("konto/benachrichtigungen/<int:pk>/oeffnen/", notifications.notification_open, name="notification_open"),
+    path("konto/benachrichtigungen/<int:pk>/gelesen/", notifications.notification_read, name="notification_read"),
+    path("konto/einstellungen/", notifications.notification_settings, name="notification_settings"),
 ]

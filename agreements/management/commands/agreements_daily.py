@@ -1,5 +1,5 @@
-"""Daily timer: signed agreements whose start date has come, reviews due, expired terms, signature reminders
-(one server at a time)."""
+"""Daily timer: signed agreements whose start date has come, reviews due, expired terms, reminders where people
+wait (one server at a time)."""
 
 from django.core.management.base import BaseCommand
 
@@ -9,7 +9,8 @@ from agreements.jobs import daily_task, run_daily
 class Command(BaseCommand):
     help = (
         "Tägliche Prüfung: Inkrafttreten unterzeichneter Vereinbarungen, fällige Überprüfungen, abgelaufene "
-        "Laufzeiten, Erinnerungen an Unterschriften."
+        "Laufzeiten, Erinnerungen an Unterschriften, offene Leitfragen, Zustimmungen, Selbsteinschätzungen und "
+        "Überprüfungen (höchstens wöchentlich je Person und Vorgang)."
     )
 
     def add_arguments(self, parser):
@@ -28,5 +29,6 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"Überprüfung fällig: {counts['review_due']}, beendet (Laufzeit abgelaufen): {counts['expired']}, "
-            f"Erinnerungen an Unterschriften: {counts['reminded']}, in Kraft getreten: {counts['in_force']}"
+            f"Erinnerungen an Unterschriften: {counts['reminded']}, in Kraft getreten: {counts['in_force']}, "
+            f"Erinnerungen an Leitfragen, Zustimmungen, Selbsteinschätzungen und Überprüfungen: {counts['waiting']}"
         )
