@@ -22,6 +22,7 @@ from agreements.forms.agreement import (
     PartnerSelectForm,
 )
 from agreements.models import Agreement, Partner
+from agreements.queries import collaboration as collaboration_queries
 from agreements.queries import sections as agreement_sections
 from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
@@ -92,6 +93,9 @@ def agreement_detail(request, pk: int):
     agreement = _full_agreement(request.user, pk)
     agreement._full_text_cache = agreement  # the transition checks reuse the loaded text
     states = agreement_sections.completeness(agreement)
+    open_comments = collaboration_queries.open_comment_counts(agreement)
+    for state in states:
+        state.open_comments = open_comments.get(state.section.key, 0)
     return render(
         request,
         "agreements/agreement_detail.html",
