@@ -2,6 +2,7 @@ from django.urls import path
 
 from agreements.views import (
     agreement,
+    agreement_templates,
     catalogue,
     collaboration,
     network_picture,
@@ -59,7 +60,10 @@ urlpatterns = [
     ),
     path("verwaltung/qualitaetsstufen/", quality.quality_levels, name="quality_levels"),
     path("verwaltung/qualitaetsstufen/<int:pk>/", quality.quality_dimension_edit, name="quality_dimension_edit"),
-    # Working together: Anlagen and comments (issue 15).
+    # Working together (issue 15): Vorlagen (Administration), Anlagen and comments.
+    path("verwaltung/vorlagen/", agreement_templates.template_list, name="template_list"),
+    path("verwaltung/vorlagen/neu/", agreement_templates.template_edit, name="template_create"),
+    path("verwaltung/vorlagen/<int:pk>/", agreement_templates.template_edit, name="template_edit"),
     path("vereinbarungen/<int:pk>/anlagen/", collaboration.agreement_attachments, name="agreement_attachments"),
     path("anlagen/<int:pk>/datei/", collaboration.attachment_file, name="attachment_file"),
     path("anlagen/<int:pk>/entfernen/", collaboration.attachment_remove, name="attachment_remove"),

@@ -40,6 +40,7 @@ from django.utils.http import urlsafe_base64_encode
 from agreements.models import (
     Agreement,
     AgreementAttachment,
+    AgreementTemplate,
     QualityDimension,
     SectionComment,
     Signature,
@@ -405,6 +406,10 @@ def _comment(fixture: Fixture) -> dict:
     return {"pk": comment.pk}
 
 
+def _template(fixture: Fixture) -> dict:
+    return {"pk": AgreementTemplate.objects.create(name="Frühe Hilfen", title="Kooperation Frühe Hilfen").pk}
+
+
 def partner_members(status: int = 200) -> Expectation:
     """Every user of a partner institution (all roles); Administration sees, but is no partner."""
     return _scoped(status, 403)
@@ -499,6 +504,10 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),
+    # Vorlagen for new agreements (issue 15): Administration, like the catalogues.
+    "template_list": Case(get=admin_only()),
+    "template_create": Case(get=admin_only(), post=admin_only()),
+    "template_edit": Case(kwargs=_template, get=admin_only(), post=admin_only()),
     # Agreements: visible to partners' users and Administration, edited by partners' Koordination.
     "agreement_list": Case(get=signed_in()),
     "agreement_create": Case(

@@ -5,8 +5,57 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import AgreementTemplate, CatalogueEntry, CatalogueKind
+from agreements.forms.agreement import AgreementCreateForm
+from agreements.models import Agreement, AgreementTemplate, CatalogueEntry, CatalogueKind
 from kooperation.core.attachments import AttachmentForm
+from kooperation.core.forms import VersionedModelForm, helper
+
+
+class Start:
+    EMPTY = "leer"
+    TEMPLATE = "vorlage"
+    COPY = "kopie"
+    CHOICES = [(EMPTY, _("leer")), (TEMPLATE, _("aus Vorlage")), (COPY, _("Kopie von"))]
+
+
+class AgreementStartForm(AgreementCreateForm):
+    """Create an agreement empty, from a Vorlage, or as a copy of an agreement the user sees."""
+
+    start = forms.ChoiceField(label=_("Beginnen"), choices=Start.CHOICES, initial=Start.EMPTY, widget=forms.RadioSelect)
+    template = forms.ModelChoiceField(
+        label=_("Vorlage"), queryset=AgreementTemplate.objects.none(), required=False, empty_label=_("– bitte wählen –")
+    )
+    source = forms.ModelChoiceField(
+        label=_("Kopie von"),
+        queryset=Agreement.objects.none(),
+        required=False,
+        empty_label=_("– bitte wählen –"),
+        help_text=_("Übernommen werden Text und Leitfragen, nicht Unterschriften, Verlauf, Kommentare oder Anlagen."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["template"].queryset = AgreementTemplate.objects.filter(is_active=True)
+        self.fields["source"].queryset = Agreement.objects.visible_to(user).order_by("title", "pk")
+        self.fields["title"].required = False
+        self.fields["title"].help_text = _("Leer lassen: der Titel der Vorlage oder der kopierten Vereinbarung.")
+        self.helper = helper("start", "template", "source", "title", "preamble", "coordinating_institution", "partners")
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("start")
+        if start == Start.TEMPLATE and not data.get("template"):
+            self.add_error("template", _("Bitte eine Vorlage wählen."))
+        if start == Start.COPY and not data.get("source"):
+            self.add_error("source", _("Bitte die Vereinbarung wählen, die kopiert werden soll."))
+        if not data.get("title"):
+            if start == Start.TEMPLATE and data.get("template"):
+                data["title"] = data["template"].title
+            elif start == Start.COPY and data.get("source"):
+                data["title"] = _("%(title)s (Kopie)") % {"title": data["source"].title}
+            elif start == Start.EMPTY:
+                self.add_error("title", _("Dieses Feld ist zwingend erforderlich."))
+        return data
 
 
 class AgreementAttachmentForm(AttachmentForm):
@@ -49,8 +98,7 @@ class ReplyForm(forms.Form):
     text = forms.CharField(label=_("Antwort"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AgreementTemplateForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class AgreementTemplateForm(VersionedModelForm):
     questions = forms.ModelMultipleChoiceField(
         label=_("Leitfragen"),
         queryset=CatalogueEntry.objects.filter(
@@ -70,3 +118,7 @@ class AgreementTemplateForm(forms.ModelForm):
             "target_groups": forms.Textarea(attrs={"rows": 4}),
             "goals": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper(*self.Meta.fields, "version")
