@@ -21,7 +21,9 @@ class Start:
 class AgreementStartForm(AgreementCreateForm):
     """Create an agreement empty, from a Vorlage, or as a copy of an agreement the user sees."""
 
-    start = forms.ChoiceField(label=_("Beginnen"), choices=Start.CHOICES, initial=Start.EMPTY, widget=forms.RadioSelect)
+    start = forms.ChoiceField(
+        label=_("Beginnen"), choices=Start.CHOICES, initial=Start.EMPTY, required=False, widget=forms.RadioSelect
+    )
     template = forms.ModelChoiceField(
         label=_("Vorlage"), queryset=AgreementTemplate.objects.none(), required=False, empty_label=_("– bitte wählen –")
     )
@@ -43,12 +45,12 @@ class AgreementStartForm(AgreementCreateForm):
 
     def clean(self):
         data = super().clean()
-        start = data.get("start")
+        start = data["start"] = data.get("start") or Start.EMPTY
         if start == Start.TEMPLATE and not data.get("template"):
             self.add_error("template", _("Bitte eine Vorlage wählen."))
         if start == Start.COPY and not data.get("source"):
             self.add_error("source", _("Bitte die Vereinbarung wählen, die kopiert werden soll."))
-        if not data.get("title"):
+        if not data.get("title") and "title" not in self.errors:
             if start == Start.TEMPLATE and data.get("template"):
                 data["title"] = data["template"].title
             elif start == Start.COPY and data.get("source"):

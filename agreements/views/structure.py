@@ -119,8 +119,8 @@ def structure_subgroups(request, pk: int):
                     messages.success(
                         request,
                         ngettext(
-                            "%(count)d Untergruppe angelegt; die gewählten Leitfragen sind zugewiesen.",
-                            "%(count)d Untergruppen angelegt; die gewählten Leitfragen sind zugewiesen.",
+                            "%(count)d Untergruppe angelegt; alle Leitfragen sind zugewiesen.",
+                            "%(count)d Untergruppen angelegt; alle Leitfragen sind zugewiesen.",
                             len(created),
                         )
                         % {"count": len(created)},
