@@ -35,6 +35,9 @@ class AgreementsConfig(AppConfig):
             models.SubgroupAnswer,
             models.Reflection,
             models.Signature,
+            models.AgreementAttachment,
+            models.SectionComment,
         ):
             auditlog.register(model, exclude_fields=unversioned)
         auditlog.register(models.CatalogueEntry, exclude_fields=unversioned)
+        auditlog.register(models.AgreementTemplate, exclude_fields=unversioned)

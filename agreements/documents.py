@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
+from agreements.queries.collaboration import contract_attachments
 from agreements.queries.sections import SECTIONS, with_full_text
 from kooperation.core.documents import PdfRenderer, json_attachment
 from kooperation.network.models import Leader
@@ -94,6 +95,14 @@ def contract_data(agreement: Agreement) -> dict:
     }
 
 
+def with_attachments(data: dict, agreement: Agreement) -> dict:
+    """Add the Anlagen the contract lists (only when there are some: older fingerprints stay the same)."""
+    listed = contract_attachments(agreement)
+    if listed:
+        data["anlagen"] = [{"name": a.name, "description": a.description} for a in listed]
+    return data
+
+
 def canonical_json(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8")
 
@@ -122,7 +131,7 @@ class ContractRenderer(PdfRenderer):
     def __init__(self, agreement: Agreement, *, draft: bool):
         self.agreement = load(agreement)
         self.draft = draft
-        self.data = contract_data(self.agreement)
+        self.data = with_attachments(contract_data(self.agreement), self.agreement)
         self.fingerprint = fingerprint(self.data)
 
     def filename(self) -> str:
@@ -155,6 +164,7 @@ class ContractRenderer(PdfRenderer):
             "agreement": agreement,
             "sections": [(i, s) for i, s in enumerate(SECTIONS, start=1)],
             "signatories": signatories(agreement),
+            "anlagen": self.data.get("anlagen", []),
             "fingerprint": self.fingerprint,
             "status_label": status,
             "draft_mark": _("ENTWURF") if self.draft else "",

@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from agreements.models import (
     Agreement,
+    AgreementAttachment,
     AssessmentStatus,
     BoardMember,
     Deputy,
     Partner,
+    SectionComment,
     SelfAssessment,
     Status,
     Subgroup,
@@ -28,23 +30,30 @@ __all__ = [
     "ALLOWED",
     "IN_FORCE",
     "Verdict",
+    "can_add_attachment",
     "can_amend",
     "can_answer",
     "can_assess",
+    "can_comment",
     "can_create_agreement",
     "can_decide",
     "can_edit_agreement",
     "can_edit_reflection",
     "can_name_deputy",
     "can_record_paper_signature",
+    "can_remove_attachment",
+    "can_resolve_comment",
     "can_sign",
     "can_void_signature",
     "denied",
     "deputy_institution_ids",
     "get_agreement_for",
+    "get_attachment_for",
+    "get_comment_for",
     "get_partner_for",
     "get_subgroup_for",
     "is_partner_coordinator",
+    "is_partner_user",
     "partner_coordinator",
     "partner_institution_ids",
     "require",
@@ -274,3 +283,80 @@ def can_assess(user, assessment: SelfAssessment) -> Verdict:
     if is_board or has_role(user, assessment.institution_id, Role.KOORDINATION):
         return ALLOWED
     return denied(_("Die Selbsteinschätzung gibt die Vertretung der Institution im Kooperationsgremium ab."))
+
+
+# Working together: Anlagen and comments on the text ----------------------------------------------
+
+
+def is_partner_user(user, agreement) -> bool:
+    """Any member of a partner institution (every role), not Administration as such."""
+    return bool(institution_ids(user) & partner_institution_ids(agreement))
+
+
+def can_add_attachment(user, agreement) -> Verdict:
+    if agreement.status in (Status.BEENDET, Status.VERWORFEN):
+        return denied(_("Einer beendeten oder verworfenen Vereinbarung werden keine Anlagen mehr hinzugefügt."))
+    if not is_partner_user(user, agreement):
+        return denied(_("Anlagen fügen die Mitglieder der Partnerinstitutionen hinzu."))
+    return ALLOWED
+
+
+def can_remove_attachment(user, attachment) -> Verdict:
+    """Whoever uploaded it, or the Koordination of a partner institution; never a second time."""
+    if attachment.is_removed:
+        return denied(_("Diese Anlage ist bereits entfernt."))
+    if attachment.uploaded_by_id == user.pk or is_partner_coordinator(user, attachment.agreement):
+        return ALLOWED
+    return denied(_("Eine Anlage entfernt, wer sie hochgeladen hat, oder die Koordination einer Partnerinstitution."))
+
+
+def get_attachment_for(user, pk: int) -> AgreementAttachment:
+    """An Anlage of an agreement the user sees; 404 otherwise (also once removed: its bytes are gone)."""
+    attachment = (
+        AgreementAttachment.objects.filter(pk=pk, agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        .select_related("agreement", "uploaded_by")
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+COMMENT_STATUSES = (Status.ENTWURF, Status.IN_ERARBEITUNG, Status.IN_ABSTIMMUNG)
+
+
+def can_comment(user, agreement) -> Verdict:
+    """Partners' members comment while the text is worked on or voted on."""
+    if agreement.status not in COMMENT_STATUSES:
+        return denied(
+            _("Kommentiert wird, solange die Vereinbarung erarbeitet oder abgestimmt wird (jetzt: %(status)s).")
+            % {"status": agreement.get_status_display()}
+        )
+    if not is_partner_user(user, agreement):
+        return denied(_("Kommentare schreiben die Mitglieder der Partnerinstitutionen."))
+    return ALLOWED
+
+
+def can_resolve_comment(user, comment) -> Verdict:
+    """A thread is closed as erledigt by its author or a partner's Koordination."""
+    verdict = can_comment(user, comment.agreement)
+    if not verdict:
+        return verdict
+    if comment.parent_id is not None:
+        return denied(_("Erledigt wird der ganze Gesprächsfaden, nicht eine einzelne Antwort."))
+    if comment.resolved_at is not None:
+        return denied(_("Dieser Kommentar ist bereits erledigt."))
+    if comment.author_id == user.pk or is_partner_coordinator(user, comment.agreement):
+        return ALLOWED
+    return denied(_("Als erledigt markiert, wer den Kommentar geschrieben hat, oder die Koordination eines Partners."))
+
+
+def get_comment_for(user, pk: int) -> SectionComment:
+    comment = (
+        SectionComment.objects.filter(pk=pk, agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        .select_related("agreement")
+        .first()
+    )
+    if comment is None:
+        raise Http404
+    return comment

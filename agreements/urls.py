@@ -2,7 +2,9 @@ from django.urls import path
 
 from agreements.views import (
     agreement,
+    agreement_templates,
     catalogue,
+    collaboration,
     network_picture,
     quality,
     sections,
@@ -58,4 +60,18 @@ urlpatterns = [
     ),
     path("verwaltung/qualitaetsstufen/", quality.quality_levels, name="quality_levels"),
     path("verwaltung/qualitaetsstufen/<int:pk>/", quality.quality_dimension_edit, name="quality_dimension_edit"),
+    # Working together (issue 15): Vorlagen (Administration), Anlagen and comments.
+    path("verwaltung/vorlagen/", agreement_templates.template_list, name="template_list"),
+    path("verwaltung/vorlagen/neu/", agreement_templates.template_edit, name="template_create"),
+    path("verwaltung/vorlagen/<int:pk>/", agreement_templates.template_edit, name="template_edit"),
+    path("vereinbarungen/<int:pk>/anlagen/", collaboration.agreement_attachments, name="agreement_attachments"),
+    path("anlagen/<int:pk>/datei/", collaboration.attachment_file, name="attachment_file"),
+    path("anlagen/<int:pk>/entfernen/", collaboration.attachment_remove, name="attachment_remove"),
+    path(
+        "vereinbarungen/<int:pk>/kommentare/<slug:key>/",
+        collaboration.agreement_comments,
+        name="agreement_comments",
+    ),
+    path("kommentare/<int:pk>/antwort/", collaboration.comment_reply, name="comment_reply"),
+    path("kommentare/<int:pk>/erledigt/", collaboration.comment_resolve, name="comment_resolve"),
 ]

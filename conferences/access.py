@@ -14,6 +14,7 @@ from django.http import Http404
 from conferences.audit import access_entry, write_entries
 from conferences.models import (
     Case,
+    CaseAttachment,
     CaseInstitution,
     CaseTeamMember,
     Conference,
@@ -25,6 +26,7 @@ from conferences.permissions import (
     can_edit_case,
     can_edit_conference,
     can_edit_meeting,
+    can_remove_case_attachment,
     can_update_task,
     reading_institution,
 )
@@ -130,6 +132,30 @@ def get_consent_for(user, pk: int, *, read: str | None, write: bool = False, doc
         raise Http404
     log_read(user, consent, consent.case, read)
     return consent
+
+
+def get_case_attachment_for(user, pk: int, *, read: str | None, write: bool = False, document: bool = False):
+    """Load an Anlage of a case the user reads; `write`: may remove it; `document`: 404 once its file is gone."""
+
+    attachment = (
+        CaseAttachment.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
+        .select_related("case__agreement", "case__owner_institution", "uploaded_by", "removed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if attachment is None:
+        _refuse_unseen(user, CaseAttachment, pk, "case_id", read)
+    with_case_access(attachment.case)
+    if write:
+        _require(user, attachment, attachment.case, can_remove_case_attachment(user, attachment), read)
+    if document and (attachment.is_removed or not attachment.file):
+        raise Http404
+    log_read(user, attachment, attachment.case, read)
+    return attachment
+
+
+def visible_meetings(user):
+    return Meeting.objects.visible_to(user).values("pk")
 
 
 def get_meeting_for(user, pk: int, write: bool = False):

@@ -37,6 +37,8 @@ class ConferencesConfig(AppConfig):
             models.Meeting,
             models.AgendaItem,
             models.Attendance,
+            models.MeetingAttachment,
+            models.CaseAttachment,
         ):
             name = model.__name__
             auditlog.register(

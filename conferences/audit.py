@@ -23,6 +23,7 @@ MASKED_FIELDS = {
     "CriterionCheck": ["text", "note"],
     "Task": ["what", "how", "with_whom", "status_note"],
     "Addendum": ["text"],
+    "CaseAttachment": ["name", "description", "removal_reason"],
 }
 
 

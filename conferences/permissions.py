@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.permissions import is_partner_coordinator
+from agreements.permissions import is_partner_coordinator, is_partner_user
 from conferences.models import (
     InformationKind,
 )
@@ -286,3 +286,28 @@ def can_update_task(user, task) -> Verdict:
             "verantwortlichen Institution ein."
         )
     )
+
+
+# Anlagen of Sitzungen and cases ---------------------------------------------------------------
+
+
+def can_add_meeting_attachment(user, meeting) -> Verdict:
+    """Partners' members add material to a Sitzung (also after its protocol is final)."""
+    if is_partner_user(user, meeting.agreement):
+        return ALLOWED
+    return denied(_("Anlagen einer Sitzung fügen die Mitglieder der Partnerinstitutionen hinzu."))
+
+
+def can_remove_meeting_attachment(user, attachment) -> Verdict:
+    if attachment.is_removed:
+        return denied(_("Diese Anlage ist bereits entfernt."))
+    if attachment.uploaded_by_id == user.pk or is_partner_coordinator(user, attachment.meeting.agreement):
+        return ALLOWED
+    return denied(_("Eine Anlage entfernt, wer sie hochgeladen hat, oder die Koordination einer Partnerinstitution."))
+
+
+def can_remove_case_attachment(user, attachment) -> Verdict:
+    """Like every change of case data: Fachkraft or Koordination on the team, while the case is open."""
+    if attachment.is_removed:
+        return denied(_("Diese Anlage ist bereits entfernt."))
+    return can_edit_case(user, attachment.case)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conferences.views import cases, conference, meetings, privacy, tasks
+from conferences.views import attachments, cases, conference, meetings, privacy, tasks
 
 urlpatterns = [
     path("faelle/", cases.case_list, name="case_list"),
@@ -41,4 +41,13 @@ urlpatterns = [
     path("sitzungen/<int:pk>/protokoll.pdf", meetings.meeting_pdf, name="meeting_pdf"),
     path("aufgaben/", tasks.my_tasks, name="my_tasks"),
     path("aufgaben/<int:pk>/stand/", tasks.task_status, name="task_status"),
+    # Anlagen of Sitzungen and cases (issue 15).
+    path("sitzungen/<int:pk>/anlagen/", attachments.meeting_attachments, name="meeting_attachments"),
+    path("sitzungs-anlagen/<int:pk>/datei/", attachments.meeting_attachment_file, name="meeting_attachment_file"),
+    path(
+        "sitzungs-anlagen/<int:pk>/entfernen/", attachments.meeting_attachment_remove, name="meeting_attachment_remove"
+    ),
+    path("faelle/<int:pk>/anlagen/", attachments.case_attachments, name="case_attachments"),
+    path("fall-anlagen/<int:pk>/datei/", attachments.case_attachment_file, name="case_attachment_file"),
+    path("fall-anlagen/<int:pk>/entfernen/", attachments.case_attachment_remove, name="case_attachment_remove"),
 ]

@@ -227,6 +227,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Anlagen (files on agreements, meetings and cases): the largest accepted file in MB.
+KOOPERATION_ATTACHMENT_MAX_MB = env_int("KOOPERATION_ATTACHMENT_MAX_MB", 20, minimum=1)
+
 # Stored files (contract PDFs, signature and consent scans): local disk, or an S3-compatible
 # bucket shared by several app servers when DJANGO_S3_BUCKET is set. Objects stay private.
 _DEFAULT_STORAGE = default_storage_from_env()

@@ -109,7 +109,7 @@ def test_migration_links_the_free_text_name_to_the_subgroup(agreement, coordinat
 
     subgroup = Subgroup.objects.create(agreement=agreement, name="Untergruppe Jugendamt", institution=institution)
     known, unknown = make_meeting(agreement, coordinator), make_meeting(agreement, coordinator)
-    before, after = ("conferences", "0004_case_log_index"), ("conferences", "0006_meeting_body_links_and_invitations")
+    before, after = ("conferences", "0005_attachments"), ("conferences", "0006_meeting_body_links_and_invitations")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old = executor.loader.project_state([before]).apps.get_model("conferences", "Meeting")

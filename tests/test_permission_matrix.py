@@ -37,11 +37,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from agreements.models import Agreement, BoardMember, QualityDimension, Signature, Subgroup, SubgroupAnswer
+from agreements.models import (
+    Agreement,
+    AgreementAttachment,
+    AgreementTemplate,
+    BoardMember,
+    QualityDimension,
+    SectionComment,
+    Signature,
+    Subgroup,
+    SubgroupAnswer,
+)
 from agreements.services.quality import open_dialogue
 from agreements.services.structure import create_subgroups
 from conferences.models import Case as HelpCase
-from conferences.models import Conference, Consent, Meeting, Task
+from conferences.models import CaseAttachment, Conference, Consent, Meeting, MeetingAttachment, Task
 from kooperation.network.models import Institution, User
 from kooperation.ops.models import MailStatus, Notification, OutgoingMail
 from tests import conference_fixtures as conferences
@@ -377,6 +387,62 @@ def _subgroup_minutes() -> Expectation:
     return _scoped(200, 404, coordinator=404, colleague=404)
 
 
+# Working together (issue 15): Anlagen and comments -------------------------------------------------
+
+
+def _pdf_file():
+    from django.core.files.base import ContentFile
+
+    return ContentFile(b"%PDF-1.7 test", name="anlage.pdf")
+
+
+def _attachment_fields(fixture: Fixture) -> dict:
+    return {
+        "name": "anlage.pdf",
+        "extension": "pdf",
+        "size": 13,
+        "sha256": "0" * 64,
+        "uploaded_by": fixture("coordinator"),
+    }
+
+
+def _agreement_attachment(fixture: Fixture) -> dict:
+    """An Anlage of `agreement` uploaded by `coordinator`."""
+    attachment = AgreementAttachment(agreement=fixture("agreement"), **_attachment_fields(fixture))
+    attachment.file.save("anlage.pdf", _pdf_file(), save=True)
+    return {"pk": attachment.pk}
+
+
+def _meeting_attachment(fixture: Fixture) -> dict:
+    attachment = MeetingAttachment(meeting=fixture("meeting"), **_attachment_fields(fixture))
+    attachment.file.save("anlage.pdf", _pdf_file(), save=True)
+    return {"pk": attachment.pk}
+
+
+def _case_attachment(fixture: Fixture) -> dict:
+    case = _on_team(fixture, fixture("help_case"))
+    attachment = CaseAttachment(case=case, **_attachment_fields(fixture))
+    attachment.file.save("anlage.pdf", _pdf_file(), save=True)
+    return {"pk": attachment.pk}
+
+
+def _comment(fixture: Fixture) -> dict:
+    """An open comment by `coordinator` on the Zielgruppen of `agreement`."""
+    comment = SectionComment.objects.create(
+        agreement=fixture("agreement"), section="zielgruppen", author=fixture("coordinator"), text="Bitte ergänzen"
+    )
+    return {"pk": comment.pk}
+
+
+def _template(fixture: Fixture) -> dict:
+    return {"pk": AgreementTemplate.objects.create(name="Frühe Hilfen", title="Kooperation Frühe Hilfen").pk}
+
+
+def partner_members(status: int = 200) -> Expectation:
+    """Every user of a partner institution (all roles); Administration sees, but is no partner."""
+    return _scoped(status, 403)
+
+
 def _task(fixture: Fixture) -> dict:
     task = fixture("task")
     _on_team(fixture, task.case)
@@ -466,6 +532,10 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),
+    # Vorlagen for new agreements (issue 15): Administration, like the catalogues.
+    "template_list": Case(get=admin_only()),
+    "template_create": Case(get=admin_only(), post=admin_only()),
+    "template_edit": Case(kwargs=_template, get=admin_only(), post=admin_only()),
     # Agreements: visible to partners' users and Administration, edited by partners' Koordination.
     "agreement_list": Case(get=signed_in()),
     "agreement_create": Case(
@@ -514,6 +584,15 @@ MATRIX: dict[str, Case | list[Case]] = {
         get=admin_only(),
         post=admin_only(),
     ),
+    # Anlagen and comments (issue 15): partners' members add and comment; uploader or Koordination removes.
+    "agreement_attachments": Case(kwargs=_agreement, get=partners_read(), post=partner_members()),
+    "attachment_file": Case(kwargs=_agreement_attachment, get=partners_read()),
+    "attachment_remove": Case(kwargs=_agreement_attachment, get=partners(), post=partners()),
+    "agreement_comments": Case(kwargs=_agreement_section, get=partners_read(), post=partner_members()),
+    "comment_reply": Case(
+        kwargs=_comment, get=POST_ONLY, post=partner_members(302), post_data={"antwort-text": "Erledige ich."}
+    ),
+    "comment_resolve": Case(kwargs=_comment, get=POST_ONLY, post=partners(302)),
     # The guided working structure.
     "agreement_guide": Case(kwargs=_agreement, get=partners_read()),
     "structure_prep": Case(kwargs=_agreement, get=partners_read(), post=partners()),
@@ -608,6 +687,13 @@ MATRIX: dict[str, Case | list[Case]] = {
             kwargs=lambda fixture: _subgroup_meeting(fixture, final=True), get=_subgroup_minutes(), label="untergruppe"
         ),
     ],
+    # Anlagen of Sitzungen (partners) and of cases (case data: the team reads, Fachkraft/Koordination write).
+    "meeting_attachments": Case(kwargs=_meeting, get=partners_read(), post=partner_members()),
+    "meeting_attachment_file": Case(kwargs=_meeting_attachment, get=partners_read()),
+    "meeting_attachment_remove": Case(kwargs=_meeting_attachment, get=partners(), post=partners()),
+    "case_attachments": Case(kwargs=_case, get=case_read(), post=case_write()),
+    "case_attachment_file": Case(kwargs=_case_attachment, get=case_read()),
+    "case_attachment_remove": Case(kwargs=_case_attachment, get=case_write(), post=case_write()),
     # Meine Aufgaben: the task belongs to `institution`; its Koordination updates it, its Mitglied only reads.
     "my_tasks": Case(get=signed_in()),
     "task_status": Case(kwargs=_task, get=case_write(), post=case_write()),

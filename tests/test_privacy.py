@@ -66,6 +66,18 @@ def _task(f):
     return {"pk": f("task").pk}
 
 
+def _case_attachment(f):
+    from django.core.files.base import ContentFile
+
+    from conferences.models import CaseAttachment
+
+    attachment = CaseAttachment(
+        case=f("help_case"), name="a.pdf", extension="pdf", size=13, sha256="0" * 64, uploaded_by=f("coordinator")
+    )
+    attachment.file.save("a.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    return {"pk": attachment.pk}
+
+
 # Every URL that shows case data: (name, kwargs, headers). `coordinator` opened the case, is on
 # its team and is Koordination of the owning institution, so every page is allowed to her.
 CASE_DATA_URLS = [
@@ -92,6 +104,9 @@ CASE_DATA_URLS = [
     ("conference_pdf", _final, {}),
     ("task_status", _task, {}),
     ("my_tasks", lambda f: (f("task"), {})[1], {}),
+    ("case_attachments", _case, {}),
+    ("case_attachment_file", _case_attachment, {}),
+    ("case_attachment_remove", _case_attachment, {}),
 ]
 
 # Conferences URLs that show no case data, or only change it (POST only: the write is in auditlog).
@@ -110,6 +125,9 @@ NOT_CASE_DATA = {
     "meeting_finalise",
     "meeting_addendum",
     "meeting_pdf",
+    "meeting_attachments",  # Sitzungen are no case data
+    "meeting_attachment_file",
+    "meeting_attachment_remove",
 }
 
 

@@ -23,7 +23,7 @@ WORKING_PAGES = {
     "agreement_guide": 27,
     "structure_prep": 27,
     "structure_board": 27,
-    "structure_subgroups": 29,
+    "structure_subgroups": 31,  # +2: the Leitfragen to tick when creating subgroups
     "subgroup_work": 11,
     "agreement_answers": 28,
     # The start page of a Koordination also shows the coordination overview (and signatures expected: 19).
@@ -31,7 +31,7 @@ WORKING_PAGES = {
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
-    "agreement_approval": 30,
+    "agreement_approval": 31,  # +1: the open comments of the text
     "agreement_guide": 30,
     "dashboard": 19,
 }

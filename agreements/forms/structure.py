@@ -90,6 +90,28 @@ class SubgroupCreateForm(forms.Form):
         initial=SubgroupScope.INSTITUTION,
         widget=forms.RadioSelect,
     )
+    questions = forms.ModelMultipleChoiceField(
+        label=_("Welche Leitfragen gelten?"),
+        queryset=GuidingQuestion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Der Katalog bietet an, er schreibt nicht vor: nur die angekreuzten Fragen werden zugewiesen."),
+    )
+    # Marks a form that showed the question list; a request without it (older forms) assigns all questions.
+    questions_shown = forms.BooleanField(widget=forms.HiddenInput, initial=True, required=False)
+
+    def __init__(self, *args, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agreement is not None:
+            questions = GuidingQuestion.objects.filter(agreement=agreement)
+            self.fields["questions"].queryset = questions
+            self.fields["questions"].initial = list(questions.values_list("pk", flat=True))
+
+    def question_ids(self):
+        """The ticked questions' ids, or None for all of them."""
+        if not self.cleaned_data.get("questions_shown"):
+            return None
+        return [q.pk for q in self.cleaned_data["questions"]]
 
 
 class SubgroupForm(VersionedModelForm):

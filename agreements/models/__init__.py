@@ -1,5 +1,6 @@
 from agreements.models.agreement import EDITABLE_STATUSES, Agreement, Partner, Status, StatusChange
 from agreements.models.catalogue import CatalogueEntry, CatalogueKind
+from agreements.models.collaboration import AgreementAttachment, AgreementTemplate, SectionComment
 from agreements.models.quality import (
     AssessmentStatus,
     ConditionRating,
@@ -45,6 +46,8 @@ from kooperation.network.models.institutions import Arbeitsfeld, Contact, Instit
 __all__ = [
     "EDITABLE_STATUSES",
     "Agreement",
+    "AgreementAttachment",
+    "AgreementTemplate",
     "AnswerStatus",
     "Approval",
     "ApprovalRound",
@@ -83,6 +86,7 @@ __all__ = [
     "Reflection",
     "Responsibility",
     "Role",
+    "SectionComment",
     "SelfAssessment",
     "Signature",
     "SignatureMethod",

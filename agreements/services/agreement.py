@@ -43,8 +43,11 @@ SINGLE_MODELS = (DataProtection, ConferenceRules, Term)
 
 
 @transaction.atomic
-def create_agreement(user, *, title, preamble, coordinating_institution, institutions) -> Agreement:
-    """Create an agreement in Entwurf with its partners and the catalogue's Basiskriterien."""
+def create_agreement(user, *, title, preamble, coordinating_institution, institutions, questions=None) -> Agreement:
+    """Create an agreement in Entwurf with its partners and the catalogue's Basiskriterien.
+
+    `questions`: the catalogue's Leitfragen to copy (a template's choice); None copies all active ones.
+    """
     agreement = Agreement.objects.create(
         title=title,
         preamble=preamble,
@@ -61,7 +64,7 @@ def create_agreement(user, *, title, preamble, coordinating_institution, institu
     )
     for model in SINGLE_MODELS:
         model.objects.create(agreement=agreement)
-    structure.copy_questions(agreement)
+    structure.copy_questions(agreement, questions)
     structure.create_reflections(agreement.partners.all())
     logger.info("agreement %s created by user %s", agreement.pk, user.pk)
     return agreement
@@ -122,8 +125,26 @@ def copy_revision(source: Agreement, user) -> Agreement:
             expectations=partner.expectations,
             position=partner.position,
         )
+    copy_text(source, copy)
+    _copy_structure(source, copy)
+    logger.info("agreement %s amended into %s by user %s", source.pk, copy.pk, user.pk)
+    return copy
+
+
+def copy_text(source: Agreement, copy: Agreement, *, replace: bool = False) -> None:
+    """Copy the text's rows (and the single sections) of one agreement into another.
+
+    Responsibilities of institutions that are no partner of the copy are left out. With replace
+    whatever the copy holds already (create_agreement's Basiskriterien and empty sections) goes first.
+    """
+    partner_ids = set(copy.partners.values_list("institution_id", flat=True))
+    if replace:
+        for model in (*ROW_MODELS, *SINGLE_MODELS, Goal):
+            model.objects.filter(agreement=copy).delete()
     for model in ROW_MODELS:
         for row in model.objects.filter(agreement=source):
+            if getattr(row, "institution_id", None) and row.institution_id not in partner_ids:
+                continue
             row.pk = None
             row.id = None
             row._state.adding = True
@@ -145,9 +166,6 @@ def copy_revision(source: Agreement, user) -> Agreement:
         single.agreement = copy
         single.version = 1
         single.save()
-    _copy_structure(source, copy)
-    logger.info("agreement %s amended into %s by user %s", source.pk, copy.pk, user.pk)
-    return copy
 
 
 def _copy_structure(source: Agreement, copy: Agreement) -> None:

@@ -38,11 +38,12 @@ from kooperation.network.models import Membership, Role
 logger = logging.getLogger(__name__)
 
 
-def copy_questions(agreement: Agreement) -> None:
-    """Copy the active Leitfragen (both lists of seed 002) into the agreement."""
-    entries = CatalogueEntry.objects.filter(
-        kind__in=[CatalogueKind.LEITFRAGE, CatalogueKind.WEITERE_FRAGE], is_active=True
-    ).order_by("kind", "position")
+def copy_questions(agreement: Agreement, entries=None) -> None:
+    """Copy the active Leitfragen (both lists of seed 002), or the chosen entries, into the agreement."""
+    if entries is None:
+        entries = CatalogueEntry.objects.filter(
+            kind__in=[CatalogueKind.LEITFRAGE, CatalogueKind.WEITERE_FRAGE], is_active=True
+        ).order_by("kind", "position")
     GuidingQuestion.objects.bulk_create(
         [
             GuidingQuestion(agreement=agreement, kind=entry.kind, text=entry.text, section=entry.section, position=i)
@@ -99,12 +100,19 @@ def set_board(agreement: Agreement, chosen: dict, expected_version: int) -> None
 
 
 @transaction.atomic
-def create_subgroups(agreement: Agreement, scope: str, user) -> list[Subgroup]:
-    """Create the default subgroups, one per partner institution or per Arbeitsfeld, with all questions."""
+def create_subgroups(agreement: Agreement, scope: str, user, question_ids=None) -> list[Subgroup]:
+    """Create the default subgroups, one per partner institution or per Arbeitsfeld.
+
+    They get the Leitfragen Koordination ticked (`question_ids`), or all of the agreement's when None:
+    the catalogue offers, it does not impose.
+    """
     _require_editable(agreement)
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
     partners = list(Partner.objects.filter(agreement=locked).select_related("institution__arbeitsfeld"))
-    questions = list(GuidingQuestion.objects.filter(agreement=locked))
+    questions = GuidingQuestion.objects.filter(agreement=locked)
+    if question_ids is not None:
+        questions = questions.filter(pk__in=question_ids)
+    questions = list(questions)
     existing = Subgroup.objects.filter(agreement=locked)
     created = []
     if scope == SubgroupScope.ARBEITSFELD:

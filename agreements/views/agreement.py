@@ -15,17 +15,18 @@ from django.utils.translation import gettext as _
 
 from agreements import permissions as perms
 from agreements.forms.agreement import (
-    AgreementCreateForm,
     AgreementFilterForm,
     AgreementForm,
     PartnerFormSet,
     PartnerSelectForm,
 )
+from agreements.forms.collaboration import AgreementStartForm, Start
 from agreements.models import Agreement, Partner
+from agreements.queries import collaboration as collaboration_queries
 from agreements.queries import sections as agreement_sections
 from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
-from agreements.services import lifecycle, validity
+from agreements.services import lifecycle, templates, validity
 from agreements.services.contract import FROZEN
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
@@ -61,21 +62,27 @@ def agreement_list(request):
 
 
 def agreement_create(request):
-    """Koordination creates an agreement with its partners."""
+    """Koordination creates an agreement with its partners: empty, from a Vorlage or as a copy."""
     perms.require(perms.can_create_agreement(request.user))
-    form = AgreementCreateForm(request.POST or None, user=request.user)
+    form = AgreementStartForm(request.POST or None, user=request.user)
     if request.method == "POST" and "_suchen" in request.POST:
         # Without JavaScript the partner search submits the form: show the matches, not errors.
         show_without_validation(form)
         return render(request, "agreements/agreement_create.html", {"form": form})
     if request.method == "POST" and form.is_valid():
-        agreement = agreement_service.create_agreement(
-            request.user,
-            title=form.cleaned_data["title"],
-            preamble=form.cleaned_data["preamble"],
-            coordinating_institution=form.cleaned_data["coordinating_institution"],
-            institutions=form.cleaned_data["partners"],
-        )
+        data = form.cleaned_data
+        fields = {
+            "title": data["title"],
+            "preamble": data["preamble"],
+            "coordinating_institution": data["coordinating_institution"],
+            "institutions": data["partners"],
+        }
+        if data["start"] == Start.TEMPLATE:
+            agreement = templates.create_from_template(request.user, data["template"], **fields)
+        elif data["start"] == Start.COPY:
+            agreement = templates.copy_agreement(request.user, data["source"], **fields)
+        else:
+            agreement = agreement_service.create_agreement(request.user, **fields)
         messages.success(request, _("Die Vereinbarung „%(title)s“ wurde angelegt.") % {"title": agreement.title})
         return redirect(agreement)
     return render(request, "agreements/agreement_create.html", {"form": form})
@@ -92,6 +99,9 @@ def agreement_detail(request, pk: int):
     agreement = _full_agreement(request.user, pk)
     agreement._full_text_cache = agreement  # the transition checks reuse the loaded text
     states = agreement_sections.completeness(agreement)
+    open_comments = collaboration_queries.open_comment_counts(agreement)
+    for state in states:
+        state.open_comments = open_comments.get(state.section.key, 0)
     return render(
         request,
         "agreements/agreement_detail.html",

@@ -33,6 +33,7 @@ from agreements.models import (
     FlowPlan,
     Goal,
     Responsibility,
+    SectionComment,
     SubgroupAnswer,
     TargetGroup,
 )
@@ -162,6 +163,9 @@ def section_edit(request, pk: int, key: str):
             "answers": SubgroupAnswer.objects.filter(
                 question__agreement=agreement, question__section=key, status=AnswerStatus.SUBMITTED
             ).select_related("question", "subgroup"),
+            "open_comments": SectionComment.objects.filter(
+                agreement=agreement, section=key, parent__isnull=True, resolved_at__isnull=True
+            ).select_related("author"),
         },
     )
 

@@ -102,7 +102,9 @@ def structure_subgroups(request, pk: int):
     agreement = perms.get_agreement_for(request.user, pk)
     structure = Structure(agreement)
     can_edit = perms.can_edit_agreement(request.user, agreement)
-    create_form = SubgroupCreateForm(request.POST if request.POST.get("action") == "create" else None)
+    create_form = SubgroupCreateForm(
+        request.POST if request.POST.get("action") == "create" else None, agreement=agreement if can_edit else None
+    )
     question_form = QuestionForm(
         request.POST if request.POST.get("action") == "question" else None, agreement=agreement
     )
@@ -110,7 +112,9 @@ def structure_subgroups(request, pk: int):
         perms.require(can_edit)
         try:
             if create_form.is_bound and create_form.is_valid():
-                created = service.create_subgroups(agreement, create_form.cleaned_data["scope"], request.user)
+                created = service.create_subgroups(
+                    agreement, create_form.cleaned_data["scope"], request.user, create_form.question_ids()
+                )
                 if created:
                     messages.success(
                         request,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from agreements import permissions as perms
 from agreements.forms.structure import AnswerFormSet, DecisionForm, ReflectionFormSet
 from agreements.models import AnswerStatus, GuidingQuestion, Reflection, SubgroupAnswer
+from agreements.queries.collaboration import open_threads_by_section
 from agreements.queries.structure import Structure
 from agreements.services import structure as service
 from agreements.views.structure import guide_context
@@ -222,5 +223,6 @@ def agreement_approval(request, pk: int):
             ],
             form=form,
             rounds=structure.rounds,
+            open_threads=open_threads_by_section(agreement),
         ),
     )

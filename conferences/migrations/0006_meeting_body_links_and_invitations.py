@@ -30,7 +30,7 @@ def unlink_subgroups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("agreements", "0004_exits_and_signed_status"),
-        ("conferences", "0004_case_log_index"),
+        ("conferences", "0005_attachments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

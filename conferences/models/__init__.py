@@ -1,3 +1,4 @@
+from conferences.models.attachments import CaseAttachment, MeetingAttachment
 from conferences.models.case import (
     Case,
     CaseInstitution,
@@ -27,6 +28,7 @@ __all__ = [
     "AttendanceStatus",
     "Body",
     "Case",
+    "CaseAttachment",
     "CaseInstitution",
     "CaseTeamMember",
     "Conference",
@@ -38,6 +40,7 @@ __all__ = [
     "FamilyRole",
     "InformationKind",
     "Meeting",
+    "MeetingAttachment",
     "Rating",
     "StaffParticipant",
     "Task",

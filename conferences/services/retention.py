@@ -23,6 +23,7 @@ from django.utils import timezone
 from conferences.models import (
     Addendum,
     Case,
+    CaseAttachment,
     Conference,
     Consent,
     DeletionKind,
@@ -78,6 +79,8 @@ def delete_case(case: Case) -> int:
     storage = Consent._meta.get_field("document").storage
     with transaction.atomic(), disable_auditlog():
         files = [c.document.name for c in Consent.objects.filter(case=case) if c.document]
+        files += [a.file.name for a in CaseAttachment.objects.filter(case=case) if a.file]
+        CaseAttachment.objects.filter(case=case).delete()
         Task.objects.filter(case=case).delete()
         Addendum.objects.filter(conference__case=case).delete()
         Conference.objects.filter(case=case).delete()
@@ -111,6 +114,7 @@ def run_retention(now: datetime | None = None, dry_run: bool = False) -> Retenti
         run.cases.append(case.code)
         if dry_run:
             run.files += sum(1 for c in Consent.objects.filter(case=case) if c.document)
+            run.files += CaseAttachment.objects.filter(case=case).exclude(file="").count()
         else:
             run.files += delete_case(case)
     entries = access_entries_due(now)

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ops", "0001_initial"),
+        ("ops", "0002_notifications"),
     ]
 
     operations = [
