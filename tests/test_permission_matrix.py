@@ -436,6 +436,15 @@ MATRIX: dict[str, Case | list[Case]] = {
     ),
     "security_log": Case(get=admin_only()),
     "security_log_export": Case(get=admin_only()),
+    # Import and export of institutions and staff (issue 15): Administration only.
+    "import_overview": Case(get=admin_only()),
+    "import_upload": Case(
+        kwargs=lambda fixture: {"kind": "institutionen"}, get=POST_ONLY, post=admin_only(400), post_data={}
+    ),
+    "import_preview": Case(kwargs=lambda fixture: {"kind": "personen"}, get=admin_only(302)),
+    "import_confirm": Case(kwargs=lambda fixture: {"kind": "personen"}, get=POST_ONLY, post=admin_only(302)),
+    "import_template": Case(kwargs=lambda fixture: {"kind": "personen", "fmt": "xlsx"}, get=admin_only()),
+    "network_export": Case(kwargs=lambda fixture: {"kind": "institutionen", "fmt": "csv"}, get=admin_only()),
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),
