@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kooperation.network.views import administration, directory, exchange, mails, security
+from kooperation.network.views import administration, directory, exchange, invitations, mails, security
 
 urlpatterns = [
     path("netzwerk/", directory.institution_list, name="institution_list"),
@@ -38,6 +38,7 @@ urlpatterns = [
         {"active": True},
         name="user_activate",
     ),
+    path("verwaltung/benutzer/einladen/", invitations.user_invite_bulk, name="user_invite_bulk"),
     path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
     path("verwaltung/mails/", mails.mail_list, name="mail_list"),
     path("verwaltung/mails/<int:pk>/erneut-senden/", mails.mail_resend, name="mail_resend"),
