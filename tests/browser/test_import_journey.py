@@ -1,4 +1,5 @@
-"""Administration imports 40 institutions from a CSV (three bad rows first), then staff, then invites them in bulk."""
+"""Administration imports 40 institutions from a CSV (three bad rows first), then staff, invites them in bulk;
+one of them accepts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from kooperation.network.exchange import tables
 from kooperation.network.models import Institution, User
+from kooperation.ops.models import OutgoingMail
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +36,7 @@ def _upload(page, label: str, file: dict) -> None:
     section.get_by_role("button", name=f"{label} prüfen").click()
 
 
-def test_administration_imports_institutions_after_fixing_three_rows(page, login, check_axe, admin_user):
+def test_administration_imports_institutions_after_fixing_three_rows(page, new_page, login, check_axe, admin_user):
     good = [_line(n) for n in range(1, 41)]
     bad = list(good)
     bad[4] = _line(5, arbeitsfeld="Raumfahrt")
@@ -74,3 +76,31 @@ def test_administration_imports_institutions_after_fixing_three_rows(page, login
     page.get_by_role("button", name="Import bestätigen").click()
     expect(page.get_by_text("Import abgeschlossen: 5 neu angelegt, 0 aktualisiert.")).to_be_visible()
     assert User.objects.filter(email__endswith="@import.example").count() == 5
+
+    page.goto("/verwaltung/benutzer/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Benutzerkonten")
+    for n in range(1, 6):
+        page.get_by_label(f"person{n:02}@import.example auswählen").check()
+    page.get_by_label(f"{admin_user.email} auswählen").check()
+    check_axe(page)
+    page.get_by_role("button", name="Ausgewählte einladen").click()
+    expect(page.get_by_text("5 Einladungen wurden verschickt.")).to_be_visible()
+    expect(page.get_by_text(f"Nicht eingeladen (hat bereits ein Passwort): {admin_user.email}")).to_be_visible()
+    expect(page.get_by_text("eingeladen", exact=True)).to_have_count(5)
+    check_axe(page)
+
+    body = OutgoingMail.objects.get(recipient="person03@import.example").body
+    link = re.search(r"https?://[^/\s]+(/konto/einladung/\S+/)", body).group(1)
+    person = new_page()
+    person.goto(link)
+    expect(person.get_by_role("heading", level=1)).to_have_text("Einladung annehmen")
+    check_axe(person)
+    person.locator("#id_new_password1").fill("Import-Reise-Passwort-2026")
+    person.locator("#id_new_password2").fill("Import-Reise-Passwort-2026")
+    person.get_by_role("button", name="Passwort speichern und anmelden").click()
+    expect(person.get_by_text("Willkommen! Ihr Passwort ist gespeichert und Sie sind angemeldet.")).to_be_visible()
+    expect(person.get_by_role("heading", level=1)).to_have_text("Guten Tag, Person")
+    check_axe(person)
+
+    page.reload()
+    expect(page.get_by_text("angenommen", exact=True)).to_have_count(1)
