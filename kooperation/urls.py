@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from kooperation.network.forms.auth import PasswordResetForm
-from kooperation.network.views import signin
+from kooperation.network.views import invitations, signin
 from kooperation.network.views.auth import LogoutView
 from kooperation.views import set_language
 
@@ -16,6 +16,7 @@ account_patterns = [
     path("zwei-faktor/sicherungscodes/", signin.two_factor_backup_codes, name="two_factor_backup_codes"),
     path("zwei-faktor/entfernen/", signin.two_factor_remove, name="two_factor_remove"),
     path("abmelden/", LogoutView.as_view(), name="logout"),
+    path("einladung/<uidb64>/<token>/", invitations.invitation_accept, name="invitation_accept"),
     path(
         "passwort/aendern/",
         auth_views.PasswordChangeView.as_view(),

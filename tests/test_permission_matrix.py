@@ -29,11 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -52,7 +53,8 @@ from agreements.services.quality import open_dialogue
 from agreements.services.structure import create_subgroups
 from conferences.models import Case as HelpCase
 from conferences.models import CaseAttachment, Conference, Consent, Meeting, MeetingAttachment, Task
-from kooperation.network.models import Institution, User
+from kooperation.network import invitations
+from kooperation.network.models import Institution, Invitation, User
 from kooperation.ops.models import MailStatus, Notification, OutgoingMail
 from tests import conference_fixtures as conferences
 from tests import conftest
@@ -154,6 +156,18 @@ def _reset_token(fixture: Fixture) -> dict:
         "uidb64": urlsafe_base64_encode(force_bytes(account.pk)),
         "token": default_token_generator.make_token(account),
     }
+
+
+def _invitation_token(fixture: Fixture) -> dict:
+    """A fresh invitation of a new account (a new token for each request, so no role uses up another's)."""
+    account = User.objects.create_user(f"eingeladen{User.objects.count()}@test.example")
+    token = "matrix-token"
+    Invitation.objects.create(
+        user=account,
+        token_hash=invitations.hash_token(token),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return {"uidb64": urlsafe_base64_encode(force_bytes(account.pk)), "token": token}
 
 
 def _agreement(fixture: Fixture) -> dict:
@@ -529,6 +543,18 @@ MATRIX: dict[str, Case | list[Case]] = {
     ),
     "security_log": Case(get=admin_only()),
     "security_log_export": Case(get=admin_only()),
+    # Invitations (issue 15): the link is public (its token is the key); bulk sending is Administration's.
+    "invitation_accept": Case(kwargs=_invitation_token, get=public(), post=public(200)),
+    "user_invite_bulk": Case(get=POST_ONLY, post=admin_only(302), post_data={"accounts": ["1"]}),
+    # Import and export of institutions and staff (issue 15): Administration only.
+    "import_overview": Case(get=admin_only()),
+    "import_upload": Case(
+        kwargs=lambda fixture: {"kind": "institutionen"}, get=POST_ONLY, post=admin_only(400), post_data={}
+    ),
+    "import_preview": Case(kwargs=lambda fixture: {"kind": "personen"}, get=admin_only(302)),
+    "import_confirm": Case(kwargs=lambda fixture: {"kind": "personen"}, get=POST_ONLY, post=admin_only(302)),
+    "import_template": Case(kwargs=lambda fixture: {"kind": "personen", "fmt": "xlsx"}, get=admin_only()),
+    "network_export": Case(kwargs=lambda fixture: {"kind": "institutionen", "fmt": "csv"}, get=admin_only()),
     # Catalogues (Administration).
     "catalogue_overview": Case(get=admin_only()),
     "catalogue_edit": Case(kwargs=lambda fixture: {"kind": "basiskriterium"}, get=admin_only(), post=admin_only()),

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.tokens import default_token_generator
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kooperation.core.mail import NotificationKind, absolute_url, notify
+from kooperation.core.mail import NotificationKind, notify
+from kooperation.network import invitations
 from kooperation.network.models import Membership, Role
 from kooperation.network.security import Kind, record
-from kooperation.ops.outbox import queue_mails
 
 logger = logging.getLogger(__name__)
 
 
-def send_invitation(account) -> None:
-    """E-mail the account a link to set its password (the same token as a password reset)."""
-    uid = urlsafe_base64_encode(force_bytes(account.pk))
-    token = default_token_generator.make_token(account)
-    link = absolute_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
-    body = render_to_string("registration/invitation_email.txt", {"account": account, "link": link})
-    queue_mails(_("Ihr Zugang zu Kooperation"), body, [account.email])
-    logger.info("invitation queued for user %s", account.pk)
+def send_invitation(account, actor=None) -> None:
+    """E-mail the account a one-time link to set its password (see kooperation.network.invitations)."""
+    invitations.send(account, actor=actor)
 
 
 def set_institution_active(institution, active: bool) -> None:

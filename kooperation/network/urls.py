@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kooperation.network.views import administration, directory, mails, notifications, security
+from kooperation.network.views import administration, directory, exchange, invitations, mails, notifications, security
 
 urlpatterns = [
     path("netzwerk/", directory.institution_list, name="institution_list"),
@@ -38,6 +38,7 @@ urlpatterns = [
         {"active": True},
         name="user_activate",
     ),
+    path("verwaltung/benutzer/einladen/", invitations.user_invite_bulk, name="user_invite_bulk"),
     path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
     path("verwaltung/mails/", mails.mail_list, name="mail_list"),
     path("verwaltung/mails/<int:pk>/erneut-senden/", mails.mail_resend, name="mail_resend"),
@@ -49,6 +50,13 @@ urlpatterns = [
     ),
     path("verwaltung/sicherheit/", security.security_log, name="security_log"),
     path("verwaltung/sicherheit/export.csv", security.security_log_export, name="security_log_export"),
+    # Import and export (issue 15).
+    path("verwaltung/import/", exchange.import_overview, name="import_overview"),
+    path("verwaltung/import/<str:kind>/hochladen/", exchange.import_upload, name="import_upload"),
+    path("verwaltung/import/<str:kind>/vorschau/", exchange.import_preview, name="import_preview"),
+    path("verwaltung/import/<str:kind>/bestaetigen/", exchange.import_confirm, name="import_confirm"),
+    path("verwaltung/import/<str:kind>/vorlage.<str:fmt>", exchange.import_template, name="import_template"),
+    path("verwaltung/export/<str:kind>.<str:fmt>", exchange.network_export, name="network_export"),
 ]
 
 # --- Notifications (the bell) and notification settings ---

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kooperation.core.forms import save_with_conflict_check
+from kooperation.network import invitations, services, throttle, twofactor
 from kooperation.network import permissions as perms
-from kooperation.network import services, throttle, twofactor
 from kooperation.network.forms.accounts import MembershipFormSet, UserFilterForm, UserForm
 from kooperation.network.forms.institutions import ArbeitsfeldForm
 from kooperation.network.forms.security import ResetForm
@@ -45,11 +45,13 @@ def user_list(request):
         Prefetch("memberships", queryset=Membership.objects.select_related("institution"))
     )
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    latest = invitations.latest_by_user(account.pk for account in page)
+    for account in page:
+        account.latest_invitation = latest.get(account.pk)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "network/user_list.html", {"filter_form": form, "page_obj": page, "query": query.urlencode()}
-    )
+    context = {"filter_form": form, "page_obj": page, "query": query.urlencode(), "here": request.get_full_path()}
+    return render(request, "network/user_list.html", context)
 
 
 def _save_account(request, form, formset) -> bool:
@@ -82,7 +84,7 @@ def user_create(request):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         form.instance.set_unusable_password()
         if _save_account(request, form, formset):
-            services.send_invitation(form.instance)
+            services.send_invitation(form.instance, actor=request.user)
             messages.success(
                 request,
                 _("Das Konto für %(email)s wurde angelegt; eine Einladung wurde per E-Mail verschickt.")
@@ -140,6 +142,6 @@ def user_invite(request, pk: int):
     if not account.is_active:
         messages.error(request, _("Ein deaktiviertes Konto kann nicht eingeladen werden."))
     else:
-        services.send_invitation(account)
+        services.send_invitation(account, actor=request.user)
         messages.success(request, _("Die Einladung wurde erneut an %(email)s verschickt.") % {"email": account.email})
     return redirect("user_edit", pk=account.pk)

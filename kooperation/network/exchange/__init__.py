@@ -1,0 +1,1 @@
+"""Import and export of institutions and staff as CSV or XLSX (tables, checking, writing)."""
