@@ -17,11 +17,11 @@ from django.utils.safestring import SafeString, mark_safe
 TEXT_INPUTS = (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.DateInput, forms.TimeInput)
 
 
-def _ids(field: forms.BoundField, *, help_text: bool) -> tuple[str, str, list[str]]:
+def _ids(field: forms.BoundField) -> tuple[str, str, list[str]]:
     base = field.auto_id or field.html_name
     error_id, help_id = f"{base}_fehler", f"{base}_hilfe"
     described = []
-    if help_text and field.help_text:
+    if field.help_text:
         described.append(help_id)
     if field.errors:
         described.append(error_id)
@@ -96,9 +96,11 @@ def _errors(field: forms.BoundField, error_id: str) -> SafeString:
 
 
 def _help(field: forms.BoundField, help_id: str, show: bool) -> SafeString:
-    if not (show and field.help_text):
+    if not field.help_text:
         return mark_safe("")
-    return format_html('<div id="{}" class="form-text">{}</div>', help_id, field.help_text)
+    # Rows of a table or grid say it once above; screen readers still hear it at the field.
+    css = "form-text" if show else "visually-hidden"
+    return format_html('<div id="{}" class="{}">{}</div>', help_id, css, field.help_text)
 
 
 def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: str = "mb-2") -> SafeString:
@@ -106,7 +108,7 @@ def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: st
     widget = field.field.widget
     if widget.is_hidden:
         return field.as_widget()
-    error_id, help_id, described = _ids(field, help_text=help_text)
+    error_id, help_id, described = _ids(field)
     label = conditional_escape(field.label or "")
     after = _help(field, help_id, help_text) + _errors(field, error_id)
     if isinstance(widget, forms.RadioSelect):
@@ -170,4 +172,37 @@ def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: st
         label,
         control,
         after,
+    )
+
+
+def render_row(form, columns: dict[str, str], default: str = "col-md-4") -> SafeString:
+    """All visible fields of a formset row in one Bootstrap grid row; checkboxes sit level with the inputs."""
+    cells = []
+    for field in form.visible_fields():
+        css = columns.get(field.name, default)
+        if isinstance(field.field.widget, forms.CheckboxInput):
+            css += " pt-md-4"
+        cells.append((css, render_field(field, help_text=False, wrapper="mb-0")))
+    hidden = format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+    return format_html(
+        '<div class="row g-2">{}</div>{}', format_html_join("", '<div class="{}">{}</div>', cells), hidden
+    )
+
+
+def render_cells(form, columns: dict[str, str]) -> SafeString:
+    """The visible fields of a formset row as table cells (the hidden ones in the first cell)."""
+    hidden = format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+    cells = [
+        (columns.get(field.name, ""), render_field(field, help_text=False, wrapper="mb-0"))
+        for field in form.visible_fields()
+    ]
+    if not cells:
+        return format_html("<td>{}</td>", hidden)
+    first_css, first = cells[0]
+    return format_html(
+        '<td class="{}">{}{}</td>{}',
+        first_css,
+        first,
+        hidden,
+        format_html_join("", '<td class="{}">{}</td>', cells[1:]),
     )
