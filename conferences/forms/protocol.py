@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.layout import Column, Row
 from django import forms
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from conferences.forms.shared import PeopleChoice, PersonChoice, ProtocolRowForm
 from conferences.forms.tasks import TaskForm, TaskFormSet
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, FamilyRole, StaffParticipant, Task
 from kooperation.core.forms import VersionedModelForm, helper
-from kooperation.core.rows import row_formset, row_helper
+from kooperation.core.rows import row_formset
 
 
 class ConferencePlanForm(VersionedModelForm):
@@ -74,9 +73,9 @@ class ProtocolForm(VersionedModelForm):
         model = Conference
         fields = ["situation", "needs_parents", "needs_child", "next_date"]
         widgets = {
-            "situation": textarea(5),
-            "needs_parents": textarea(4),
-            "needs_child": textarea(4),
+            "situation": textarea(4),
+            "needs_parents": textarea(3),
+            "needs_child": textarea(3),
             "next_date": date_input(),
         }
         help_texts = {
@@ -98,6 +97,8 @@ class ProtocolForm(VersionedModelForm):
 
 
 class StaffParticipantForm(VersionedModelForm):
+    table_columns = {"present": "text-nowrap", "DELETE": "text-nowrap"}
+
     class Meta:
         model = StaffParticipant
         fields = ["institution", "user", "name", "function", "present"]
@@ -119,14 +120,6 @@ class StaffParticipantForm(VersionedModelForm):
         self.fields["user"].error_messages["invalid_choice"] = _(
             "Diese Person gehört zu keiner beteiligten Institution."
         )
-        self.helper = row_helper(
-            Row(
-                Column("institution", css_class="col-md-4"),
-                Column("user", css_class="col-md-4"),
-                Column("name", css_class="col-md-4"),
-            ),
-            Row(Column("function", css_class="col-md-8"), Column("present", css_class="col-md-4 pt-md-4")),
-        )
 
     def clean(self):
         data = super().clean()
@@ -142,6 +135,8 @@ class StaffParticipantForm(VersionedModelForm):
 
 
 class FamilyParticipantForm(VersionedModelForm):
+    table_columns = {"role": "w-50", "present": "text-nowrap", "DELETE": "text-nowrap"}
+
     class Meta:
         model = FamilyParticipant
         fields = ["role", "present"]
@@ -150,9 +145,6 @@ class FamilyParticipantForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", _("– Rolle wählen –")), *FamilyRole.choices]
         self.fields["role"].error_messages["required"] = _("Bitte die Rolle angeben (z. B. Mutter).")
-        self.helper = row_helper(
-            Row(Column("role", css_class="col-md-6"), Column("present", css_class="col-md-6 pt-md-4"))
-        )
 
 
 class CriterionCheckForm(VersionedModelForm):
@@ -165,7 +157,6 @@ class CriterionCheckForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.fields["rating"].choices = [choice for choice in self.fields["rating"].choices if choice[0]]
         self.fields["rating"].required = False
-        self.helper = row_helper(InlineRadios("rating"), "note")
 
 
 class StaffFormSet(ProtocolRowFormSet):

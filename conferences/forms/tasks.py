@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms.layout import Column, Row
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,10 +12,20 @@ from conferences.forms.shared import PersonChoice, ProtocolRowFormSet
 from conferences.models import Task, TaskStatus
 from kooperation.core.forms import VersionedModelForm
 from kooperation.core.limits import MAX_VERSION
-from kooperation.core.rows import row_helper
 
 
 class TaskForm(VersionedModelForm):
+    compact_columns = {
+        "what": "col-md-6",
+        "responsible_institution": "col-md-3",
+        "responsible_user": "col-md-3",
+        "due_on": "col-md-2",
+        "how": "col-md-4",
+        "with_whom": "col-md-3",
+        "status": "col-6 col-md-2",
+        "DELETE": "col-6 col-md-1",
+    }
+
     class Meta:
         model = Task
         fields = ["what", "responsible_institution", "responsible_user", "due_on", "how", "with_whom", "status"]
@@ -38,16 +47,6 @@ class TaskForm(VersionedModelForm):
         person.error_messages["invalid_choice"] = _("Diese Person gehört zu keiner beteiligten Institution.")
         self.fields["what"].error_messages["required"] = _("Bitte beschreiben, was zu tun ist.")
         self.fields["due_on"].error_messages["required"] = _("Bitte angeben, bis wann die Aufgabe erledigt ist.")
-        self.helper = row_helper(
-            "what",
-            Row(
-                Column("responsible_institution", css_class="col-md-4"),
-                Column("responsible_user", css_class="col-md-4"),
-                Column("due_on", css_class="col-md-4"),
-            ),
-            Row(Column("how", css_class="col-md-8"), Column("with_whom", css_class="col-md-4")),
-            Row(Column("status", css_class="col-md-4")),
-        )
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]

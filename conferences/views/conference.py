@@ -180,7 +180,7 @@ def conference_row(request, pk: int, kind: str):
     return render_blank_row(
         request,
         formset,
-        "conferences/snippets/row.html",
+        "conferences/snippets/table_row.html" if formset.form.table_columns else "conferences/snippets/row.html",
         reverse("conference_protocol", args=[conference.pk]),
         {"kind": kind, "new_label": ROW_KINDS[kind][1]},
     )

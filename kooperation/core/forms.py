@@ -53,6 +53,11 @@ class VersionedModelForm(forms.ModelForm):
     """A model form that refuses to overwrite a row someone else saved meanwhile."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_VERSION)
+    # Formset rows that set this (field name → Bootstrap column classes) render without crispy
+    # (kooperation/core/compact.py): a protocol has dozens of rows.
+    compact_columns: dict[str, str] = {}
+    # Rows shown as table rows instead (field name → classes of its cell), e.g. the participants.
+    table_columns: dict[str, str] = {}
 
     conflict_message = gettext_lazy(
         "Diese Angaben wurden gespeichert, während Sie sie bearbeitet haben. Ihre Eingaben stehen "

@@ -1,0 +1,208 @@
+"""Render a bound field as Bootstrap markup in Python, without a template per widget.
+
+Formset rows of a protocol have dozens of fields each; crispy renders every field through
+several templates (about half a second for one protocol page). These helpers write the same
+markup directly: label, widget with ``is-invalid`` and ``aria-describedby``, help text and the
+field's errors (German, as the form gives them). Widgets they do not know fall back to Django's
+own rendering.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+TEXT_INPUTS = (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.DateInput, forms.TimeInput)
+
+
+def _ids(field: forms.BoundField) -> tuple[str, str, list[str]]:
+    base = field.auto_id or field.html_name
+    error_id, help_id = f"{base}_fehler", f"{base}_hilfe"
+    described = []
+    if field.help_text:
+        described.append(help_id)
+    if field.errors:
+        described.append(error_id)
+    return error_id, help_id, described
+
+
+def _attrs(field: forms.BoundField, css: str, described: list[str]) -> dict:
+    widget = field.field.widget
+    attrs = field.build_widget_attrs(dict(widget.attrs))
+    classes = [attrs.get("class", ""), css]
+    if field.errors:
+        classes.append("is-invalid")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    attrs["class"] = " ".join(c for c in classes if c)
+    attrs.pop("required", None)  # the forms are novalidate; the server says what is missing, in German
+    return attrs
+
+
+def _value(field: forms.BoundField) -> str:
+    value = field.field.widget.format_value(field.value())
+    return "" if value is None else str(value)
+
+
+def _selected(field: forms.BoundField) -> set[str]:
+    value = field.value()
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return {"" if v is None else str(v) for v in values}
+
+
+def _options(field: forms.BoundField) -> SafeString:
+    selected = _selected(field)
+    rows = []
+    for value, label in field.field.choices:
+        key = "" if value is None else str(value)
+        rows.append((key, mark_safe(" selected") if key in selected else "", label))
+    return format_html_join("", '<option value="{}"{}>{}</option>', rows)
+
+
+def _radios(field: forms.BoundField, attrs: dict) -> SafeString:
+    selected = _selected(field)
+    base = field.auto_id or field.html_name
+    attrs = {k: v for k, v in attrs.items() if k not in ("id", "class")}
+    rows = []
+    for index, (value, label) in enumerate(field.field.choices):
+        key = "" if value is None else str(value)
+        rows.append(
+            (
+                f"{base}_{index}",
+                field.html_name,
+                key,
+                mark_safe(" checked") if key in selected else "",
+                flatatt(attrs),
+                f"{base}_{index}",
+                label,
+            )
+        )
+    return format_html_join(
+        "",
+        '<div class="form-check form-check-inline"><input type="radio" class="form-check-input{}" id="{}" '
+        'name="{}" value="{}"{}{}><label class="form-check-label" for="{}">{}</label></div>',
+        [(" is-invalid" if field.errors else "", *row) for row in rows],
+    )
+
+
+def _errors(field: forms.BoundField, error_id: str) -> SafeString:
+    if not field.errors:
+        return mark_safe("")
+    messages = format_html_join("", '<span class="d-block">{}</span>', ((e,) for e in field.errors))
+    return format_html('<div id="{}" class="invalid-feedback d-block">{}</div>', error_id, messages)
+
+
+def _help(field: forms.BoundField, help_id: str, show: bool) -> SafeString:
+    if not field.help_text:
+        return mark_safe("")
+    # Rows of a table or grid say it once above; screen readers still hear it at the field.
+    css = "form-text" if show else "visually-hidden"
+    return format_html('<div id="{}" class="{}">{}</div>', help_id, css, field.help_text)
+
+
+def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: str = "mb-2") -> SafeString:
+    """Label, widget, help text and errors of one field, as crispy-bootstrap5 would lay them out."""
+    widget = field.field.widget
+    if widget.is_hidden:
+        return field.as_widget()
+    error_id, help_id, described = _ids(field)
+    label = conditional_escape(field.label or "")
+    after = _help(field, help_id, help_text) + _errors(field, error_id)
+    if isinstance(widget, forms.RadioSelect):
+        attrs = _attrs(field, "", described)
+        return format_html(
+            '<fieldset class="{}"><legend class="form-label fs-6">{}</legend><div>{}</div>{}</fieldset>',
+            wrapper,
+            label,
+            _radios(field, attrs),
+            after,
+        )
+    if isinstance(widget, forms.CheckboxInput):
+        attrs = _attrs(field, "form-check-input", described)
+        checked = mark_safe(" checked") if widget.check_test(field.value()) else ""
+        return format_html(
+            '<div class="form-check {}"><input type="checkbox" name="{}"{}{}><label class="form-check-label" '
+            'for="{}">{}</label>{}</div>',
+            wrapper,
+            field.html_name,
+            flatatt(attrs),
+            checked,
+            field.auto_id,
+            label,
+            after,
+        )
+    if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
+        control = format_html(
+            '<select name="{}"{}>{}</select>',
+            field.html_name,
+            flatatt(_attrs(field, "form-select", described)),
+            _options(field),
+        )
+    elif isinstance(widget, forms.Textarea):
+        control = format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            field.html_name,
+            flatatt(_attrs(field, "form-control", described)),
+            _value(field),
+        )
+    elif isinstance(widget, TEXT_INPUTS):
+        attrs = _attrs(field, "form-control", described)
+        input_type = attrs.pop("type", widget.input_type)
+        value = _value(field)
+        return format_html(
+            '<div class="{}"><label class="form-label" for="{}">{}</label><input type="{}" name="{}"{}{}>{}</div>',
+            wrapper,
+            field.auto_id,
+            label,
+            input_type,
+            field.html_name,
+            format_html(' value="{}"', value) if value != "" else "",
+            flatatt(attrs),
+            after,
+        )
+    else:
+        control = field.as_widget(attrs=_attrs(field, "form-control", described))
+    return format_html(
+        '<div class="{}"><label class="form-label" for="{}">{}</label>{}{}</div>',
+        wrapper,
+        field.auto_id,
+        label,
+        control,
+        after,
+    )
+
+
+def render_row(form, columns: dict[str, str], default: str = "col-md-4") -> SafeString:
+    """All visible fields of a formset row in one Bootstrap grid row; checkboxes sit level with the inputs."""
+    cells = []
+    for field in form.visible_fields():
+        css = columns.get(field.name, default)
+        if isinstance(field.field.widget, forms.CheckboxInput):
+            css += " pt-md-4"
+        cells.append((css, render_field(field, help_text=False, wrapper="mb-0")))
+    hidden = format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+    return format_html(
+        '<div class="row g-2">{}</div>{}', format_html_join("", '<div class="{}">{}</div>', cells), hidden
+    )
+
+
+def render_cells(form, columns: dict[str, str]) -> SafeString:
+    """The visible fields of a formset row as table cells (the hidden ones in the first cell)."""
+    hidden = format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+    cells = [
+        (columns.get(field.name, ""), render_field(field, help_text=False, wrapper="mb-0"))
+        for field in form.visible_fields()
+    ]
+    if not cells:
+        return format_html("<td>{}</td>", hidden)
+    first_css, first = cells[0]
+    return format_html(
+        '<td class="{}">{}{}</td>{}',
+        first_css,
+        first,
+        hidden,
+        format_html_join("", '<td class="{}">{}</td>', cells[1:]),
+    )

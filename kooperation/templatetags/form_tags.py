@@ -1,0 +1,42 @@
+"""Form rendering without crispy for the many rows of a protocol (see kooperation/core/compact.py)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html_join
+
+from kooperation.core.compact import render_cells, render_field, render_row
+
+register = template.Library()
+
+
+@register.simple_tag
+def compact_field(field, help_text: bool = True, wrapper: str = "mb-2"):
+    """Label, widget, help text and German errors of one bound field, as one string."""
+    return render_field(field, help_text=help_text, wrapper=wrapper)
+
+
+@register.simple_tag
+def hidden_fields(form):
+    """The hidden inputs of a form (id, version, parent) in one string."""
+    return format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+
+
+@register.simple_tag
+def compact_row(form):
+    """A formset row laid out by its form's `compact_columns` (field name → Bootstrap column classes)."""
+    return render_row(form, form.compact_columns)
+
+
+@register.simple_tag
+def compact_cells(form):
+    """A formset row as table cells, for the tables of conferences/snippets/table_rows.html."""
+    return render_cells(form, form.table_columns)
+
+
+@register.simple_tag
+def column_labels(formset):
+    """(label, css) of each visible field of the formset's rows: the header of a row table."""
+    # A saved row has every column (a new one has no "Löschen"); with none saved, the blank form's.
+    form = formset.forms[0] if formset.initial_form_count() else formset.empty_form
+    return [(field.label, form.table_columns.get(field.name, "")) for field in form.visible_fields()]
