@@ -102,6 +102,7 @@ def agreement_detail(request, pk: int):
     open_comments = collaboration_queries.open_comment_counts(agreement)
     for state in states:
         state.open_comments = open_comments.get(state.section.key, 0)
+    available = lifecycle.available(request.user, agreement)
     return render(
         request,
         "agreements/agreement_detail.html",
@@ -110,7 +111,9 @@ def agreement_detail(request, pk: int):
             "states": states,
             "complete_count": sum(1 for s in states if s.complete),
             "can_edit": perms.can_edit_agreement(request.user, agreement),
-            "transitions": lifecycle.available(request.user, agreement),
+            # Steps forward lead the page; exits (with a reason on their own page) wait in the danger zone.
+            "transitions": [(t, decision) for t, decision in available if not t.needs_comment],
+            "exits": [(t, decision) for t, decision in available if t.needs_comment],
             "status_changes": agreement.status_changes.select_related("by"),
             "revisions": agreement.revisions(),
             "frozen_statuses": FROZEN,

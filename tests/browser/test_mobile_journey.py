@@ -1,0 +1,70 @@
+"""On a 390 px phone the main pages fit the screen: lists turn into stacked cards, nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from kooperation.management.commands.seed_demo import DEMO_PASSWORD
+from kooperation.network.models import User
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+# Boxes that scroll sideways inside the page (a table in .table-responsive) hide their right part just the same.
+SIDEWAYS_BOXES = """() => [...document.querySelectorAll('main *')].filter((el) => {
+  const style = getComputedStyle(el);
+  return ['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+}).map((el) => el.tagName + '.' + el.className)"""
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", stdout=StringIO())
+
+
+def _fits_the_phone(page, name: str, folder: Path) -> None:
+    """Assert no sideways scrolling of the page or of a box in it; save a full-page screenshot."""
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= page.evaluate("innerWidth"), f"{name}: the page is {width} px wide"
+    assert page.evaluate(SIDEWAYS_BOXES) == [], f"{name}: boxes scroll sideways"
+    page.screenshot(path=str(folder / f"mobile_{name}.png"), full_page=True)
+
+
+def test_main_pages_fit_a_phone_without_sideways_scrolling(new_page, login, check_axe, demo, tmp_path):
+    folder = Path(os.environ.get("BROWSER_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page = new_page(viewport=PHONE)
+    login(page, User.objects.get(email="koordination@kooperation.example"), DEMO_PASSWORD)
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Guten Tag")
+    _fits_the_phone(page, "start", folder)
+    check_axe(page)
+
+    page.goto("/vereinbarungen/")
+    # Each row is a card; every cell names its column, as the hidden table header would.
+    first_row = page.locator("table.table-cards tbody tr").first
+    expect(first_row.locator("td[data-label=Status] .badge")).to_be_visible()
+    assert first_row.evaluate("(row) => getComputedStyle(row).display") == "block"
+    _fits_the_phone(page, "agreement_list", folder)
+    check_axe(page)
+
+    page.goto("/faelle/")
+    expect(page.locator("table.table-cards tbody tr").first.locator("td[data-label=Fall] a")).to_be_visible()
+    _fits_the_phone(page, "case_list", folder)
+    check_axe(page)
+    page.locator("table.table-cards tbody tr").first.locator("td[data-label=Fall] a").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Fall F-")
+    _fits_the_phone(page, "case_detail", folder)
+    check_axe(page)
+
+    page.goto("/aufgaben/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meine Aufgaben")
+    _fits_the_phone(page, "task_list", folder)
+    check_axe(page)
