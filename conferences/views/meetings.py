@@ -105,6 +105,7 @@ def meeting_detail(request, pk: int):
             "can_edit": perms.can_edit_meeting(request.user, meeting),
             "can_finalise": meeting_finalise_check(request.user, meeting),
             "can_add_addendum": perms.can_add_meeting_addendum(request.user, meeting),
+            "updatable_tasks": perms.updatable_task_ids(request.user, meeting.tasks.all(), meeting=meeting),
         },
     )
 
