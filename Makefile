@@ -70,7 +70,7 @@ test: export DJANGO_HTTPS ?= false
 test: export DJANGO_STATIC_MANIFEST ?= false
 test: SYSTEM_DEPS = test
 test: system-deps install-dev messages
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Page benchmark at 1× and 100× demo data (SQLite files in .bench/, or PostgreSQL with DATABASE_URL).
 # BENCH_ARGS="--scale 5 --pages Netzwerk --skip-load" for a quick try. wrk is not needed (threads + urllib).

@@ -268,6 +268,20 @@ def _meeting_editor(user, meeting) -> Verdict:
     )
 
 
+def updatable_task_ids(user, tasks, *, case=None, meeting=None) -> set[int]:
+    """The open tasks among `tasks` whose status the user may enter (same check as the task_status view)."""
+    ids = set()
+    for task in tasks:
+        # The page has loaded the case or meeting already; the check reads it from there.
+        if case is not None and task.case_id == case.pk:
+            task.case = case
+        if meeting is not None and task.meeting_id == meeting.pk:
+            task.meeting = meeting
+        if task.is_open and can_update_task(user, task):
+            ids.add(task.pk)
+    return ids
+
+
 def can_update_task(user, task) -> Verdict:
     """The responsible person, Fachkraft or Koordination of the responsible institution, or the protocol's editors."""
     if task.case_id is not None and task.case.is_closed:

@@ -687,7 +687,8 @@ def test_guide_of_a_fresh_agreement(agreement, partner_institution, institution)
         "Gesperrt, bis Schritt 2 „Vorbereitungsgruppe“ abgeschlossen ist: Für das Arbeitsfeld "
         f"{first_field.name} fehlt noch eine Vertretung in der Vorbereitungsgruppe."
     )
-    assert steps[4].locked.startswith("Gesperrt, bis Schritt 2 „Vorbereitungsgruppe“")
+    # Step 5 waits for step 4 (the nearest open one), not for the first open step.
+    assert steps[4].locked.startswith("Gesperrt, bis Schritt 4 „Untergruppen“")
     assert steps[7].locked == "Gesperrt, bis alle Partner dem Text zugestimmt haben."
 
 

@@ -52,6 +52,8 @@ class Step:
     done: bool
     missing: list[str] = field(default_factory=list)
     locked: str = ""
+    # False when the step's page refuses this user (step 1 edits the partners): shown as text, not as a link.
+    linked: bool = True
 
 
 def _locked_by(step: Step) -> str:
@@ -323,14 +325,15 @@ class Structure:
         def first_open(numbers) -> Step | None:
             return next((steps[n - 1] for n in numbers if not steps[n - 1].done), None)
 
-        for number, needs in ((2, [1]), (3, [2]), (4, [3]), (5, [1, 2, 3, 4]), (6, [1, 2, 3, 4])):
+        # The nearest open step is named first: step 5 waits for step 4, even if step 2 is open too.
+        for number, needs in ((2, [1]), (3, [2]), (4, [3]), (5, [4, 3, 2, 1]), (6, [4, 3, 2, 1])):
             blocking = first_open(needs)
             if blocking:
                 steps[number - 1].locked = _locked_by(blocking)
         if not steps[4].locked and not working:
             steps[4].locked = _("Die Untergruppen arbeiten, sobald die Erarbeitung begonnen hat.")
         if not past_text:
-            blocking = first_open([1, 2, 3, 4, 6])
+            blocking = first_open([6, 4, 3, 2, 1])
             if blocking:
                 steps[6].locked = _locked_by(blocking)
         approving = self.agreement.status in (Status.ENTWURF, Status.IN_ERARBEITUNG, Status.IN_ABSTIMMUNG)

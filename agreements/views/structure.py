@@ -25,6 +25,10 @@ def guide_context(request, agreement, structure, current: str, **extra) -> dict:
     """Build what every page of the walk-through shows: the steps, the current one, and the next transitions."""
     full = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
     steps = structure.steps(incomplete_reasons(full))
+    can_edit = perms.can_edit_agreement(request.user, agreement)
+    for step in steps:
+        # Step 1's page edits the partners: a link only for those the page lets in (same check as the view).
+        step.linked = step.url_name != "agreement_partners" or bool(can_edit)
     # The transition checks below reuse what this page has loaded already.
     agreement._structure_cache = structure
     agreement._full_text_cache = full
@@ -34,7 +38,7 @@ def guide_context(request, agreement, structure, current: str, **extra) -> dict:
         "steps": steps,
         "current_step": next((s for s in steps if s.key == current), None),
         "steps_done": sum(1 for s in steps if s.done),
-        "can_edit": perms.can_edit_agreement(request.user, agreement),
+        "can_edit": can_edit,
         "transitions": lifecycle.available(request.user, agreement),
         **extra,
     }

@@ -92,6 +92,7 @@ def conference_detail(request, pk: int):
             "can_add_addendum": perms.can_add_conference_addendum(request.user, conference),
             "consent_blocked": perms.consent_block_reason(case),
             "release": perms.protocol_release(request.user, conference),
+            "updatable_tasks": perms.updatable_task_ids(request.user, conference.tasks.all(), case=case),
         },
     )
 

@@ -111,6 +111,7 @@ def meeting_detail(request, pk: int):
             "can_add_addendum": perms.can_add_meeting_addendum(request.user, meeting),
             "invited": list(meeting.invited.order_by("last_name", "first_name")),
             "body_members": body_members(meeting) if not meeting.is_final else [],
+            "updatable_tasks": perms.updatable_task_ids(request.user, meeting.tasks.all(), meeting=meeting),
         },
     )
 
