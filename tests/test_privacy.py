@@ -126,6 +126,7 @@ NOT_CASE_DATA = {
     "meeting_addendum",
     "meeting_pdf",
     "meeting_attachments",  # Sitzungen are no case data
+    "meeting_invite",
     "meeting_attachment_file",
     "meeting_attachment_remove",
 }
@@ -283,7 +284,7 @@ def test_a_partner_sees_only_the_protocol_parts_its_consent_covers(
 
 
 def test_the_protocol_pdf_leaves_out_what_the_consent_does_not_cover(partner_worker, coordinator, final_conference):
-    conference = Conference.objects.prefetch_related(*PROTOCOL_ROWS).select_related("case").get()
+    conference = Conference.objects.prefetch_related(*PROTOCOL_ROWS).select_related("case").get(pk=final_conference.pk)
     access.with_case_access(conference.case)
     html = ConferenceProtocol(conference, perms.protocol_release(partner_worker, conference)).render_html()
     assert final_conference.situation not in html

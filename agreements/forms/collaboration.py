@@ -10,6 +10,9 @@ from agreements.models import Agreement, AgreementTemplate, CatalogueEntry, Cata
 from kooperation.core.attachments import AttachmentForm
 from kooperation.core.forms import VersionedModelForm, helper
 
+# How many agreements the "Kopie von" list offers (its help text names the number).
+COPY_CHOICES = 20
+
 
 class Start:
     EMPTY = "leer"
@@ -32,13 +35,18 @@ class AgreementStartForm(AgreementCreateForm):
         queryset=Agreement.objects.none(),
         required=False,
         empty_label=_("– bitte wählen –"),
-        help_text=_("Übernommen werden Text und Leitfragen, nicht Unterschriften, Verlauf, Kommentare oder Anlagen."),
+        help_text=_(
+            "Zur Wahl stehen die 20 zuletzt geänderten Vereinbarungen, die Sie sehen. Übernommen werden Text "
+            "und Leitfragen, nicht Unterschriften, Verlauf, Kommentare oder Anlagen."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["template"].queryset = AgreementTemplate.objects.filter(is_active=True)
-        self.fields["source"].queryset = Agreement.objects.visible_to(user).order_by("title", "pk")
+        # Bounded: the list must not grow with the network (a subquery, so the form still validates any of them).
+        recent = Agreement.objects.visible_to(user).order_by("-updated_at", "-pk").values("pk")[:COPY_CHOICES]
+        self.fields["source"].queryset = Agreement.objects.filter(pk__in=recent).order_by("title", "pk")
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Leer lassen: der Titel der Vorlage oder der kopierten Vereinbarung.")
         self.helper = helper("start", "template", "source", "title", "preamble", "coordinating_institution", "partners")

@@ -31,6 +31,10 @@ def _ids(field: forms.BoundField) -> tuple[str, str, list[str]]:
 def _attrs(field: forms.BoundField, css: str, described: list[str]) -> dict:
     widget = field.field.widget
     attrs = field.build_widget_attrs(dict(widget.attrs))
+    if field.auto_id:
+        attrs.setdefault("id", field.auto_id)  # the <label for> points at it (inputs built here get no id otherwise)
+    else:
+        attrs["aria-label"] = str(field.label or "")
     classes = [attrs.get("class", ""), css]
     if field.errors:
         classes.append("is-invalid")

@@ -38,5 +38,5 @@ def compact_cells(form):
 def column_labels(formset):
     """(label, css) of each visible field of the formset's rows: the header of a row table."""
     # A saved row has every column (a new one has no "Löschen"); with none saved, the blank form's.
-    form = formset.forms[0] if formset.initial_form_count() else formset.empty_form
+    form = formset.forms[0] if formset.forms else formset.empty_form
     return [(field.label, form.table_columns.get(field.name, "")) for field in form.visible_fields()]

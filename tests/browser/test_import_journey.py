@@ -3,13 +3,15 @@ one of them accepts."""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import expect
 
 from kooperation.network.exchange import tables
-from kooperation.network.models import Institution, User
+from kooperation.network.models import Arbeitsfeld, Institution, User
 from kooperation.ops.models import OutgoingMail
 
 pytestmark = pytest.mark.browser
@@ -34,6 +36,13 @@ def _upload(page, label: str, file: dict) -> None:
     section = page.get_by_role("region", name=label)
     section.get_by_label("Datei (CSV oder XLSX)").set_input_files(file)
     section.get_by_role("button", name=f"{label} prüfen").click()
+
+
+@pytest.fixture(autouse=True)
+def arbeitsfelder(transactional_db):
+    """The default Arbeitsfelder (an earlier live-server test may have flushed what the migration loaded)."""
+    if not Arbeitsfeld.objects.exists():
+        importlib.import_module("kooperation.network.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
 
 
 def test_administration_imports_institutions_after_fixing_three_rows(page, new_page, login, check_axe, admin_user):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from kooperation.management.commands.seed_demo import DEMO_PASSWORD
-from kooperation.network.models import User
+from kooperation.network.models import Arbeitsfeld, User
+from tests.browser.test_quality_journey import load_defaults
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +29,10 @@ SIDEWAYS_BOXES = """() => [...document.querySelectorAll('main *')].filter((el) =
 @pytest.fixture
 def demo(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # An earlier live-server test may have flushed what the migrations loaded.
+    if not Arbeitsfeld.objects.exists():
+        importlib.import_module("kooperation.network.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
+    load_defaults()
     call_command("seed_demo", stdout=StringIO())
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from agreements.demo import seed_agreements
+from agreements.demo_collaboration import seed_collaboration
 from agreements.services.contract import contracts_rendered_on_first_download
 from conferences.demo import seed_conferences
 from kooperation.network import twofactor
@@ -210,6 +211,7 @@ class Command(BaseCommand):
         accounts = {u.email: u for u in User.objects.filter(email__in=emails)}
         users = partial(self._account, accounts, copy=copy)
         seed_agreements(institutions, users, suffix=suffix)
+        seed_collaboration(users, suffix=suffix)
         seed_conferences(institutions, users, suffix=suffix)
 
     def _institutions(self, fields, copy: int) -> dict[str, Institution]:
