@@ -229,6 +229,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Anlagen (files on agreements, meetings and cases): the largest accepted file in MB.
 KOOPERATION_ATTACHMENT_MAX_MB = env_int("KOOPERATION_ATTACHMENT_MAX_MB", 20, minimum=1)
+# Invitations (issue 15): how long a link stays valid, and how many one person may send per hour.
+KOOPERATION_INVITATION_DAYS = env_int("KOOPERATION_INVITATION_DAYS", 14, minimum=1)
+KOOPERATION_INVITATIONS_PER_HOUR = env_int("KOOPERATION_INVITATIONS_PER_HOUR", 200, minimum=1)
 
 # Stored files (contract PDFs, signature and consent scans): local disk, or an S3-compatible
 # bucket shared by several app servers when DJANGO_S3_BUCKET is set. Objects stay private.

@@ -30,12 +30,12 @@ logger = logging.getLogger(__name__)
 
 
 def valid_days() -> int:
-    return int(getattr(settings, "KOOPERATION_INVITATION_DAYS", 14))
+    return settings.KOOPERATION_INVITATION_DAYS
 
 
 def hourly_limit() -> int:
     """How many invitations one person may send per hour (protects the mail server and its reputation)."""
-    return int(getattr(settings, "KOOPERATION_INVITATIONS_PER_HOUR", 200))
+    return settings.KOOPERATION_INVITATIONS_PER_HOUR
 
 
 RESEND_PAUSE = timedelta(minutes=10)  # a bulk send skips accounts invited this recently
