@@ -116,19 +116,11 @@ def structure_subgroups(request, pk: int):
         perms.require(can_edit)
         try:
             if create_form.is_bound and create_form.is_valid():
-                created = service.create_subgroups(
-                    agreement, create_form.cleaned_data["scope"], request.user, create_form.question_ids()
-                )
+                chosen = create_form.question_ids()
+                created = service.create_subgroups(agreement, create_form.cleaned_data["scope"], request.user, chosen)
                 if created:
-                    messages.success(
-                        request,
-                        ngettext(
-                            "%(count)d Untergruppe angelegt; alle Leitfragen sind zugewiesen.",
-                            "%(count)d Untergruppen angelegt; alle Leitfragen sind zugewiesen.",
-                            len(created),
-                        )
-                        % {"count": len(created)},
-                    )
+                    total = GuidingQuestion.objects.filter(agreement=agreement).count()
+                    messages.success(request, _created_message(len(created), chosen, total))
                 else:
                     messages.info(request, _("Es fehlt keine Untergruppe; es wurde keine neue angelegt."))
                 return redirect(request.path)
@@ -164,6 +156,22 @@ def structure_subgroups(request, pk: int):
             questions=GuidingQuestion.objects.filter(agreement=agreement),
         ),
     )
+
+
+def _created_message(count: int, chosen, total: int) -> str:
+    """Say how many subgroups were made and which Leitfragen they got: all, some, or none of them."""
+    groups = ngettext("%(count)d Untergruppe angelegt", "%(count)d Untergruppen angelegt", count) % {"count": count}
+    if chosen is None or len(chosen) >= total:
+        questions = _("alle Leitfragen sind zugewiesen.")
+    elif not chosen:
+        questions = _("noch keine Leitfrage zugewiesen – bitte beim Besetzen Fragen wählen.")
+    else:
+        questions = ngettext(
+            "%(chosen)d von %(total)d Leitfragen ist zugewiesen.",
+            "%(chosen)d von %(total)d Leitfragen sind zugewiesen.",
+            len(chosen),
+        ) % {"chosen": len(chosen), "total": total}
+    return f"{groups}; {questions}"
 
 
 def subgroup_edit(request, pk: int):
