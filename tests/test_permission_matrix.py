@@ -174,6 +174,25 @@ def _agreement(fixture: Fixture) -> dict:
     return {"pk": fixture("agreement").pk}
 
 
+def _partner_person(fixture: Fixture) -> dict:
+    return {"pk": fixture("agreement").pk, "institution_pk": fixture("partner_institution").pk}
+
+
+def _person_request(fixture: Fixture) -> dict:
+    """`coordinator` asked for a Leitung of the partner institution; its Koordination (none) or Administration
+    decides, so the asking coordinator sees the request but may not decide it."""
+    account = User.objects.create_user(f"angefragt{User.objects.count()}@test.example", is_active=False)
+    invitation = Invitation.objects.create(
+        user=account,
+        status=Invitation.Status.REQUESTED,
+        institution=fixture("partner_institution"),
+        role="leitung",
+        purpose="Leitung – Kooperationsvereinbarung Teststadt",
+        invited_by=fixture("coordinator"),
+    )
+    return {"pk": invitation.pk}
+
+
 def _agreement_section(fixture: Fixture) -> dict:
     return {"pk": fixture("agreement").pk, "key": "zielgruppen"}
 
@@ -546,6 +565,16 @@ MATRIX: dict[str, Case | list[Case]] = {
     # Invitations (issue 15): the link is public (its token is the key); bulk sending is Administration's.
     "invitation_accept": Case(kwargs=_invitation_token, get=public(), post=public(200)),
     "user_invite_bulk": Case(get=POST_ONLY, post=admin_only(302), post_data={"accounts": ["1"]}),
+    # A person a partner lacks: asked for by the agreement's Koordination, decided by that partner's Koordination
+    # or Administration; the one who asked sees the request (403 on deciding), nobody else learns of it.
+    "agreement_person_request": Case(kwargs=_partner_person, get=partners(), post=partners()),
+    "invitation_request_list": Case(get=signed_in()),
+    "invitation_request": Case(
+        kwargs=_person_request,
+        get=_scoped(404, 200, coordinator=200),
+        post=_scoped(404, 302, coordinator=403),
+        post_data={"action": "decline", "reason": "Die Stelle ist nicht besetzt."},
+    ),
     # Import and export of institutions and staff (issue 15): Administration only.
     "import_overview": Case(get=admin_only()),
     "import_upload": Case(

@@ -22,7 +22,7 @@ SIZES = {"small": (0, 1), "large": (4, 3)}
 WORKING_PAGES = {
     "agreement_guide": 27,
     "structure_prep": 27,
-    "structure_board": 27,
+    "structure_board": 28,  # +1: invitations asked for or sent to partners (who is missing)
     "structure_subgroups": 31,  # +2: the Leitfragen to tick when creating subgroups
     "subgroup_work": 11,
     "agreement_answers": 28,

@@ -77,6 +77,10 @@ class BoardForm(forms.Form):
                 error_messages={"invalid_choice": _("Bitte nur Personen dieser Institution wählen.")},
             )
             self.fields[name].choices = [(u.pk, u.get_full_name() or u.email) for u in people]
+            if not people:
+                self.fields[name].help_text = _(
+                    "Noch niemand dieser Institution hat ein Konto – siehe „Wer noch fehlt“."
+                )
             self.field_names.append((partner.institution, name))
 
     def chosen(self) -> dict:

@@ -27,7 +27,7 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
-from kooperation.network.models import Membership
+from kooperation.network.models import Invitation, Membership, Role
 
 PREP_GROUP_TASKS = [
     gettext_lazy("Vor- und Nachbereitung der Arbeitstreffen des Kooperationsgremiums"),
@@ -88,17 +88,57 @@ class Structure:
         return sorted(found.values(), key=lambda f: (f.position, f.name))
 
     @cached_property
-    def people(self) -> dict[int, list]:
-        """Users of each partner institution (current memberships), by institution id."""
+    def memberships(self) -> list[Membership]:
+        """The current memberships of active accounts in the partner institutions."""
         ids = [p.institution_id for p in self.partners]
-        by_institution: dict[int, dict] = defaultdict(dict)
-        for membership in (
+        return list(
             Membership.objects.filter(institution_id__in=ids, user__is_active=True)
             .select_related("user")
             .order_by("user__last_name", "user__first_name")
-        ):
+        )
+
+    @cached_property
+    def people(self) -> dict[int, list]:
+        """Users of each partner institution (current memberships), by institution id."""
+        by_institution: dict[int, dict] = defaultdict(dict)
+        for membership in self.memberships:
             by_institution[membership.institution_id][membership.user_id] = membership.user
         return {pk: list(users.values()) for pk, users in by_institution.items()}
+
+    @cached_property
+    def leaders(self) -> dict[int, list]:
+        """Leitung accounts (who sign) of each partner institution, by institution id."""
+        found: dict[int, list] = defaultdict(list)
+        for membership in self.memberships:
+            if membership.role == Role.LEITUNG:
+                found[membership.institution_id].append(membership.user)
+        return dict(found)
+
+    @cached_property
+    def pending_invitations(self) -> dict[int, list[Invitation]]:
+        """Invitations asked for or sent to partners and not yet taken up, by institution id."""
+        found: dict[int, list] = defaultdict(list)
+        for invitation in Invitation.objects.filter(
+            institution_id__in=[p.institution_id for p in self.partners],
+            status__in=[Invitation.Status.REQUESTED, Invitation.Status.SENT],
+        ).select_related("user"):
+            found[invitation.institution_id].append(invitation)
+        return dict(found)
+
+    def missing_people(self) -> list[dict]:
+        """Per partner, who is missing: anybody for the Gremium, a Leitung to sign; with open invitations."""
+        rows = []
+        for partner in self.partners:
+            pk = partner.institution_id
+            row = {
+                "institution": partner.institution,
+                "nobody": not self.people.get(pk),
+                "leaders": self.leaders.get(pk, []),
+                "pending": self.pending_invitations.get(pk, []),
+            }
+            if row["nobody"] or not row["leaders"] or row["pending"]:
+                rows.append(row)
+        return rows
 
     def users_of(self, institution_ids) -> list:
         seen = {}

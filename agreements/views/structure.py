@@ -51,7 +51,7 @@ def agreement_guide(request, pk: int):
     return render(request, "agreements/structure/guide.html", guide_context(request, agreement, structure, ""))
 
 
-def _structure_page(request, pk, key, form_class, save, template, tasks):
+def _structure_page(request, pk, key, form_class, save, template, tasks, missing=False):
     agreement = perms.get_agreement_for(request.user, pk)
     structure = Structure(agreement)
     can_edit = perms.can_edit_agreement(request.user, agreement)
@@ -78,7 +78,8 @@ def _structure_page(request, pk, key, form_class, save, template, tasks):
             else:
                 messages.success(request, _("Die Besetzung wurde gespeichert."))
                 return redirect(request.path)
-    return render(request, template, guide_context(request, agreement, structure, key, form=form, tasks=tasks))
+    extra = {"missing_people": structure.missing_people()} if missing else {}
+    return render(request, template, guide_context(request, agreement, structure, key, form=form, tasks=tasks, **extra))
 
 
 def structure_prep(request, pk: int):
@@ -97,7 +98,14 @@ def structure_prep(request, pk: int):
 def structure_board(request, pk: int):
     """Kooperationsgremium: at least one representative of every partner institution."""
     return _structure_page(
-        request, pk, "gremium", BoardForm, service.set_board, "agreements/structure/board.html", BOARD_TASKS
+        request,
+        pk,
+        "gremium",
+        BoardForm,
+        service.set_board,
+        "agreements/structure/board.html",
+        BOARD_TASKS,
+        missing=True,
     )
 
 
@@ -140,7 +148,7 @@ def structure_subgroups(request, pk: int):
         answers_by_group[answer.subgroup_id][1] += 1
         if answer.status == AnswerStatus.SUBMITTED:
             answers_by_group[answer.subgroup_id][0] += 1
-    groups = [(g, answers_by_group[g.pk]) for g in structure.subgroups]
+    groups = [(g, answers_by_group[g.pk], _partners_of(structure, g)) for g in structure.subgroups]
     return render(
         request,
         "agreements/structure/subgroups.html",
@@ -156,6 +164,12 @@ def structure_subgroups(request, pk: int):
             questions=GuidingQuestion.objects.filter(agreement=agreement),
         ),
     )
+
+
+def _partners_of(structure, subgroup) -> list:
+    """The partner institutions a subgroup draws its members from (for "Person einladen")."""
+    ids = set(structure.subgroup_institutions(subgroup))
+    return [p.institution for p in structure.partners if p.institution_id in ids]
 
 
 def _created_message(count: int, chosen, total: int) -> str:

@@ -22,8 +22,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from kooperation.core.mail import absolute_url
-from kooperation.network.models import Invitation, User
+from kooperation.core.errors import DomainError
+from kooperation.core.mail import absolute_url, notify
+from kooperation.network.models import Invitation, Membership, Role, User
+from kooperation.network.scope import has_role
+from kooperation.ops.models import NotificationKind
 from kooperation.ops.outbox import queue_mails
 
 logger = logging.getLogger(__name__)
@@ -151,3 +154,147 @@ def latest_by_user(user_ids) -> dict[int, Invitation]:
     for invitation in Invitation.objects.filter(user_id__in=list(user_ids)).order_by("user_id", "-created_at", "-pk"):
         latest.setdefault(invitation.user_id, invitation)
     return latest
+
+
+# --- Asking for a person the structure needs (Gremium, Leitung, Untergruppe) -------------------------------
+
+REQUESTABLE_ROLES = (Role.MITGLIED, Role.LEITUNG, Role.FACHKRAFT)
+
+
+def can_confirm(user, institution) -> bool:
+    """The institution's own Koordination, or Administration, decides who gets an account for it."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_administration or has_role(user, institution.pk, Role.KOORDINATION))
+
+
+def confirmers(institution) -> list:
+    """Who is asked to confirm: the institution's Koordination; without one, Administration."""
+    coordinators = list(
+        User.objects.filter(
+            is_active=True, memberships__institution=institution, memberships__role=Role.KOORDINATION
+        ).distinct()
+    )
+    return coordinators or list(User.objects.filter(is_active=True, is_administration=True))
+
+
+def reusable_account(email: str) -> User | None:
+    """An account left by a declined request (never active, no password, no role) may be asked for again."""
+    account = User.objects.filter(email=email.strip().lower()).first()
+    if account is None:
+        return None
+    if account.is_active or account.has_usable_password() or account.memberships.exists():
+        raise DomainError(_("Zu dieser E-Mail-Adresse gibt es bereits ein Konto."))
+    return account
+
+
+def _request_path(invitation: Invitation) -> str:
+    return reverse("invitation_request", args=[invitation.pk])
+
+
+@transaction.atomic
+def request_person(actor, institution, *, email, first_name, last_name, role, purpose) -> Invitation:
+    """Ask for a person an institution does not have yet.
+
+    The account is made without a password and inactive. Asked by the institution's own Koordination (or
+    Administration) the invitation goes out at once; otherwise its Koordination (or Administration) confirms first.
+    """
+    if role not in REQUESTABLE_ROLES:
+        raise DomainError(_("Diese Rolle kann nicht angefragt werden."))
+    if sent_in_last_hour(actor) >= hourly_limit():
+        raise DomainError(_("Sie haben in der letzten Stunde die Höchstzahl an Einladungen erreicht."))
+    email = email.strip().lower()
+    account = reusable_account(email)
+    if account is None:
+        account = User(email=email)
+    account.first_name, account.last_name, account.is_active = first_name, last_name, False
+    account.set_unusable_password()
+    account.save()
+    invitation = Invitation.objects.create(
+        user=account,
+        invited_by=actor,
+        status=Invitation.Status.REQUESTED,
+        institution=institution,
+        role=role,
+        purpose=purpose[:300],
+    )
+    if can_confirm(actor, institution):
+        return confirm(actor, invitation)
+    notify(
+        confirmers(institution),
+        _("Bitte bestätigen: Einladung für %(institution)s") % {"institution": institution.name},
+        _(
+            "%(actor)s bittet darum, %(person)s als %(role)s für %(institution)s einzuladen (%(purpose)s). "
+            "Bitte bestätigen oder ablehnen."
+        )
+        % {
+            "actor": actor.get_full_name() or actor.email,
+            "person": account.get_full_name() or account.email,
+            "role": invitation.get_role_display(),
+            "institution": institution.name,
+            "purpose": invitation.purpose,
+        },
+        _request_path(invitation),
+        kind=NotificationKind.ROLE,
+    )
+    logger.info("invitation %s requested by user %s for institution %s", invitation.pk, actor.pk, institution.pk)
+    return invitation
+
+
+def _lock_requested(invitation: Invitation) -> Invitation:
+    locked = Invitation.objects.select_for_update().select_related("user", "institution").get(pk=invitation.pk)
+    if locked.status != Invitation.Status.REQUESTED:
+        raise DomainError(
+            _("Über diese Anfrage wurde bereits entschieden (%(status)s).") % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+@transaction.atomic
+def confirm(actor, invitation: Invitation) -> Invitation:
+    """Give the account its role in the institution and mail the invitation; tell whoever asked."""
+    invitation = _lock_requested(invitation)
+    account = invitation.user
+    account.is_active = True
+    account.save(update_fields=["is_active"])
+    Membership.objects.get_or_create(user=account, institution=invitation.institution, role=invitation.role)
+    invitation = send(account, actor=actor, invitation=invitation)
+    requester = invitation.invited_by
+    if requester is not None and requester.pk != actor.pk:
+        notify(
+            [requester],
+            _("Einladung bestätigt"),
+            _("%(person)s ist jetzt als %(role)s für %(institution)s eingeladen.")
+            % {
+                "person": account.get_full_name() or account.email,
+                "role": invitation.get_role_display(),
+                "institution": invitation.institution.name,
+            },
+            _request_path(invitation),
+            kind=NotificationKind.ROLE,
+        )
+    logger.info("invitation %s confirmed by user %s", invitation.pk, actor.pk)
+    return invitation
+
+
+@transaction.atomic
+def decline(actor, invitation: Invitation, reason: str) -> Invitation:
+    """Refuse the request: no account, no mail to the person; whoever asked learns why."""
+    invitation = _lock_requested(invitation)
+    invitation.status = Invitation.Status.DECLINED
+    invitation.save(update_fields=["status"])
+    if invitation.invited_by is not None:
+        notify(
+            [invitation.invited_by],
+            _("Einladung abgelehnt"),
+            _("%(institution)s lädt %(person)s nicht ein: %(reason)s")
+            % {
+                "institution": invitation.institution.name,
+                "person": invitation.user.get_full_name() or invitation.user.email,
+                "reason": reason,
+            },
+            _request_path(invitation),
+            kind=NotificationKind.ROLE,
+        )
+    logger.info("invitation %s declined by user %s", invitation.pk, actor.pk)
+    return invitation

@@ -40,6 +40,8 @@ urlpatterns = [
     ),
     path("verwaltung/benutzer/einladen/", invitations.user_invite_bulk, name="user_invite_bulk"),
     path("verwaltung/benutzer/<int:pk>/einladen/", administration.user_invite, name="user_invite"),
+    path("netzwerk/anfragen/", invitations.invitation_request_list, name="invitation_request_list"),
+    path("netzwerk/anfragen/<int:pk>/", invitations.invitation_request, name="invitation_request"),
     path("verwaltung/mails/", mails.mail_list, name="mail_list"),
     path("verwaltung/mails/<int:pk>/erneut-senden/", mails.mail_resend, name="mail_resend"),
     path("verwaltung/benutzer/<int:pk>/entsperren/", security.user_unlock, name="user_unlock"),

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,11 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from kooperation.core.errors import DomainError
 from kooperation.network import invitations, twofactor
 from kooperation.network import permissions as perms
-from kooperation.network.models import User
+from kooperation.network.forms.invitations import DeclineForm
+from kooperation.network.models import Invitation, Role, User
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+REQUEST_LIST_SIZE = 50
 
 
 def _sign_in(request, account) -> str:
@@ -98,3 +103,63 @@ def user_invite_bulk(request):
 
 def _is_list_url(value: str) -> bool:
     return value.startswith("/verwaltung/benutzer/?") or value == "/verwaltung/benutzer/"
+
+
+# --- Requests for a person the structure needs: confirmed by the institution's Koordination or Administration ---
+
+
+def _requests_visible_to(user):
+    """Requests the user may decide on (own Koordination institutions; all for Administration) or asked for."""
+    found = Invitation.objects.exclude(institution=None).select_related("user", "institution", "invited_by")
+    if user.is_administration:
+        return found
+    own = perms.institution_ids(user, Role.KOORDINATION)
+    return found.filter(Q(institution_id__in=own) | Q(invited_by=user))
+
+
+def invitation_request_list(request):
+    """Open requests to confirm, and the latest decided ones (bounded)."""
+    visible = _requests_visible_to(request.user)
+    open_ones = list(visible.filter(status=Invitation.Status.REQUESTED)[:REQUEST_LIST_SIZE])
+    decided = list(visible.exclude(status=Invitation.Status.REQUESTED)[:REQUEST_LIST_SIZE])
+    for invitation in open_ones:
+        invitation.can_decide = invitations.can_confirm(request.user, invitation.institution)
+    return render(request, "network/invitation_requests.html", {"open_requests": open_ones, "decided": decided})
+
+
+def invitation_request(request, pk: int):
+    """One request: who asked, for whom and what for; its institution's Koordination or Administration decides."""
+    invitation = _requests_visible_to(request.user).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404
+    allowed = (
+        perms.ALLOWED
+        if invitations.can_confirm(request.user, invitation.institution)
+        else perms.denied(
+            _("Über die Anfrage entscheiden die Koordination von „%(name)s“ und die Administration.")
+            % {"name": invitation.institution.name}
+        )
+    )
+    decline_form = DeclineForm(request.POST if request.POST.get("action") == "decline" else None)
+    if request.method == "POST":
+        perms.require(allowed)
+        try:
+            if request.POST.get("action") == "confirm":
+                invitations.confirm(request.user, invitation)
+                messages.success(
+                    request,
+                    _("Die Einladung an %(email)s wurde verschickt.") % {"email": invitation.user.email},
+                )
+                return redirect("invitation_request", pk=invitation.pk)
+            if decline_form.is_valid():
+                invitations.decline(request.user, invitation, decline_form.cleaned_data["reason"])
+                messages.success(request, _("Die Anfrage wurde abgelehnt; die anfragende Person erfährt es."))
+                return redirect("invitation_request", pk=invitation.pk)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("invitation_request", pk=invitation.pk)
+    return render(
+        request,
+        "network/invitation_request.html",
+        {"invitation": invitation, "allowed": allowed, "decline_form": decline_form},
+    )
