@@ -10,6 +10,8 @@ from agreements.demo import MAIN_TITLE
 from agreements.models import Agreement, AgreementTemplate, SectionComment
 from agreements.services import collaboration
 from kooperation.core import attachments
+from kooperation.network import invitations
+from kooperation.network.models import Role, User
 
 TEMPLATE_NAME = "Frühe Hilfen – Kooperation mit dem Gesundheitswesen"
 
@@ -35,6 +37,8 @@ def seed_collaboration(users, suffix: str = "") -> None:
             goals="Frühe, abgestimmte Hilfen ohne Lücken\nVerbindliche Wege zwischen Klinik und Jugendamt",
         )
     agreement = Agreement.objects.filter(title=f"{MAIN_TITLE}{suffix}").first()
+    if agreement is not None:
+        _person_request(users, agreement)
     if agreement is None or SectionComment.objects.filter(agreement=agreement).exists():
         return
     member, coordinator = users("mitglied"), users("koordination")
@@ -60,4 +64,29 @@ def seed_collaboration(users, suffix: str = "") -> None:
         kind=attachments.check_attachment(data),
         name="Kooperationsvereinbarung-2019-Scan.pdf",
         description="Die auf Papier unterzeichnete Vorgängervereinbarung",
+    )
+
+
+def _person_request(users, agreement: Agreement) -> None:
+    """Koordination of the Jugendamt asks the Drogenberatung for a Fachkraft for its Untergruppe: the
+    Drogenberatung's Koordination (or Administration) meets the confirmation page."""
+    confirmer = users("koordination.drobe")
+    email = confirmer.email.replace("koordination.drobe", "fachkraft.neu", 1)
+    if User.objects.filter(email=email).exists():
+        return
+    partner = (
+        agreement.partners.select_related("institution")
+        .filter(institution__memberships__user=confirmer, institution__memberships__role=Role.KOORDINATION)
+        .first()
+    )
+    if partner is None:
+        return
+    invitations.request_person(
+        users("koordination"),
+        partner.institution,
+        email=email,
+        first_name="Nina",
+        last_name="Roth",
+        role=Role.FACHKRAFT,
+        purpose=f"Untergruppe – {agreement.title}",
     )

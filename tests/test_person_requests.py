@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
-from agreements.models import Subgroup, SubgroupScope
+from agreements.models import CatalogueEntry, Subgroup, SubgroupScope
 from agreements.services import structure as structure_service
-from kooperation.network.models import Invitation, Membership, Role, User
+from kooperation.network.models import Arbeitsfeld, Invitation, Membership, Role, User
 from kooperation.ops.models import Notification, NotificationKind
 from tests.factories import MembershipFactory, UserFactory
 
@@ -301,3 +305,32 @@ def test_subgroup_created_later_keeps_the_invited_person_choosable(
     subgroup = Subgroup.objects.get(agreement=agreement, institution=institution)
     form = client_for(coordinator).get(reverse("subgroup_edit", args=[subgroup.pk])).context["form"]
     assert "lena.leitner@klinikum.example" in [u.email for u in form.fields["members"].queryset]
+
+
+# --- Demo data ------------------------------------------------------------------------------
+
+
+def test_demo_has_a_request_for_the_drogenberatungs_koordination_to_confirm(client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # An earlier live-server test may have flushed what the migrations loaded.
+    if not Arbeitsfeld.objects.exists():
+        importlib.import_module("kooperation.network.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
+    if not CatalogueEntry.objects.exists():
+        importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    invitation = Invitation.objects.get(status=Invitation.Status.REQUESTED)
+    assert (invitation.user.email, invitation.role) == ("fachkraft.neu@kooperation.example", Role.FACHKRAFT)
+    assert invitation.invited_by.email == "koordination@kooperation.example"
+    url = reverse("invitation_request", args=[invitation.pk])
+    expected = {"koordination.drobe": True, "admin": True, "koordination": False}
+    for login, decides in expected.items():
+        account = User.objects.get(email=f"{login}@kooperation.example")
+        client.force_login(account)
+        page = client.get(url).content.decode()
+        assert ("Bestätigen und einladen" in page) is decides, login
+    drobe = User.objects.get(email="koordination.drobe@kooperation.example")
+    assert Notification.objects.filter(user=drobe, path=url).exists()
+    client.force_login(User.objects.get(email="mitglied@kooperation.example"))
+    assert client.get(url).status_code == 404
