@@ -176,3 +176,48 @@ def test_bell_counts_unread_opens_and_marks_read(page, login, check_axe, coordin
     expect(page.get_by_text("0 ungelesene Benachrichtigungen.")).to_be_visible()
     expect(page.locator("#glocke-anzahl")).to_have_text("")
     assert not Notification.objects.filter(user=coordinator, read_at__isnull=True).exists()
+
+
+def test_koordination_asks_a_partner_for_its_leitung_and_the_partner_confirms(
+    page, new_page, login, check_axe, agreement, coordinator, partner_institution
+):
+    partner_coordinator = MembershipFactory(
+        institution=partner_institution, role=Role.KOORDINATION, user=UserFactory(first_name="Pia", last_name="Pohl")
+    ).user
+    login(page, coordinator)
+    page.goto(f"/vereinbarungen/{agreement.pk}/gremium/")
+    missing = page.get_by_role("region", name="Wer noch fehlt")
+    expect(missing).to_contain_text("Klinikum Teststadt")
+    check_axe(page)
+    missing.get_by_role("link", name=re.compile(r"^Person einladen\s*:\s*Leitung Klinikum Teststadt$")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Person einladen")
+    expect(page.get_by_label("Rolle in der Institution")).to_have_value("leitung")
+    page.get_by_role("button", name="Einladung anfragen").click()
+    expect(page.get_by_text("Dieses Feld ist zwingend erforderlich.").first).to_be_visible()
+    check_axe(page)
+    page.get_by_label("Vorname").fill("Lena")
+    page.get_by_label("Nachname").fill("Leitner")
+    page.get_by_label("E-Mail-Adresse").fill("lena.leitner@klinikum.example")
+    page.get_by_role("button", name="Einladung anfragen").click()
+    expect(page.get_by_role("status")).to_contain_text("Die Anfrage ist bei der Koordination von „Klinikum Teststadt“")
+    expect(page.get_by_role("region", name="Wer noch fehlt")).to_contain_text(
+        "Lena Leitner (Leitung): angefragt, wartet auf Bestätigung"
+    )
+
+    partner = new_page()
+    login(partner, partner_coordinator)
+    expect(partner.locator("#glocke-anzahl")).to_have_text("1 ungelesen")
+    partner.locator("#glocke").click()
+    partner.get_by_role("button", name="Bitte bestätigen: Einladung für Klinikum Teststadt", exact=True).click()
+    expect(partner.get_by_role("heading", level=1)).to_have_text("Anfrage für eine Einladung")
+    check_axe(partner)
+    partner.get_by_role("button", name="Bestätigen und einladen").click()
+    expect(partner.get_by_role("status")).to_contain_text(
+        "Die Einladung an lena.leitner@klinikum.example wurde verschickt."
+    )
+    partner.goto("/netzwerk/anfragen/")
+    expect(partner.get_by_text("Keine offenen Anfragen.")).to_be_visible()
+    check_axe(partner)
+    assert partner_institution.memberships.filter(
+        user__email="lena.leitner@klinikum.example", role=Role.LEITUNG
+    ).exists()
