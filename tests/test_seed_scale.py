@@ -58,7 +58,9 @@ def test_seed_scale_3_makes_three_networks_and_is_repeatable(catalogues, setting
     call_command("seed_demo", "--scale", "3", stdout=StringIO())
     counts = _counts()
     assert counts["institutions"] == 3 * len(INSTITUTIONS)
-    assert counts["users"] == 3 * len(DEMO_USERS)
+    # Per region one more account: the Fachkraft asked for, waiting for its Koordination's confirmation.
+    assert counts["users"] == 3 * (len(DEMO_USERS) + 1)
+    assert User.objects.filter(is_active=False, invitations__status="angefragt").count() == 3
     assert counts["memberships"] == 3 * sum(len(roles) for *_r, roles, _admin in DEMO_USERS)
     assert counts["cases"] == 3 * 3
     assert counts["statuses"] == {status: 3 * n for status, n in PER_COPY.items()}
@@ -70,8 +72,8 @@ def test_seed_scale_3_makes_three_networks_and_is_repeatable(catalogues, setting
     visible = Agreement.objects.visible_to(coordinator)
     assert visible.count() == sum(PER_COPY.values())
     assert all(title.endswith("(Region 3)") for title in visible.values_list("title", flat=True))
-    # One hash for all accounts, and it is the demo password.
-    assert User.objects.values("password").distinct().count() == 1
+    # One hash for all accounts that may sign in, and it is the demo password.
+    assert User.objects.filter(is_active=True).values("password").distinct().count() == 1
     assert check_password(DEMO_PASSWORD, coordinator.password)
 
     call_command("seed_demo", "--scale", "3", stdout=StringIO())
