@@ -334,3 +334,16 @@ def test_demo_has_a_request_for_the_drogenberatungs_koordination_to_confirm(clie
     assert Notification.objects.filter(user=drobe, path=url).exists()
     client.force_login(User.objects.get(email="mitglied@kooperation.example"))
     assert client.get(url).status_code == 404
+
+
+def test_subgroup_form_without_anybody_to_choose_says_so_and_links_the_invitation(
+    client_for, agreement, coordinator, partner_institution
+):
+    structure_service.create_subgroups(agreement, SubgroupScope.INSTITUTION, coordinator)
+    subgroup = Subgroup.objects.get(agreement=agreement, institution=partner_institution)
+    page = _page(client_for(coordinator).get(reverse("subgroup_edit", args=[subgroup.pk])))
+    assert (
+        "Noch niemand aus dieser Institution (bzw. diesem Arbeitsfeld) hat ein Konto – laden Sie unten eine Person ein."
+        in page
+    )
+    assert _request_url(agreement, partner_institution, "untergruppe") in page

@@ -140,6 +140,11 @@ class SubgroupForm(VersionedModelForm):
         self.fields["members"].error_messages["invalid_choice"] = _(
             "Mitglieder einer Untergruppe kommen aus ihrer Institution (bzw. ihrem Arbeitsfeld)."
         )
+        if not eligible:
+            self.fields["members"].help_text = _(
+                "Noch niemand aus dieser Institution (bzw. diesem Arbeitsfeld) hat ein Konto – "
+                "laden Sie unten eine Person ein."
+            )
         self.fields["questions"].queryset = GuidingQuestion.objects.filter(agreement=structure.agreement)
 
 

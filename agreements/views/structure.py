@@ -217,5 +217,13 @@ def subgroup_edit(request, pk: int):
     return render(
         request,
         "agreements/structure/subgroup_form.html",
-        guide_context(request, agreement, structure, "untergruppen", form=form, subgroup=subgroup),
+        guide_context(
+            request,
+            agreement,
+            structure,
+            "untergruppen",
+            form=form,
+            subgroup=subgroup,
+            invite_for=_partners_of(structure, subgroup),
+        ),
     )
