@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from kooperation.pages import search as queries
 
@@ -14,6 +15,7 @@ GROUP_SIZE = 10
 PAGE_SIZE = 25
 
 
+@require_GET
 def search(request):
     """Find institutions, people, offers, agreements and (for the case team) cases and Hilfekonferenzen."""
     text = " ".join(request.GET.get("q", "").split())[: queries.MAX_LENGTH]
