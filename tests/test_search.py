@@ -13,6 +13,7 @@ from tests.factories import (
     InstitutionFactory,
     LeaderFactory,
     OfferFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,13 +61,28 @@ def test_institutions_people_and_offers_are_found(client_for, member, institutio
     assert 'id="gruppe-personen"' in html
     assert "Hanna Kinderschutzfachkraft" in html
     assert "Jugendamt Teststadt" in html
+    assert f"{institution.get_absolute_url()}#ansprechpartner" in html
     html = _search(client, "Leitmann")
     assert "Henrik Leitmann" in html
     assert "Amtsleitung" in html
+    assert f"{institution.get_absolute_url()}#leitung" in html
 
     html = _search(client, "Elterncafé")
     assert 'id="gruppe-angebote"' in html
     assert f"{institution.get_absolute_url()}#angebote" in html
+
+
+def test_accounts_are_found_by_administration_only(client_for, member, coordinator, admin_user):
+    account = UserFactory(first_name="Waltraud", last_name="Zimmermann", email="w.zimmermann@test.example")
+    link = reverse("user_edit", args=[account.pk])
+    html = _search(client_for(admin_user), "Waltraud Zimmermann")
+    assert link in html
+    assert "w.zimmermann@test.example" in html
+    assert link in _search(client_for(admin_user), "w.zimmermann")
+    for user in (member, coordinator):
+        html = _search(client_for(user), "Zimmermann")
+        assert link not in html
+        assert "w.zimmermann@test.example" not in html
 
 
 def test_deactivated_institutions_and_their_people_only_for_administration(client_for, member, admin_user):

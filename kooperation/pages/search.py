@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import (
@@ -35,7 +36,8 @@ from agreements.models import (
     Term,
 )
 from conferences.models import Case, Conference
-from kooperation.network.models import Contact, Institution, Leader, Offer
+from kooperation.network.models import Contact, Institution, Leader, Offer, User
+from kooperation.network.permissions import can_manage_users
 
 MIN_LENGTH = 2
 MAX_LENGTH = 100
@@ -93,24 +95,56 @@ def institutions(user, text: str) -> QuerySet:
 
 
 def people(user, text: str) -> QuerySet:
-    """Contacts and Leitung of the visible institutions, as rows of one list (name, function, institution)."""
+    """Contacts and Leitung of the visible institutions (and, for Administration, accounts) as one list.
+
+    Each row: kind ("ansprechpartner", "leitung", "konto"), target_id (the institution, or the account),
+    name, function, detail and institution_name.
+    """
     visible = Institution.objects.visible_to(user).values("pk")
-    columns = ("name", "function", "detail", "institution_id", "institution_name")
+    columns = ("kind", "target_id", "name", "function", "detail", "institution_name")
     contacts = (
         Contact.objects.filter(institution__in=visible)
         .filter(matches(text, ("name", "function", "responsibility"), names=("name",)))
-        .annotate(detail=F("responsibility"), institution_name=F("institution__name"))
+        .annotate(
+            kind=Value("ansprechpartner"),
+            target_id=F("institution_id"),
+            detail=F("responsibility"),
+            institution_name=F("institution__name"),
+        )
         .values(*columns)
         .order_by()
     )
     leaders = (
         Leader.objects.filter(institution__in=visible)
         .filter(matches(text, ("name", "function"), names=("name",)))
-        .annotate(detail=Value(str(_("Leitung"))), institution_name=F("institution__name"))
+        .annotate(
+            kind=Value("leitung"),
+            target_id=F("institution_id"),
+            detail=Value(""),
+            institution_name=F("institution__name"),
+        )
         .values(*columns)
         .order_by()
     )
-    return contacts.union(leaders, all=True).order_by("name", "institution_name")
+    found = contacts.union(leaders, all=True)
+    if can_manage_users(user):
+        # The accounts: only Administration sees them (as on the user list and the institution page).
+        accounts = (
+            User.objects.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+            .filter(matches(text, ("first_name", "last_name", "email"), names=("full_name", "email")))
+            .annotate(
+                kind=Value("konto"),
+                target_id=F("pk"),
+                name=F("full_name"),
+                function=Value(""),
+                detail=F("email"),
+                institution_name=Value(""),
+            )
+            .values(*columns)
+            .order_by()
+        )
+        found = contacts.union(leaders, accounts, all=True)
+    return found.order_by("name", "institution_name", "kind")
 
 
 def offers(user, text: str) -> QuerySet:
