@@ -107,18 +107,21 @@ def test_agreements_by_title_and_section_text_only_for_partners(client_for, memb
 
 
 def test_case_codes_and_conferences_only_for_the_case_team(
-    client_for, member, colleague, outsider, admin_user, coordinator, help_case
+    client_for, member, partner_worker, colleague, leader_user, outsider, admin_user, coordinator, help_case
 ):
     conference = plan(help_case, coordinator)
     code = help_case.code
-    for user in (member, coordinator):  # on the team; the coordinator also as the owner's Koordination
+    # On the team (also for the partner institution the consent covers); the coordinator also as the
+    # owner's Koordination.
+    for user in (member, partner_worker, coordinator):
         html = _search(client_for(user), code)
         assert help_case.get_absolute_url() in html
         assert conference.get_absolute_url() in html
         assert 'id="gruppe-faelle"' in html
         assert 'id="gruppe-hilfekonferenzen"' in html
-    # The same institution without being on the team, another institution, Administration: nothing.
-    for user in (colleague, outsider, admin_user):
+    # The same institution without being on the team (also its Leitung), another institution,
+    # Administration: nothing.
+    for user in (colleague, leader_user, outsider, admin_user):
         html = _search(client_for(user), code)
         assert help_case.get_absolute_url() not in html
         assert conference.get_absolute_url() not in html
