@@ -15,6 +15,7 @@ from tests.factories import (
     OfferFactory,
     UserFactory,
 )
+from tests.html_check import PageCollection, validate
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +203,19 @@ def test_query_count_does_not_grow_with_the_hits(
     # One group paged: session, user, count, page (people need no membership: every active institution shows)
     with django_assert_num_queries(4):
         _search(client, "Treffer", art="personen")
+
+
+def test_the_search_pages_are_valid_html(client_for, member, institution, help_case):
+    OfferFactory(institution=institution, title="Elternberatung Teststadt")
+    client = client_for(member)
+    pages = PageCollection()
+    for params in (
+        {"q": "Teststadt"},
+        {"q": help_case.code},
+        {"q": "Teststadt", "art": "institutionen"},
+        {"q": "T"},
+        {"q": "Quarkspeise"},
+    ):
+        response = client.get(URL, params)
+        pages.add(response.request["QUERY_STRING"], response.content)
+    assert validate(pages) == []
