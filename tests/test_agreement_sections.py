@@ -823,3 +823,12 @@ def test_section_page_query_count_does_not_grow(key, rows, editor, agreement, fi
     with django_assert_num_queries(SECTION_QUERIES[key]):
         response = editor.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("key", [section.key for section in SECTIONS])
+def test_section_form_keeps_its_save_buttons_in_a_sticky_bar(key, editor, agreement):
+    """Long section forms: Speichern stays in reach at the bottom of the window (.action-bar-sticky)."""
+    page = editor.get(section_url(agreement, key)).content.decode()
+    bar = page[page.index('class="action-bar-sticky') :]
+    bar = bar[: bar.index("</form>")]  # inside the section form, at its end
+    assert 'type="submit"' in bar and 'name="weiter"' in bar
