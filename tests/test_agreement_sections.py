@@ -831,4 +831,5 @@ def test_section_form_keeps_its_save_buttons_in_a_sticky_bar(key, editor, agreem
     page = editor.get(section_url(agreement, key)).content.decode()
     bar = page[page.index('class="action-bar-sticky') :]
     bar = bar[: bar.index("</form>")]  # inside the section form, at its end
-    assert 'type="submit"' in bar and 'name="weiter"' in bar
+    assert 'type="submit"' in bar
+    assert 'name="weiter"' in bar

@@ -343,7 +343,8 @@ def test_approval_page_shows_the_text_as_it_will_be_signed_and_links_the_draft_p
     page = _page(_client(partner_member).get(reverse("agreement_approval", args=[in_approval.pk])))
     assert "Der Text, wie er unterschrieben wird" in page
     assert reverse("contract_preview", args=[in_approval.pk]) in page
-    for heading in ("§ 1 Präambel und Partner", "§ 2 Zielgruppen", "§ 4 Basiskriterien", "§ 10 Laufzeit und Überprüfung"):
+    headings = ("§ 1 Präambel und Partner", "§ 2 Zielgruppen", "§ 4 Basiskriterien", "§ 10 Laufzeit und Überprüfung")
+    for heading in headings:
         assert heading in page, heading
     assert "Schwangere mit Suchtproblematik" in page
     for criterion in in_approval.criteria.values_list("text", flat=True):

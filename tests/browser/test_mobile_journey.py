@@ -81,7 +81,8 @@ def test_main_pages_fit_a_phone_without_sideways_scrolling(new_page, login, chec
 
 def _sections_5_to_7_are_cards(page) -> None:
     """Kommunikation, Datenschutz, Ablaufpläne: each row a card whose cells name their column."""
-    for key, label in (("kommunikation", "Was"), ("datenschutz", "Welche Information"), ("ablaufplaene", "Arbeitsfeld")):
+    tables = (("kommunikation", "Was"), ("datenschutz", "Welche Information"), ("ablaufplaene", "Arbeitsfeld"))
+    for key, label in tables:
         row = page.locator(f"#abschnitt-{key} table.table-cards tbody tr").first
         expect(row.locator(f'td[data-label="{label}"]')).to_be_visible()
         assert row.evaluate("(row) => getComputedStyle(row).display") == "block", key
