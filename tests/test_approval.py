@@ -353,6 +353,13 @@ def test_approval_page_shows_the_text_as_it_will_be_signed_and_links_the_draft_p
     assert page.index("Schwangere mit Suchtproblematik") < page.index("Ihre Entscheidung")
 
 
+def test_once_the_text_is_released_the_approval_page_links_the_stored_contract(in_approval, coordinator):
+    Agreement.objects.filter(pk=in_approval.pk).update(status=Status.ZUR_UNTERZEICHNUNG)
+    page = _page(_client(coordinator).get(reverse("agreement_approval", args=[in_approval.pk])))
+    assert reverse("contract_download", args=[in_approval.pk]) in page
+    assert reverse("contract_preview", args=[in_approval.pk]) not in page
+
+
 def test_approval_of_a_later_revision_shows_what_changed_since_the_one_before(in_approval, coordinator):
     Agreement.objects.filter(pk=in_approval.pk).update(status=Status.IN_KRAFT)
     amendment = copy_revision(_fresh(in_approval), coordinator)

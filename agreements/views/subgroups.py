@@ -18,6 +18,7 @@ from agreements.queries.compare import compare_revisions
 from agreements.queries.sections import SECTIONS, with_full_text
 from agreements.queries.structure import Structure
 from agreements.services import structure as service
+from agreements.services.contract import FROZEN
 from agreements.views.structure import guide_context
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check
@@ -179,7 +180,12 @@ def agreement_answers(request, pk: int):
 def _text_to_approve(agreement) -> dict:
     """The text as it will be signed; for a later revision only what changed since the one before."""
     text = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
-    context = {"text": text, "text_sections": list(enumerate(SECTIONS, start=2)), "changes": None}
+    context = {
+        "text": text,
+        "text_sections": list(enumerate(SECTIONS, start=2)),
+        "changes": None,
+        "contract_frozen": agreement.status in FROZEN,  # then the stored contract, not a fresh draft
+    }
     if agreement.predecessor_id:
         older = with_full_text(Agreement.objects.filter(pk=agreement.predecessor_id)).get()
         diffs = compare_revisions(older, text)
