@@ -253,6 +253,26 @@ def test_tables_are_not_hyphenated(small):
     assert "Handlungsempfehlung" in _between(text, "§ 8 ", "§ 9 ")
 
 
+def test_flow_plan_columns_are_sized_by_their_content(small):
+    """Not four equal quarters: the short Arbeitsfeld column is narrower than the long Handlungsempfehlung."""
+    output = sd.tool("pdftotext", "-bbox", small.frozen, "-")
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>')
+    heads = ("Arbeitsfeld", "Ausgangssituation", "Handlungsempfehlung", "Ziel")
+    for page in output.split("<page ")[1:]:
+        words = [(float(x), float(y), text) for x, y, text in word.findall(page)]
+        rows = {y for _x, y, text in words if text == "Handlungsempfehlung"}
+        if not rows:
+            continue
+        row = rows.pop()
+        starts = {text: x for x, y, text in words if abs(y - row) < 1 and text in heads}
+        break
+    else:
+        pytest.fail("no flow plan table header found")
+    widths = [starts[b] - starts[a] for a, b in itertools.pairwise(heads)]
+    assert widths[0] < widths[2] - 20, widths  # Arbeitsfeld narrower than Handlungsempfehlung
+    assert max(widths) - min(widths) > 20, widths
+
+
 def test_empty_conference_rules_and_term_fields_print_no_empty_labels(db, settings, tmp_path):
     """§ 9/§ 10 leave out what is not filled in rather than printing a label over nothing."""
     parties = [sd.party(i) for i in sd.institutions(2)]
