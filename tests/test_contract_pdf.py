@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.utils import formats
 
 from agreements.documents import ContractRenderer, contract_data, fingerprint
-from agreements.models import Agreement, Partner
+from agreements.models import Agreement, ConferenceRules, FlowPlan, Partner
 from agreements.services.agreement import set_partners
 from tests import signing_data as sd
 from tests.factories import InstitutionFactory
@@ -237,6 +237,33 @@ def test_no_near_empty_page_between_title_and_signatures(contract):
     for number, text in enumerate(texts[1 : signatures - 1], start=2):
         lines = [line for line in text.splitlines() if line.strip()]
         assert len(lines) >= 25, (number, len(lines))
+
+
+LONG_STEP = (
+    "Die Fachkraft spricht die Mutter an, erklärt das Angebot der Familienhebamme und der Rückmeldung an das "
+    "Jugendamt und vereinbart mit ihrer Einwilligung einen ersten gemeinsamen Termin. "
+)
+
+
+def _line_counts(pdf: Path) -> list[int]:
+    return [len([line for line in text.splitlines() if line.strip()]) for text in pages(pdf, layout=True)]
+
+
+def test_long_flow_plans_leave_no_near_empty_page(db, settings, tmp_path):
+    """Long Ablaufpläne and a sparse § 9: tables flow on instead of jumping and leaving a page mostly empty."""
+    settings.MEDIA_ROOT = tmp_path
+    parties = [sd.party(i) for i in sd.institutions(3, prefix="Träger")]
+    agreement = sd.new_agreement(parties)
+    sd.write_sections(agreement)
+    FlowPlan.objects.filter(agreement=agreement).update(recommendation=LONG_STEP * 3, situation=LONG_STEP[:200])
+    ConferenceRules.objects.filter(agreement=agreement).update(frequency="", participants="")
+    pdf = tmp_path / "vorschau.pdf"
+    pdf.write_bytes(ContractRenderer(agreement, draft=True).render()[2])
+    counts = _line_counts(pdf)
+    texts = pages(pdf)
+    signatures = next(i for i, text in enumerate(texts) if "Mit ihrer Unterschrift erkennen die Partner" in text)
+    # Between the title page and the page before the signatures (which begin a new page) every page is full.
+    assert all(count >= 25 for count in counts[1 : signatures - 1]), counts
 
 
 def _between(text: str, start: str, end: str) -> str:
