@@ -96,7 +96,12 @@ def _aufgaben(agreement, fields):
 
 def _kommunikation(agreement, fields):
     rows = [{"subject": "Geburt", "between": "Klinik und Jugendamt", "channel": "Telefon", "frequency": "bei Anlass"}]
-    return rows, {}, ["<td>Klinik und Jugendamt</td>", "<td>bei Anlass</td>"]
+    # Each cell names its column (the stacked cards on phones show it).
+    return (
+        rows,
+        {},
+        ['<td data-label="Zwischen wem">Klinik und Jugendamt</td>', '<td data-label="Wie oft">bei Anlass</td>'],
+    )
 
 
 def _datenschutz(agreement, fields):
@@ -114,7 +119,14 @@ def _ablaufplaene(agreement, fields):
         {"arbeitsfeld": field.pk, "situation": f"Lage {field.name}", "recommendation": "Anrufen", "goal": "Kontakt"}
         for field in fields
     ]
-    return rows, {}, ["<td>Jugendhilfe</td>", "<td>Lage Medizinische Versorgung</td>"]
+    return (
+        rows,
+        {},
+        [
+            '<td data-label="Arbeitsfeld">Jugendhilfe</td>',
+            '<td data-label="Ausgangssituation">Lage Medizinische Versorgung</td>',
+        ],
+    )
 
 
 def _hilfekonferenz(agreement, fields):
