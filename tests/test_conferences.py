@@ -307,6 +307,24 @@ def _protocol_data(client, conference) -> dict:
     return data
 
 
+def test_protocol_form_has_a_table_of_contents_and_a_sticky_save_bar(client_for, coordinator, conference):
+    page = client_for(coordinator).get(reverse("conference_protocol", args=[conference.pk])).content.decode()
+    toc = page[page.index('class="page-toc') : page.index("</nav>", page.index('class="page-toc'))]
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert targets == [
+        "titel-teilnehmende",
+        "titel-familie",
+        "titel-analyse",
+        "titel-kriterien",
+        "titel-aufgaben",
+        "titel-termin",
+    ]
+    for target in targets:  # every entry leads to a heading on the page
+        assert f'id="{target}"' in page, target
+    bar = page[page.index('class="action-bar-sticky') :]
+    assert bar.index('name="weiter"') < bar.index("</form>")
+
+
 def test_documenting_with_criteria_and_three_tasks(
     client_for, coordinator, conference, partner_institution, partner_worker
 ):
