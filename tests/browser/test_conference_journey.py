@@ -132,6 +132,7 @@ def test_fachkraft_documents_a_conference_and_a_partner_marks_a_task_done(
     expect(colleague.get_by_text("Krippenplatz beantragen")).to_have_count(0)
     check_axe(colleague)
     form = colleague.get_by_role("form", name="Stand der Aufgabe 1")
+    form.get_by_label("erledigt").check()  # nothing is chosen in advance
     form.get_by_label("Vermerk").fill("Termin am Montag steht.")
     form.get_by_role("button", name="Stand speichern").click()
     expect(colleague.get_by_role("status")).to_contain_text("Die Aufgabe ist als „erledigt“ vermerkt.")
