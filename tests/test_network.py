@@ -267,9 +267,7 @@ def test_detail_shows_contacts_offers_and_leitung(client_for, outsider, institut
     assert "Dr. Hanna Berg, Amtsleitung" in content
 
 
-@pytest.mark.parametrize(
-    ("phone", "href"), [("0555 1000-0", "tel:055510000"), ("+49 (555) 12 / 34", "tel:+495551234")]
-)
+@pytest.mark.parametrize(("phone", "href"), [("0555 1000-0", "tel:055510000"), ("+49 (555) 12 / 34", "tel:+495551234")])
 def test_the_phone_link_has_no_spaces_or_separators(client_for, outsider, institution, phone, href):
     institution.phone = phone
     institution.save()
