@@ -502,6 +502,21 @@ def test_a_future_conference_cannot_be_finalised(coordinator, help_case):
         finalise_conference(coordinator, conference)
 
 
+def test_a_planned_conference_lists_invitees_not_attendance(client_for, coordinator, help_case):
+    planned = plan(help_case, coordinator, date=today() + timedelta(days=3))
+    page = _page(client_for(coordinator).get(planned.get_absolute_url()))
+    section = page[page.index('id="planung"') : page.index("</section>", page.index('id="planung"'))]
+    assert "nahm teil" not in section
+    assert "nahm nicht teil" not in section
+    assert section.count("eingeladen") == 2  # the Fachkraft and the mother
+
+
+def test_a_held_conference_lists_who_took_part(client_for, coordinator, conference):
+    page = _page(client_for(coordinator).get(conference.get_absolute_url()))
+    section = page[page.index('id="planung"') : page.index("</section>", page.index('id="planung"'))]
+    assert section.count("nahm teil") == 2
+
+
 def test_finalised_protocol_is_read_only_and_participants_get_a_link(
     client_for, coordinator, conference, mailoutbox, django_capture_on_commit_callbacks
 ):
