@@ -9,7 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from agreements.services.agreement import create_agreement
+from agreements.models import Agreement, Status
+from agreements.services.agreement import copy_revision, create_agreement
 from conferences import access
 from conferences.models import Case, Conference, FamilyRole, InformationKind, Rating, Task, TaskStatus
 from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
@@ -44,7 +45,33 @@ def test_case_code_is_pseudonymous_and_counts_up_per_year(agreement, coordinator
     assert re.fullmatch(r"F-\d{4}-\d{4}", first.code)
 
 
+def _in_force(agreement):
+    Agreement.objects.filter(pk=agreement.pk).update(status=Status.IN_KRAFT)
+    agreement.refresh_from_db()
+    return agreement
+
+
+def test_the_case_form_offers_each_agreement_in_force_once(
+    client_for, caseworker, agreement, institution, partner_institution, coordinator
+):
+    in_force = _in_force(agreement)
+    amendment = copy_revision(in_force, coordinator)  # revision 001 in work: same title, not to choose
+    draft = create_agreement(
+        coordinator, title="Entwurf", preamble="", coordinating_institution=institution, institutions=[]
+    )
+    response = client_for(caseworker).get(reverse("case_create"))
+    choices = [value for value, _label in response.context["form"].fields["agreement"].choices if value]
+    assert [choice.value for choice in choices] == [in_force.pk]
+    refused = client_for(caseworker).post(
+        reverse("case_create"), {"agreement": draft.pk, "owner_institution": institution.pk}
+    )
+    assert _errors(refused)["agreement"] == ["Bitte eine Vereinbarung Ihrer Institution wählen, die in Kraft ist."]
+    assert amendment.status == Status.IN_ERARBEITUNG
+    assert not Case.objects.exists()
+
+
 def test_opening_a_case_makes_the_owner_take_part(client_for, caseworker, agreement, institution):
+    _in_force(agreement)
     response = client_for(caseworker).post(
         reverse("case_create"), {"agreement": agreement.pk, "owner_institution": institution.pk, "note": ""}
     )
@@ -71,9 +98,7 @@ def test_case_needs_an_agreement_of_the_own_institution(client_for, caseworker, 
         reverse("case_create"), {"agreement": foreign_agreement.pk, "owner_institution": institution.pk}
     )
     assert response.status_code == 200
-    assert _errors(response)["agreement"] == [
-        "Bitte eine geltende oder in Vorbereitung befindliche Vereinbarung Ihrer Institution wählen."
-    ]
+    assert _errors(response)["agreement"] == ["Bitte eine Vereinbarung Ihrer Institution wählen, die in Kraft ist."]
 
 
 def test_no_case_under_an_ended_agreement(agreement, coordinator, institution):

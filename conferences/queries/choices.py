@@ -21,10 +21,15 @@ CASE_STATUSES = (
 CLOSED_STATUSES = (Status.BEENDET, Status.VERWORFEN)
 
 
+# What the new-case form offers: the revision in force of each agreement. Drafts and an amendment in
+# work would list the same agreement twice (and a case belongs under the rules that apply now).
+IN_FORCE_STATUSES = (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG)
+
+
 def case_agreements(user):
-    """Agreements in force or in preparation under which the user may open a case."""
+    """Agreements in force under which the user may open a case (one revision of each)."""
     return Agreement.objects.filter(
-        status__in=CASE_STATUSES, partners__institution_id__in=perms.case_editor_institution_ids(user)
+        status__in=IN_FORCE_STATUSES, partners__institution_id__in=perms.case_editor_institution_ids(user)
     ).distinct()
 
 

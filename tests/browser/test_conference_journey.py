@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from agreements.models import Agreement, Status
 from conferences.models import Case, Conference, Task, TaskStatus
 from tests.conference_fixtures import MINIMAL_PDF, ensure_criteria
 
@@ -25,6 +26,7 @@ def test_fachkraft_documents_a_conference_and_a_partner_marks_a_task_done(
     new_page, login, check_axe, agreement, caseworker, partner_worker, media_root, tmp_path
 ):
     ensure_criteria(agreement)
+    Agreement.objects.filter(pk=agreement.pk).update(status=Status.IN_KRAFT)  # the case form offers those in force
     yesterday = timezone.localdate() - timedelta(days=1)
     page = new_page()
     login(page, caseworker)
