@@ -307,6 +307,19 @@ def test_plan_form_answers_bad_input_in_german(client_for, coordinator, help_cas
     assert message in _errors(response)[field]
 
 
+def test_the_plan_lists_people_with_institution_and_role(
+    client_for, coordinator, leader_user, help_case, partner_worker, institution, partner_institution
+):
+    MembershipFactory(institution=institution, role=Role.MITGLIED, user=coordinator)
+    form = client_for(coordinator).get(reverse("conference_create", args=[help_case.pk])).context["form"]
+    labels = {label for value, label in form.fields["invited"].choices}
+    assert f"{coordinator} – {institution.name} (Koordination, Mitglied)" in labels
+    assert f"{leader_user} – {institution.name} (Leitung)" in labels
+    assert f"{partner_worker} – {partner_institution.name} (Fachkraft)" in labels
+    assert labels == {label for value, label in form.fields["moderator"].choices if value}
+    assert form.fields["invited"].label == "Eingeladene Personen der beteiligten Institutionen"
+
+
 def test_only_staff_of_participating_institutions_can_be_invited(client_for, coordinator, help_case, outsider):
     data = {
         "date": today().isoformat(),
@@ -317,8 +330,8 @@ def test_only_staff_of_participating_institutions_can_be_invited(client_for, coo
     }
     response = client_for(coordinator).post(reverse("conference_create", args=[help_case.pk]), data)
     errors = _errors(response)
-    assert errors["moderator"] == ["Die Moderation übernimmt eine Fachkraft einer beteiligten Institution."]
-    assert errors["invited"] == ["Eingeladen werden können nur Fachkräfte der beteiligten Institutionen."]
+    assert errors["moderator"] == ["Die Moderation übernimmt eine Person einer beteiligten Institution."]
+    assert errors["invited"] == ["Eingeladen werden können nur Personen der beteiligten Institutionen."]
 
 
 # --- documenting -------------------------------------------------------------------------------------
@@ -615,5 +628,8 @@ def test_the_plan_offers_the_staff_of_the_participating_institutions(
 ):
     response = client_for(coordinator).get(reverse("conference_create", args=[help_case.pk]))
     invited = response.context["form"]["invited"]
-    assert {choice.data["label"] for choice in invited} == {str(coordinator), str(partner_worker)}
+    assert {choice.data["label"] for choice in invited} == {
+        f"{coordinator} – Jugendamt Teststadt (Koordination)",
+        f"{partner_worker} – Klinikum Teststadt (Fachkraft)",
+    }
     assert f'value="{partner_worker.pk}"' in str(invited)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+
 from agreements.models import Agreement, Partner, Status
 from conferences import permissions as perms
 from conferences.models import Case
 from kooperation.network import permissions as network_perms
-from kooperation.network.models import Role, User
+from kooperation.network.models import Membership, Role, User
 
 CASE_STATUSES = (
     Status.ENTWURF,
@@ -44,6 +46,14 @@ def case_staff(case: Case):
         .distinct()
         .order_by("last_name", "first_name", "email")
     )
+
+
+def case_staff_with_roles(case: Case):
+    """case_staff, each with `case_memberships`: their roles in the institutions with access (for labels)."""
+    memberships = Membership.objects.filter(
+        institution_id__in=perms.case_access_institution_ids(case), institution__is_active=True
+    ).select_related("institution")
+    return case_staff(case).prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="case_memberships"))
 
 
 def meeting_agreements(user):
