@@ -523,6 +523,24 @@ def test_stale_plan_shows_both_versions_and_keeps_the_input(client_for, coordina
 # --- finalising --------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["teilnehmende", "familie"])
+def test_a_new_row_has_as_many_cells_as_the_table_has_columns(client_for, coordinator, conference, kind):
+    client = client_for(coordinator)
+    page = _page(client.get(reverse("conference_protocol", args=[conference.pk])))
+    table = page[page.index(f'id="titel-{kind}"') :]
+    header = table[table.index("<thead>") : table.index("</thead>")]
+    assert "Löschen" in header  # saved rows can be deleted
+    row = _page(
+        client.get(
+            reverse("conference_row", args=[conference.pk, kind]),
+            {f"{kind}-TOTAL_FORMS": "1"},
+            headers={"HX-Request": "true"},
+        )
+    )
+    first_row = row[: row.index("</tr>")]
+    assert len(re.findall(r"<td[ >]", first_row)) == len(re.findall(r"<th[ >]", header))
+
+
 def test_finalising_lists_what_is_missing(client_for, coordinator, conference):
     response = client_for(coordinator).get(reverse("conference_detail", args=[conference.pk]))
     reason = response.context["can_finalise"].reason
