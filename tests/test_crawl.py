@@ -90,6 +90,14 @@ def test_the_crawl_accounts_cover_every_role_and_administration():
     assert any(admin for local, *_rest, admin in DEMO_USERS if local in ACCOUNTS)
 
 
+def test_the_checker_reports_what_it_finds():
+    pages = html_check.PageCollection()
+    pages.add("/kaputt/", b'<!doctype html><html lang="de"><title>x</title><p class="a" class="b">x</p></html>')
+    errors = html_check.validate(pages)
+    assert len(errors) == 1
+    assert errors[0].startswith("/kaputt/:1: Duplicate attribute")
+
+
 def test_no_demo_role_meets_a_dead_link(crawled):
     results, _pages = crawled
     for local, result in results.items():
