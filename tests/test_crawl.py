@@ -74,7 +74,10 @@ def crawled(demo, django_db_blocker):
             session[twofactor.SESSION_STATE] = twofactor.VERIFIED
             session.save()
             started = time.perf_counter()
-            results[local] = crawl(client, on_page=pages.add)
+            # The same address shows each role other links and forms: every role's version is checked.
+            results[local] = crawl(
+                client, on_page=lambda url, content, local=local: pages.add(f"{url} ({local})", content)
+            )
             # Shown when a test fails: how long each crawl took, and its slowest routes.
             slowest = sorted(results[local].seconds.items(), key=lambda item: -item[1])[:5]
             print(
