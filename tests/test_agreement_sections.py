@@ -460,6 +460,15 @@ def test_data_protection_and_term_name_what_is_missing(editor, agreement):
     ]
 
 
+def test_missing_participants_read_as_correct_german(editor, agreement):
+    ConferenceRules.objects.filter(agreement=agreement).update(
+        occasion="Geburt", frequency="bei Bedarf", protocol_distribution="an alle", participants=""
+    )
+    assert _state(editor.get(agreement.get_absolute_url()), "hilfekonferenz").missing == [
+        "Bei der Hilfekonferenz fehlen noch die Teilnehmenden."
+    ]
+
+
 def test_conference_rules_need_all_four_answers(editor, agreement):
     ConferenceRules.objects.filter(agreement=agreement).update(occasion="Geburt", participants="alle")
     assert _state(editor.get(agreement.get_absolute_url()), "hilfekonferenz").missing == [
