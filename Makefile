@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-# Which Debian packages `system-deps` checks: `run` (the app) or `test` (also chromium, poppler-utils, qpdf).
+# Which Debian packages `system-deps` checks: `run` (the app) or `test` (also chromium, poppler-utils, qpdf, default-jre-headless).
 SYSTEM_DEPS ?= run
 
 .PHONY: run test install install-dev system-deps lock messages makemessages lint format check-deploy clean bench

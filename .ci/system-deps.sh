@@ -2,7 +2,7 @@
 # The Debian packages Kooperation needs, installed if missing.
 #
 #   .ci/system-deps.sh run            # the app: WeasyPrint's Pango/HarfBuzz, gettext, a font
-#   .ci/system-deps.sh test           # also the test suite's chromium, poppler-utils, qpdf
+#   .ci/system-deps.sh test           # also the test suite's chromium, poppler-utils, qpdf, Java (vnu)
 #   .ci/system-deps.sh test curl …    # further packages (CI needs curl)
 #
 # Checks each package with `dpkg -s`. As root it installs the missing ones with apt-get;
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 RUNTIME_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-dejavu-core)
-TEST_PACKAGES=(chromium poppler-utils qpdf)
+TEST_PACKAGES=(chromium poppler-utils qpdf default-jre-headless)
 
 usage() {
     echo "usage: $0 run|test [extra-package …]" >&2

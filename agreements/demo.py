@@ -26,6 +26,7 @@ from agreements.models import (
     TargetGroup,
 )
 from agreements.queries import quality as quality_logic
+from agreements.queries.structure import REFLECTION_FIELDS
 from agreements.services import agreement as agreement_service
 from agreements.services import contract, lifecycle, quality, signing, structure, validity
 from kooperation.network.models import Institution
@@ -49,6 +50,10 @@ def seed_agreements(institutions: dict[str, Institution], users, suffix: str = "
         _staff(agreement, institutions, users, answer_all=False)
         lifecycle.perform(coordinator, agreement, "start_work")
         _answer(agreement, institutions, users, everything=False)
+        # Said once: the Jugendamt's partner page starts from its handed-over internal clarification.
+        Partner.objects.filter(agreement=agreement, institution=institutions["Jugendamt"]).update(
+            contribution="", expectations=""
+        )
     approval_title = f"{APPROVAL_TITLE}{suffix}"
     if not Agreement.objects.filter(title=approval_title).exists():
         _approval_round(approval_title, institutions, users)
@@ -348,10 +353,13 @@ def _answer(agreement: Agreement, inst, users, everything: bool) -> None:
             changed.append(answer)
     SubgroupAnswer.objects.bulk_update(changed, ["text", "status", "submitted_at"])
     reflections = []
+    fields = {question.casefold(): name for question, name in REFLECTION_FIELDS.items()}
     for partner in Partner.objects.filter(agreement=agreement).select_related("institution"):
         short = short_names[partner.institution_id]
         for reflection in Reflection.objects.filter(partner=partner):
-            reflection.text = f"{partner.institution.short_name}: {ANSWERS.get(short, '')}"
+            # "Was können wir einbringen?" / "Was wünschen wir uns?": what the partner page then shows.
+            own = getattr(partner, fields.get(reflection.question.strip().casefold(), ""), "")
+            reflection.text = own or f"{partner.institution.short_name}: {ANSWERS.get(short, '')}"
             if everything or short == "Jugendamt":
                 reflection.status, reflection.submitted_at = AnswerStatus.SUBMITTED, now
             reflections.append(reflection)

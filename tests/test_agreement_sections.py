@@ -96,7 +96,12 @@ def _aufgaben(agreement, fields):
 
 def _kommunikation(agreement, fields):
     rows = [{"subject": "Geburt", "between": "Klinik und Jugendamt", "channel": "Telefon", "frequency": "bei Anlass"}]
-    return rows, {}, ["<td>Klinik und Jugendamt</td>", "<td>bei Anlass</td>"]
+    # Each cell names its column (the stacked cards on phones show it).
+    return (
+        rows,
+        {},
+        ['<td data-label="Zwischen wem">Klinik und Jugendamt</td>', '<td data-label="Wie oft">bei Anlass</td>'],
+    )
 
 
 def _datenschutz(agreement, fields):
@@ -114,7 +119,14 @@ def _ablaufplaene(agreement, fields):
         {"arbeitsfeld": field.pk, "situation": f"Lage {field.name}", "recommendation": "Anrufen", "goal": "Kontakt"}
         for field in fields
     ]
-    return rows, {}, ["<td>Jugendhilfe</td>", "<td>Lage Medizinische Versorgung</td>"]
+    return (
+        rows,
+        {},
+        [
+            '<td data-label="Arbeitsfeld">Jugendhilfe</td>',
+            '<td data-label="Ausgangssituation">Lage Medizinische Versorgung</td>',
+        ],
+    )
 
 
 def _hilfekonferenz(agreement, fields):
@@ -445,6 +457,15 @@ def test_data_protection_and_term_name_what_is_missing(editor, agreement):
     assert _state(response, "laufzeit").missing == [
         "Es fehlt, in welchem Abstand die Vereinbarung überprüft wird.",
         "Es fehlen die fortlaufenden Aufgaben des Kooperationsgremiums.",
+    ]
+
+
+def test_missing_participants_read_as_correct_german(editor, agreement):
+    ConferenceRules.objects.filter(agreement=agreement).update(
+        occasion="Geburt", frequency="bei Bedarf", protocol_distribution="an alle", participants=""
+    )
+    assert _state(editor.get(agreement.get_absolute_url()), "hilfekonferenz").missing == [
+        "Bei der Hilfekonferenz fehlen noch die Teilnehmenden."
     ]
 
 
@@ -823,3 +844,13 @@ def test_section_page_query_count_does_not_grow(key, rows, editor, agreement, fi
     with django_assert_num_queries(SECTION_QUERIES[key]):
         response = editor.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("key", [section.key for section in SECTIONS])
+def test_section_form_keeps_its_save_buttons_in_a_sticky_bar(key, editor, agreement):
+    """Long section forms: Speichern stays in reach at the bottom of the window (.action-bar-sticky)."""
+    page = editor.get(section_url(agreement, key)).content.decode()
+    bar = page[page.index('class="action-bar-sticky') :]
+    bar = bar[: bar.index("</form>")]  # inside the section form, at its end
+    assert 'type="submit"' in bar
+    assert 'name="weiter"' in bar

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agreements.models import (
     Agreement,
+    AnswerStatus,
     CatalogueEntry,
     CatalogueKind,
     ConferenceRules,
@@ -22,6 +23,7 @@ from agreements.models import (
     Goal,
     Indicator,
     Partner,
+    Reflection,
     Responsibility,
     Status,
     StatusChange,
@@ -41,6 +43,7 @@ from tests.factories import (
     form_data,
     formset_data,
 )
+from tests.structure_data import person, start_work
 
 pytestmark = pytest.mark.django_db
 
@@ -185,6 +188,44 @@ def test_each_partner_records_what_it_brings_and_expects(client_for, coordinator
         assert text in content
     assert "Was können wir einbringen?" in content
     assert "Was wünschen wir uns von den Partnern?" in content
+
+
+def _reflect(agreement, institution_name, question, text, status=AnswerStatus.SUBMITTED):
+    Reflection.objects.filter(
+        partner__agreement=agreement, partner__institution__name=institution_name, question=question
+    ).update(text=text, status=status)
+
+
+def test_partner_page_takes_contributions_from_the_internal_clarification(
+    client_for, coordinator, member, partner_institution, agreement
+):
+    """Say it once: what a partner answered in its internal clarification is already in the form, editable."""
+    person(partner_institution, first_name="Paula")
+    working = start_work(agreement, coordinator)
+    _reflect(working, "Jugendamt Teststadt", "Was können wir einbringen?", "Schutzauftrag und Hilfeplanung")
+    _reflect(working, "Jugendamt Teststadt", "Was wünschen wir uns von den Partnern?", "Frühe Information")
+    _reflect(working, "Klinikum Teststadt", "Was können wir einbringen?", "Nur ein Entwurf", AnswerStatus.DRAFT)
+    client = client_for(coordinator)
+    response = client.get(reverse("agreement_partners", args=[working.pk]))
+    page = response.content.decode()
+    assert "Aus der internen Klärung übernommen (noch nicht gespeichert): Jugendamt Teststadt." in page
+    forms = {form.instance.institution.name: form for form in response.context["formset"]}
+    assert forms["Jugendamt Teststadt"]["contribution"].value() == "Schutzauftrag und Hilfeplanung"
+    assert forms["Jugendamt Teststadt"]["expectations"].value() == "Frühe Information"
+    assert not forms["Klinikum Teststadt"]["contribution"].value()  # drafts stay internal
+    assert "Nur ein Entwurf" not in page
+
+    # Edited and saved, the text is the partner's; afterwards the saved text wins over the clarification.
+    _s, data = _partners_page(client, working)
+    data["partner-0-contribution"] = "Schutzauftrag, Hilfeplanung und Beratung"
+    assert client.post(reverse("agreement_partners", args=[working.pk]), data).status_code == 302
+    jugendamt = Partner.objects.get(agreement=working, institution__name="Jugendamt Teststadt")
+    assert (jugendamt.contribution, jugendamt.expectations) == (
+        "Schutzauftrag, Hilfeplanung und Beratung",
+        "Frühe Information",
+    )
+    again = client.get(reverse("agreement_partners", args=[working.pk]))
+    assert "Aus der internen Klärung übernommen" not in again.content.decode()
 
 
 def test_stale_contribution_gets_a_conflict(coordinator, second_coordinator, agreement):

@@ -8,10 +8,19 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from agreements.models import Agreement, ApprovalRound, Decision, Status, StatusChange, TargetGroup
+from agreements.models import (
+    Agreement,
+    ApprovalRound,
+    Decision,
+    SectionComment,
+    Status,
+    StatusChange,
+    TargetGroup,
+)
 from agreements.queries.structure import Structure
 from agreements.services import lifecycle
 from agreements.services import structure as service
+from agreements.services.agreement import copy_revision
 from kooperation.core.errors import DomainError
 from kooperation.network.models import Membership
 from tests.structure_data import person, ready_for_approval, start_work, submit_everything
@@ -325,3 +334,49 @@ def test_dashboard_expects_no_approval_of_a_representative_who_left(in_approval,
 def test_dashboard_expects_no_approval_after_a_return(in_approval, member, partner_institution, partner_member):
     service.decide(partner_member, in_approval, partner_institution.pk, Decision.RETURNED, COMMENT)
     assert EXPECTED not in _page(_client(member).get(reverse("dashboard")))
+
+
+# --- approving means seeing: the text, the draft PDF, the open points ------------------------------
+
+
+def test_approval_page_shows_the_text_as_it_will_be_signed_and_links_the_draft_pdf(in_approval, partner_member):
+    page = _page(_client(partner_member).get(reverse("agreement_approval", args=[in_approval.pk])))
+    assert "Der Text, wie er unterschrieben wird" in page
+    assert reverse("contract_preview", args=[in_approval.pk]) in page
+    headings = ("§ 1 Präambel und Partner", "§ 2 Zielgruppen", "§ 4 Basiskriterien", "§ 10 Laufzeit und Überprüfung")
+    for heading in headings:
+        assert heading in page, heading
+    assert "Schwangere mit Suchtproblematik" in page
+    for criterion in in_approval.criteria.values_list("text", flat=True):
+        assert criterion in page
+    # The text comes before the decision, so one reads before one decides.
+    assert page.index("Schwangere mit Suchtproblematik") < page.index("Ihre Entscheidung")
+
+
+def test_once_the_text_is_released_the_approval_page_links_the_stored_contract(in_approval, coordinator):
+    Agreement.objects.filter(pk=in_approval.pk).update(status=Status.ZUR_UNTERZEICHNUNG)
+    page = _page(_client(coordinator).get(reverse("agreement_approval", args=[in_approval.pk])))
+    assert reverse("contract_download", args=[in_approval.pk]) in page
+    assert reverse("contract_preview", args=[in_approval.pk]) not in page
+
+
+def test_approval_of_a_later_revision_shows_what_changed_since_the_one_before(in_approval, coordinator):
+    Agreement.objects.filter(pk=in_approval.pk).update(status=Status.IN_KRAFT)
+    amendment = copy_revision(_fresh(in_approval), coordinator)
+    TargetGroup.objects.filter(agreement=amendment).update(name="Werdende Eltern mit Suchtproblematik")
+    page = _page(_client(coordinator).get(reverse("agreement_approval", args=[amendment.pk])))
+    assert f"Was sich gegenüber der {in_approval.revision_label} ändert" in page
+    assert "Schwangere mit Suchtproblematik</del>" in page
+    assert "Werdende Eltern mit Suchtproblematik</ins>" in page
+    # Unchanged sections are only counted, not repeated.
+    assert "Abschnitte sind unverändert." in page
+    assert in_approval.criteria.first().text not in page
+    assert reverse("agreement_compare", args=[amendment.pk]) in page
+
+
+def test_approval_page_lists_open_points_before_the_decision(in_approval, partner_member, member):
+    SectionComment.objects.create(agreement=in_approval, section="datenschutz", author=member, text="Wer löscht wann?")
+    page = _page(_client(partner_member).get(reverse("agreement_approval", args=[in_approval.pk])))
+    assert "Offene Punkte" in page
+    assert "Wer löscht wann?" in page
+    assert page.index("Wer löscht wann?") < page.index("Ihre Entscheidung")

@@ -59,6 +59,9 @@ def _close(small: tuple[int, int], large: tuple[int, int]) -> None:
         ("agreement_list", "admin", {"institution_suche": "Träger 0"}),
         ("user_list", "admin", None),
         ("institution_list", "coordinator", None),
+        ("search", "admin", {"q": "Träger"}),
+        ("search", "coordinator", {"q": "Träger"}),
+        ("search", "coordinator", {"q": "Träger", "art": "institutionen"}),
     ],
 )
 def test_page_stays_the_same_size_with_three_times_the_institutions(

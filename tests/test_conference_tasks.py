@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -194,3 +195,26 @@ def test_dry_run_sends_nothing(coordinator, conference, institution, mailoutbox,
         assert "1 Person(en) würden erinnert" in _run(dry_run=True)
     assert mailoutbox == []
     assert Task.objects.get().reminded_on is None
+
+
+@pytest.mark.parametrize("page", ["task_status", "my_tasks"])
+def test_the_status_form_chooses_nothing_in_advance(client_for, coordinator, conference, institution, page):
+    task = _task(conference, institution, 5)
+    args = [task.pk] if page == "task_status" else []
+    html = client_for(coordinator).get(reverse(page, args=args)).content.decode()
+    radios = re.findall(rf'<input type="radio"[^>]*name="aufgabe-{task.pk}-status"[^>]*>', html)
+    assert len(radios) == 2
+    assert not [radio for radio in radios if "checked" in radio]
+    # One class attribute per radio (a second one is invalid HTML and drops the Bootstrap style).
+    assert all(radio.count("class=") == 1 for radio in radios)
+
+
+def test_saving_without_a_choice_asks_for_one(client_for, coordinator, conference, institution):
+    task = _task(conference, institution, 5)
+    response = client_for(coordinator).post(
+        reverse("task_status", args=[task.pk]), {f"aufgabe-{task.pk}-version": task.version}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["status"] == ["Dieses Feld ist zwingend erforderlich."]
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OFFEN

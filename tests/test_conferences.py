@@ -9,7 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from agreements.services.agreement import create_agreement
+from agreements.models import Agreement, Status
+from agreements.services.agreement import copy_revision, create_agreement
 from conferences import access
 from conferences.models import Case, Conference, FamilyRole, InformationKind, Rating, Task, TaskStatus
 from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
@@ -44,7 +45,33 @@ def test_case_code_is_pseudonymous_and_counts_up_per_year(agreement, coordinator
     assert re.fullmatch(r"F-\d{4}-\d{4}", first.code)
 
 
+def _in_force(agreement):
+    Agreement.objects.filter(pk=agreement.pk).update(status=Status.IN_KRAFT)
+    agreement.refresh_from_db()
+    return agreement
+
+
+def test_the_case_form_offers_each_agreement_in_force_once(
+    client_for, caseworker, agreement, institution, partner_institution, coordinator
+):
+    in_force = _in_force(agreement)
+    amendment = copy_revision(in_force, coordinator)  # revision 001 in work: same title, not to choose
+    draft = create_agreement(
+        coordinator, title="Entwurf", preamble="", coordinating_institution=institution, institutions=[]
+    )
+    response = client_for(caseworker).get(reverse("case_create"))
+    choices = [value for value, _label in response.context["form"].fields["agreement"].choices if value]
+    assert [choice.value for choice in choices] == [in_force.pk]
+    refused = client_for(caseworker).post(
+        reverse("case_create"), {"agreement": draft.pk, "owner_institution": institution.pk}
+    )
+    assert _errors(refused)["agreement"] == ["Bitte eine Vereinbarung Ihrer Institution wählen, die in Kraft ist."]
+    assert amendment.status == Status.IN_ERARBEITUNG
+    assert not Case.objects.exists()
+
+
 def test_opening_a_case_makes_the_owner_take_part(client_for, caseworker, agreement, institution):
+    _in_force(agreement)
     response = client_for(caseworker).post(
         reverse("case_create"), {"agreement": agreement.pk, "owner_institution": institution.pk, "note": ""}
     )
@@ -71,9 +98,7 @@ def test_case_needs_an_agreement_of_the_own_institution(client_for, caseworker, 
         reverse("case_create"), {"agreement": foreign_agreement.pk, "owner_institution": institution.pk}
     )
     assert response.status_code == 200
-    assert _errors(response)["agreement"] == [
-        "Bitte eine geltende oder in Vorbereitung befindliche Vereinbarung Ihrer Institution wählen."
-    ]
+    assert _errors(response)["agreement"] == ["Bitte eine Vereinbarung Ihrer Institution wählen, die in Kraft ist."]
 
 
 def test_no_case_under_an_ended_agreement(agreement, coordinator, institution):
@@ -282,6 +307,19 @@ def test_plan_form_answers_bad_input_in_german(client_for, coordinator, help_cas
     assert message in _errors(response)[field]
 
 
+def test_the_plan_lists_people_with_institution_and_role(
+    client_for, coordinator, leader_user, help_case, partner_worker, institution, partner_institution
+):
+    MembershipFactory(institution=institution, role=Role.MITGLIED, user=coordinator)
+    form = client_for(coordinator).get(reverse("conference_create", args=[help_case.pk])).context["form"]
+    labels = {label for value, label in form.fields["invited"].choices}
+    assert f"{coordinator} – {institution.name} (Koordination, Mitglied)" in labels
+    assert f"{leader_user} – {institution.name} (Leitung)" in labels
+    assert f"{partner_worker} – {partner_institution.name} (Fachkraft)" in labels
+    assert labels == {label for value, label in form.fields["moderator"].choices if value}
+    assert form.fields["invited"].label == "Eingeladene Personen der beteiligten Institutionen"
+
+
 def test_only_staff_of_participating_institutions_can_be_invited(client_for, coordinator, help_case, outsider):
     data = {
         "date": today().isoformat(),
@@ -292,8 +330,8 @@ def test_only_staff_of_participating_institutions_can_be_invited(client_for, coo
     }
     response = client_for(coordinator).post(reverse("conference_create", args=[help_case.pk]), data)
     errors = _errors(response)
-    assert errors["moderator"] == ["Die Moderation übernimmt eine Fachkraft einer beteiligten Institution."]
-    assert errors["invited"] == ["Eingeladen werden können nur Fachkräfte der beteiligten Institutionen."]
+    assert errors["moderator"] == ["Die Moderation übernimmt eine Person einer beteiligten Institution."]
+    assert errors["invited"] == ["Eingeladen werden können nur Personen der beteiligten Institutionen."]
 
 
 # --- documenting -------------------------------------------------------------------------------------
@@ -305,6 +343,24 @@ def _protocol_data(client, conference) -> dict:
     for name in ("teilnehmende", "familie", "kriterien", "aufgaben"):
         data.update(formset_data(response.context[name]))
     return data
+
+
+def test_protocol_form_has_a_table_of_contents_and_a_sticky_save_bar(client_for, coordinator, conference):
+    page = client_for(coordinator).get(reverse("conference_protocol", args=[conference.pk])).content.decode()
+    toc = page[page.index('class="page-toc') : page.index("</nav>", page.index('class="page-toc'))]
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert targets == [
+        "titel-teilnehmende",
+        "titel-familie",
+        "titel-analyse",
+        "titel-kriterien",
+        "titel-aufgaben",
+        "titel-termin",
+    ]
+    for target in targets:  # every entry leads to a heading on the page
+        assert f'id="{target}"' in page, target
+    bar = page[page.index('class="action-bar-sticky') :]
+    assert bar.index('name="weiter"') < bar.index("</form>")
 
 
 def test_documenting_with_criteria_and_three_tasks(
@@ -485,6 +541,24 @@ def test_stale_plan_shows_both_versions_and_keeps_the_input(client_for, coordina
 # --- finalising --------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["teilnehmende", "familie"])
+def test_a_new_row_has_as_many_cells_as_the_table_has_columns(client_for, coordinator, conference, kind):
+    client = client_for(coordinator)
+    page = _page(client.get(reverse("conference_protocol", args=[conference.pk])))
+    table = page[page.index(f'id="titel-{kind}"') :]
+    header = table[table.index("<thead>") : table.index("</thead>")]
+    assert "Löschen" in header  # saved rows can be deleted
+    row = _page(
+        client.get(
+            reverse("conference_row", args=[conference.pk, kind]),
+            {f"{kind}-TOTAL_FORMS": "1"},
+            headers={"HX-Request": "true"},
+        )
+    )
+    first_row = row[: row.index("</tr>")]
+    assert len(re.findall(r"<td[ >]", first_row)) == len(re.findall(r"<th[ >]", header))
+
+
 def test_finalising_lists_what_is_missing(client_for, coordinator, conference):
     response = client_for(coordinator).get(reverse("conference_detail", args=[conference.pk]))
     reason = response.context["can_finalise"].reason
@@ -500,6 +574,21 @@ def test_a_future_conference_cannot_be_finalised(coordinator, help_case):
     conference = document(plan(help_case, coordinator, date=today() + timedelta(days=3)), coordinator)
     with pytest.raises(DomainError, match="findet erst am"):
         finalise_conference(coordinator, conference)
+
+
+def test_a_planned_conference_lists_invitees_not_attendance(client_for, coordinator, help_case):
+    planned = plan(help_case, coordinator, date=today() + timedelta(days=3))
+    page = _page(client_for(coordinator).get(planned.get_absolute_url()))
+    section = page[page.index('id="planung"') : page.index("</section>", page.index('id="planung"'))]
+    assert "nahm teil" not in section
+    assert "nahm nicht teil" not in section
+    assert section.count("eingeladen") == 2  # the Fachkraft and the mother
+
+
+def test_a_held_conference_lists_who_took_part(client_for, coordinator, conference):
+    page = _page(client_for(coordinator).get(conference.get_absolute_url()))
+    section = page[page.index('id="planung"') : page.index("</section>", page.index('id="planung"'))]
+    assert section.count("nahm teil") == 2
 
 
 def test_finalised_protocol_is_read_only_and_participants_get_a_link(
@@ -575,5 +664,8 @@ def test_the_plan_offers_the_staff_of_the_participating_institutions(
 ):
     response = client_for(coordinator).get(reverse("conference_create", args=[help_case.pk]))
     invited = response.context["form"]["invited"]
-    assert {choice.data["label"] for choice in invited} == {str(coordinator), str(partner_worker)}
+    assert {choice.data["label"] for choice in invited} == {
+        f"{coordinator} – Jugendamt Teststadt (Koordination)",
+        f"{partner_worker} – Klinikum Teststadt (Fachkraft)",
+    }
     assert f'value="{partner_worker.pk}"' in str(invited)

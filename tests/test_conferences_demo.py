@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import CatalogueEntry
+from agreements.demo import MAIN_TITLE
+from agreements.models import Agreement, CatalogueEntry
 from conferences.models import Body, Case, Conference, Consent, Meeting, Task, TaskStatus
 from kooperation.network.models import Arbeitsfeld, User
 
@@ -78,3 +79,18 @@ def test_demo_roles_meet_the_data_protection_pages(client, settings):
         reverse("conference_detail", args=[main.conferences.filter(finalised_at__isnull=False).first().pk])
     )
     assert "nicht freigegeben" in page.content.decode()
+
+
+def test_demo_partner_page_takes_the_jugendamt_contribution_from_its_internal_clarification(client, settings):
+    """Koordination meets "say it once": the main agreement's Jugendamt answered einbringen/wünschen internally."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not Arbeitsfeld.objects.exists():
+        importlib.import_module("kooperation.network.migrations.0002_default_arbeitsfelder").create_fields(apps, None)
+    if not CatalogueEntry.objects.exists():
+        importlib.import_module("agreements.migrations.0002_default_catalogues").load_catalogues(apps, None)
+    _seed()
+    main = Agreement.objects.get(title=MAIN_TITLE)
+    client.force_login(User.objects.get(email="koordination@kooperation.example"))
+    page = client.get(reverse("agreement_partners", args=[main.pk])).content.decode()
+    assert "Aus der internen Klärung übernommen (noch nicht gespeichert): Jugendamt der Stadt Lindenbrück." in page
+    assert "Hilfeplanung, Hilfen zur Erziehung und den Schutzauftrag nach § 8a SGB VIII." in page

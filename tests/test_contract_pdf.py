@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.utils import formats
 
 from agreements.documents import ContractRenderer, contract_data, fingerprint
-from agreements.models import Agreement, Partner
+from agreements.models import Agreement, ConferenceRules, FlowPlan, Partner
 from agreements.services.agreement import set_partners
 from tests import signing_data as sd
 from tests.factories import InstitutionFactory
@@ -212,15 +212,106 @@ def test_fonts_are_embedded_with_unicode_maps(contract):
 
 
 def test_every_page_has_the_running_header_fingerprint_and_page_x_of_y(contract):
+    """The title page shows title and revision in large type: it has the footer but no running header."""
     texts = pages(contract.frozen)
     total = len(texts)
     assert total >= 5
     for number, text in enumerate(texts, start=1):
         flat = plain(text)
         assert contract.title in flat, number
-        assert f"{contract.revision_label} · Zur Unterzeichnung" in flat, number
+        header = f"{contract.revision_label} · Zur Unterzeichnung"
+        assert (header in flat) == (number > 1), number
         assert f"Fingerabdruck {contract.fingerprint}" in flat, number
         assert f"Seite {number} von {total}" in flat, number
+
+
+def test_title_page_starts_with_the_document_not_a_running_header(contract):
+    first_line = next(line for line in pages(contract.frozen, layout=True)[0].splitlines() if line.strip())
+    assert first_line.strip() == "KOOPERATIONSVEREINBARUNG"
+
+
+def test_no_near_empty_page_between_title_and_signatures(contract):
+    """Sections run on: only the page before the signatures (which start a new page) may be short."""
+    texts = pages(contract.frozen, layout=True)
+    signatures = next(i for i, text in enumerate(texts) if "Mit ihrer Unterschrift erkennen die Partner" in text)
+    for number, text in enumerate(texts[1 : signatures - 1], start=2):
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert len(lines) >= 25, (number, len(lines))
+
+
+LONG_STEP = (
+    "Die Fachkraft spricht die Mutter an, erklärt das Angebot der Familienhebamme und der Rückmeldung an das "
+    "Jugendamt und vereinbart mit ihrer Einwilligung einen ersten gemeinsamen Termin. "
+)
+
+
+def _line_counts(pdf: Path) -> list[int]:
+    return [len([line for line in text.splitlines() if line.strip()]) for text in pages(pdf, layout=True)]
+
+
+def test_long_flow_plans_leave_no_near_empty_page(db, settings, tmp_path):
+    """Long Ablaufpläne and a sparse § 9: tables flow on instead of jumping and leaving a page mostly empty."""
+    settings.MEDIA_ROOT = tmp_path
+    parties = [sd.party(i) for i in sd.institutions(3, prefix="Träger")]
+    agreement = sd.new_agreement(parties)
+    sd.write_sections(agreement)
+    FlowPlan.objects.filter(agreement=agreement).update(recommendation=LONG_STEP * 3, situation=LONG_STEP[:200])
+    ConferenceRules.objects.filter(agreement=agreement).update(frequency="", participants="")
+    pdf = tmp_path / "vorschau.pdf"
+    pdf.write_bytes(ContractRenderer(agreement, draft=True).render()[2])
+    counts = _line_counts(pdf)
+    texts = pages(pdf)
+    signatures = next(i for i, text in enumerate(texts) if "Mit ihrer Unterschrift erkennen die Partner" in text)
+    # Between the title page and the page before the signatures (which begin a new page) every page is full.
+    assert all(count >= 25 for count in counts[1 : signatures - 1]), counts
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end)]
+
+
+def test_tables_are_not_hyphenated(small):
+    """Communication paths and flow plans: columns sized by content, whole words ("Handlungsempfehlung")."""
+    text = full_text(small.frozen)
+    for start, end in (("§ 6 ", "§ 7 "), ("§ 8 ", "§ 9 ")):
+        table = _between(text, start, end)
+        assert "\u2010" not in table, table
+        assert "\u00ad" not in table, table
+    assert "Handlungsempfehlung" in _between(text, "§ 8 ", "§ 9 ")
+
+
+def test_flow_plan_columns_are_sized_by_their_content(small):
+    """Not four equal quarters: the short Arbeitsfeld column is narrower than the long Handlungsempfehlung."""
+    output = sd.tool("pdftotext", "-bbox", small.frozen, "-")
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>')
+    heads = ("Arbeitsfeld", "Ausgangssituation", "Handlungsempfehlung", "Ziel")
+    for page in output.split("<page ")[1:]:
+        words = [(float(x), float(y), text) for x, y, text in word.findall(page)]
+        rows = {y for _x, y, text in words if text == "Handlungsempfehlung"}
+        if not rows:
+            continue
+        row = rows.pop()
+        starts = {text: x for x, y, text in words if abs(y - row) < 1 and text in heads}
+        break
+    else:
+        pytest.fail("no flow plan table header found")
+    widths = [starts[b] - starts[a] for a, b in itertools.pairwise(heads)]
+    assert widths[0] < widths[2] - 20, widths  # Arbeitsfeld narrower than Handlungsempfehlung
+    assert max(widths) - min(widths) > 20, widths
+
+
+def test_empty_conference_rules_and_term_fields_print_no_empty_labels(db, settings, tmp_path):
+    """§ 9/§ 10 leave out what is not filled in rather than printing a label over nothing."""
+    parties = [sd.party(i) for i in sd.institutions(2)]
+    agreement = sd.new_agreement(parties)
+    html = ContractRenderer(agreement, draft=True).render_html()
+    chapter_9 = _between(html, "§ 9 ", "§ 10 ")
+    for label in ("Anlass", "Häufigkeit", "Teilnehmende", "Ergebnisprotokoll"):
+        assert f"<dt>{label}</dt>" not in chapter_9
+    chapter_10 = html[html.index("§ 10 ") :]
+    assert "<dt>Überprüfung</dt>" not in chapter_10
+    assert "<dt>Fortlaufende Aufgaben des Kooperationsgremiums</dt>" not in chapter_10
+    assert "<dt>Gültig ab</dt>" in chapter_10
 
 
 def test_preview_is_marked_entwurf_on_every_page(contract):
@@ -228,7 +319,10 @@ def test_preview_is_marked_entwurf_on_every_page(contract):
     assert len(texts) == sd.page_count(contract.frozen)
     for number, text in enumerate(texts, start=1):
         flat = plain(text)
-        assert f"{contract.revision_label} · Entwurf" in flat, number
+        if number == 1:  # no running header; the status table says it
+            assert "Status Stand Revision Fingerabdruck Entwurf" in flat
+        else:
+            assert f"{contract.revision_label} · Entwurf" in flat, number
         assert f"Seite {number} von {len(texts)}" in flat, number
         assert f"Fingerabdruck {contract.fingerprint}" in flat, number
 

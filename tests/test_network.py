@@ -267,6 +267,14 @@ def test_detail_shows_contacts_offers_and_leitung(client_for, outsider, institut
     assert "Dr. Hanna Berg, Amtsleitung" in content
 
 
+@pytest.mark.parametrize(("phone", "href"), [("0555 1000-0", "tel:055510000"), ("+49 (555) 12 / 34", "tel:+495551234")])
+def test_the_phone_link_has_no_spaces_or_separators(client_for, outsider, institution, phone, href):
+    institution.phone = phone
+    institution.save()
+    content = client_for(outsider).get(reverse("institution_detail", args=[institution.pk])).content.decode()
+    assert f'<a href="{href}">{html.escape(phone)}</a>' in content
+
+
 def test_own_coordination_sees_the_edit_links_and_a_member_does_not(client_for, coordinator, member, institution):
     url = reverse("institution_detail", args=[institution.pk])
     contacts_url = reverse("institution_contacts", args=[institution.pk])

@@ -509,6 +509,8 @@ MATRIX: dict[str, Case | list[Case]] = {
     "dashboard": Case(get=signed_in()),
     "institution_list": Case(get=signed_in()),
     "institution_search": Case(get=signed_in()),
+    # Suche: every signed-in role; what each finds is its own scope (tests/test_search.py). Read-only.
+    "search": Case(get=signed_in(), post=signed_in(405)),
     "network_picture": Case(get=signed_in()),
     # An institution's Nachweis: its own Koordination/Leitung and Administration only.
     "evidence_report": Case(kwargs=_institution, get=signed_in(403, coordinator=200, leader=200, admin=200)),

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from agreements.models import Agreement, Status
 from conferences import access, audit
 from conferences import permissions as perms
 from conferences.documents import ConferenceProtocol
@@ -255,6 +256,7 @@ def test_an_institution_leaving_the_case_leaves_its_team(coordinator, help_case,
 
 
 def test_opening_a_case_names_its_team(client_for, caseworker, agreement, institution, colleague):
+    Agreement.objects.filter(pk=agreement.pk).update(status=Status.IN_KRAFT)  # the form offers agreements in force
     response = client_for(caseworker).post(
         reverse("case_create"),
         {"agreement": agreement.pk, "owner_institution": institution.pk, "note": "", "team": [colleague.pk]},

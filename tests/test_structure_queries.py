@@ -31,7 +31,7 @@ WORKING_PAGES = {
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
-    "agreement_approval": 31,  # +1: the open comments of the text
+    "agreement_approval": 42,  # +1: the open comments of the text; +11: the full text to approve
     "agreement_guide": 30,
     "dashboard": 19,
 }

@@ -18,7 +18,7 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / ".ci" / "system-deps.sh"
 RUNTIME = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "gettext", "fonts-dejavu-core"]
-TEST = ["chromium", "poppler-utils", "qpdf"]
+TEST = ["chromium", "poppler-utils", "qpdf", "default-jre-headless"]
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
@@ -102,7 +102,7 @@ def test_nothing_happens_when_everything_is_present(stubs, uid):
 
 
 def test_non_root_prints_the_apt_get_line_and_fails(stubs):
-    result = stubs.run("test", uid=1000, installed_packages=[*RUNTIME, "qpdf"])
+    result = stubs.run("test", uid=1000, installed_packages=[*RUNTIME, "qpdf", "default-jre-headless"])
     assert result.returncode == 1
     assert stubs.apt_calls() == []
     assert "missing: chromium poppler-utils" in result.stderr

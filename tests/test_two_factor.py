@@ -246,6 +246,11 @@ def test_another_admin_resets_the_second_factor_with_a_logged_reason(
     client = client_for(colleague)
     page = client.get(reverse("user_edit", args=[enrolled_admin.pk]))
     assert "Zwei-Faktor-Anmeldung zurücksetzen" in page.content.decode()
+    # The reason box is described by its help text: every id it points at is on the page.
+    described = re.findall(r'aria-describedby="([^"]+)"', page.content.decode())
+    assert described
+    for target in " ".join(described).split():
+        assert f'id="{target}"' in page.content.decode(), target
 
     refused = client.post(reverse("user_reset_second_factor", args=[enrolled_admin.pk]), {"reason": "kurz"})
     assert refused.status_code == 302

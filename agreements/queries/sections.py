@@ -95,17 +95,14 @@ def _flow_plans_missing(a: Agreement) -> list[str]:
 
 def _conference_missing(a: Agreement) -> list[str]:
     rules = a.conference_rules
-    labels = {
-        "occasion": _("der Anlass"),
-        "frequency": _("die Häufigkeit"),
-        "participants": _("die Teilnehmenden"),
-        "protocol_distribution": _("die Verteilung des Ergebnisprotokolls"),
+    # Whole sentences: "die Teilnehmenden" is plural and takes "fehlen".
+    sentences = {
+        "occasion": _("Bei der Hilfekonferenz fehlt noch der Anlass."),
+        "frequency": _("Bei der Hilfekonferenz fehlt noch die Häufigkeit."),
+        "participants": _("Bei der Hilfekonferenz fehlen noch die Teilnehmenden."),
+        "protocol_distribution": _("Bei der Hilfekonferenz fehlt noch die Verteilung des Ergebnisprotokolls."),
     }
-    return [
-        _("Bei der Hilfekonferenz fehlt noch %(what)s.") % {"what": label}
-        for name, label in labels.items()
-        if not getattr(rules, name).strip()
-    ]
+    return [sentence for name, sentence in sentences.items() if not getattr(rules, name).strip()]
 
 
 def _term_missing(a: Agreement) -> list[str]:

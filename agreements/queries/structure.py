@@ -379,3 +379,22 @@ class Structure:
         approving = self.agreement.status in (Status.ENTWURF, Status.IN_ERARBEITUNG, Status.IN_ABSTIMMUNG)
         if approving and not self.all_approved():
             steps[7].locked = _("Gesperrt, bis alle Partner dem Text zugestimmt haben.")
+
+
+# The two questions of the internal clarification (seed 001) that the partner page asks again.
+REFLECTION_FIELDS = {
+    "Was können wir einbringen?": "contribution",
+    "Was wünschen wir uns von den Partnern?": "expectations",
+}
+
+
+def reflection_suggestions(agreement) -> dict[int, dict[str, str]]:
+    """Per partner, what its handed-over internal clarification answered to "einbringen" and "wünschen"."""
+    wanted = {question.casefold(): name for question, name in REFLECTION_FIELDS.items()}
+    suggestions: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = Reflection.objects.filter(partner__agreement=agreement, status=AnswerStatus.SUBMITTED).exclude(text="")
+    for reflection in rows.only("partner_id", "question", "text"):
+        name = wanted.get(reflection.question.strip().casefold())
+        if name:
+            suggestions[reflection.partner_id].setdefault(name, reflection.text.strip())
+    return dict(suggestions)

@@ -24,6 +24,7 @@ from agreements.forms.collaboration import AgreementStartForm, Start
 from agreements.models import Agreement, Partner
 from agreements.queries import collaboration as collaboration_queries
 from agreements.queries import sections as agreement_sections
+from agreements.queries import structure as structure_queries
 from agreements.queries.compare import compare_revisions
 from agreements.services import agreement as agreement_service
 from agreements.services import lifecycle, templates, validity
@@ -176,6 +177,7 @@ def agreement_partners(request, pk: int):
             if added or removed:
                 messages.success(request, _("Die Partnerliste wurde gespeichert."))
             return redirect("agreement_partners", pk=agreement.pk)
+    prefilled = [] if formset.is_bound else _prefill_from_reflections(agreement, formset)
     if action == "contributions" and formset.is_valid() and save_with_conflict_check(formset):
         agreement.touch()
         messages.success(request, _("Die Beiträge und Erwartungen wurden gespeichert."))
@@ -183,8 +185,28 @@ def agreement_partners(request, pk: int):
     return render(
         request,
         "agreements/agreement_partners.html",
-        {"agreement": agreement, "select_form": select_form, "formset": formset},
+        {"agreement": agreement, "select_form": select_form, "formset": formset, "prefilled": prefilled},
     )
+
+
+def _prefill_from_reflections(agreement: Agreement, formset) -> list[str]:
+    """Say it once: empty fields start with the partner's answer from its internal clarification.
+
+    Only the form's initial value: nothing is saved until someone saves the page (and so has read it).
+    Returns the names of the institutions whose answers were taken over.
+    """
+    suggestions = structure_queries.reflection_suggestions(agreement)
+    prefilled = []
+    for form in formset.forms:
+        taken = False
+        for name, text in suggestions.get(form.instance.pk, {}).items():
+            if not getattr(form.instance, name):
+                form.initial[name] = text
+                form.fields[name].help_text = _("Aus der internen Klärung übernommen – bitte prüfen und speichern.")
+                taken = True
+        if taken:
+            prefilled.append(form.instance.institution.name)
+    return prefilled
 
 
 def agreement_transition(request, pk: int, name: str):

@@ -12,10 +12,13 @@ from django.views.decorators.http import require_POST
 
 from agreements import permissions as perms
 from agreements.forms.structure import AnswerFormSet, DecisionForm, ReflectionFormSet
-from agreements.models import AnswerStatus, GuidingQuestion, Reflection, SubgroupAnswer
+from agreements.models import Agreement, AnswerStatus, GuidingQuestion, Reflection, SubgroupAnswer
 from agreements.queries.collaboration import open_threads_by_section
+from agreements.queries.compare import compare_revisions
+from agreements.queries.sections import SECTIONS, with_full_text
 from agreements.queries.structure import Structure
 from agreements.services import structure as service
+from agreements.services.contract import FROZEN
 from agreements.views.structure import guide_context
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check
@@ -174,6 +177,24 @@ def agreement_answers(request, pk: int):
     )
 
 
+def _text_to_approve(agreement) -> dict:
+    """The text as it will be signed; for a later revision only what changed since the one before."""
+    text = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
+    context = {
+        "text": text,
+        "text_sections": list(enumerate(SECTIONS, start=2)),
+        "changes": None,
+        "contract_frozen": agreement.status in FROZEN,  # then the stored contract, not a fresh draft
+    }
+    if agreement.predecessor_id:
+        older = with_full_text(Agreement.objects.filter(pk=agreement.predecessor_id)).get()
+        diffs = compare_revisions(older, text)
+        context["changes"] = [diff for diff in diffs if diff.changed]
+        context["unchanged_count"] = len(diffs) - len(context["changes"])
+        context["predecessor"] = older
+    return context
+
+
 def agreement_approval(request, pk: int):
     """The approval round: each partner's decision, and the form for board representatives."""
     agreement = perms.get_agreement_for(request.user, pk)
@@ -217,6 +238,7 @@ def agreement_approval(request, pk: int):
             agreement,
             structure,
             "abstimmung",
+            **_text_to_approve(agreement),
             state=[
                 (p, decision, [b.user for b in structure.board if b.institution_id == p.institution_id])
                 for p, decision in state

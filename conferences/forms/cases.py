@@ -61,9 +61,9 @@ class CaseCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["agreement"].queryset = case_agreements(user).order_by("title")
         self.fields["agreement"].empty_label = _("– Vereinbarung wählen –")
-        self.fields["agreement"].help_text = _("Der Fall gehört zu einer Vereinbarung, die gilt oder vorbereitet wird.")
+        self.fields["agreement"].help_text = _("Der Fall gehört zu einer Vereinbarung, die in Kraft ist.")
         self.fields["agreement"].error_messages["invalid_choice"] = _(
-            "Bitte eine geltende oder in Vorbereitung befindliche Vereinbarung Ihrer Institution wählen."
+            "Bitte eine Vereinbarung Ihrer Institution wählen, die in Kraft ist."
         )
         own = Institution.objects.filter(pk__in=perms.case_editor_institution_ids(user))
         self.fields["owner_institution"].queryset = own

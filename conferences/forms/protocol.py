@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from conferences.forms.cases import date_input, textarea, time_input
-from conferences.forms.shared import PeopleChoice, PersonChoice, ProtocolRowFormSet, check_times
+from conferences.forms.shared import PersonChoice, ProtocolRowFormSet, StaffChoice, StaffMultipleChoice, check_times
 from conferences.forms.tasks import TaskForm, TaskFormSet
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, FamilyRole, StaffParticipant, Task
 from kooperation.core.forms import VersionedModelForm, helper
@@ -33,19 +33,20 @@ class ConferencePlanForm(VersionedModelForm):
             "end_time": time_input(),
             "invited": forms.CheckboxSelectMultiple,
         }
-        field_classes = {"moderator": PersonChoice, "invited": PeopleChoice}
+        field_classes = {"moderator": StaffChoice, "invited": StaffMultipleChoice}
 
     def __init__(self, *args, staff, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["moderator"].queryset = staff
         self.fields["moderator"].empty_label = _("– noch offen –")
         self.fields["moderator"].error_messages["invalid_choice"] = _(
-            "Die Moderation übernimmt eine Fachkraft einer beteiligten Institution."
+            "Die Moderation übernimmt eine Person einer beteiligten Institution."
         )
         self.fields["invited"].queryset = staff
-        self.fields["invited"].label = _("Eingeladene Fachkräfte der beteiligten Institutionen")
+        # Not only Fachkräfte: Koordination and Leitung of the institutions are invited, too.
+        self.fields["invited"].label = _("Eingeladene Personen der beteiligten Institutionen")
         self.fields["invited"].error_messages["invalid_choice"] = _(
-            "Eingeladen werden können nur Fachkräfte der beteiligten Institutionen."
+            "Eingeladen werden können nur Personen der beteiligten Institutionen."
         )
         self.fields["invited"].help_text = _("Sie erhalten eine E-Mail mit einem Link, ohne Falldaten.")
         if not self.instance.pk:

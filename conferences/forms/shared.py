@@ -14,9 +14,24 @@ class PersonChoice(forms.ModelChoiceField):
         return str(obj)
 
 
-class PeopleChoice(forms.ModelMultipleChoiceField):
+def person_with_roles(user: User) -> str:
+    """ "Name – Institution (Rolle)", from the memberships prefetched as `case_memberships` (see
+    case_staff_with_roles); several roles in one institution share its parentheses."""
+    roles: dict[str, list[str]] = {}
+    for membership in getattr(user, "case_memberships", []):
+        roles.setdefault(membership.institution.name, []).append(str(membership.get_role_display()))
+    where = "; ".join(f"{name} ({', '.join(labels)})" for name, labels in roles.items())
+    return f"{user} – {where}" if where else str(user)
+
+
+class StaffChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return str(obj)
+        return person_with_roles(obj)
+
+
+class StaffMultipleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return person_with_roles(obj)
 
 
 def member_map(users) -> dict[int, set[int]]:

@@ -77,8 +77,8 @@ class TaskStatusForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Stand"),
         choices=[(TaskStatus.ERLEDIGT, gettext_lazy("erledigt")), (TaskStatus.ENTFALLEN, gettext_lazy("entfällt"))],
-        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        initial=TaskStatus.ERLEDIGT,
+        # Nothing chosen in advance: "erledigt" must be a decision, not a default left standing.
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(label=gettext_lazy("Vermerk"), required=False, max_length=2000, widget=textarea(2))
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models.case import Case, FamilyRole
@@ -95,6 +95,11 @@ class Conference(Versioned):
     @property
     def is_final(self) -> bool:
         return self.finalised_at is not None
+
+    @property
+    def is_planned(self) -> bool:
+        """Still ahead: nobody has taken part yet, the people listed are invited."""
+        return not self.is_final and self.date > timezone.localdate()
 
     def invited_family_labels(self) -> list[str]:
         labels = dict(FamilyRole.choices)

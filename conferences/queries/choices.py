@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+
 from agreements.models import Agreement, Partner, Status
 from conferences import permissions as perms
 from conferences.models import Case
 from kooperation.network import permissions as network_perms
-from kooperation.network.models import Role, User
+from kooperation.network.models import Membership, Role, User
 
 CASE_STATUSES = (
     Status.ENTWURF,
@@ -21,10 +23,15 @@ CASE_STATUSES = (
 CLOSED_STATUSES = (Status.BEENDET, Status.VERWORFEN)
 
 
+# What the new-case form offers: the revision in force of each agreement. Drafts and an amendment in
+# work would list the same agreement twice (and a case belongs under the rules that apply now).
+IN_FORCE_STATUSES = (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG)
+
+
 def case_agreements(user):
-    """Agreements in force or in preparation under which the user may open a case."""
+    """Agreements in force under which the user may open a case (one revision of each)."""
     return Agreement.objects.filter(
-        status__in=CASE_STATUSES, partners__institution_id__in=perms.case_editor_institution_ids(user)
+        status__in=IN_FORCE_STATUSES, partners__institution_id__in=perms.case_editor_institution_ids(user)
     ).distinct()
 
 
@@ -39,6 +46,14 @@ def case_staff(case: Case):
         .distinct()
         .order_by("last_name", "first_name", "email")
     )
+
+
+def case_staff_with_roles(case: Case):
+    """case_staff, each with `case_memberships`: their roles in the institutions with access (for labels)."""
+    memberships = Membership.objects.filter(
+        institution_id__in=perms.case_access_institution_ids(case), institution__is_active=True
+    ).select_related("institution")
+    return case_staff(case).prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="case_memberships"))
 
 
 def meeting_agreements(user):

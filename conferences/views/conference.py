@@ -25,7 +25,7 @@ from conferences.forms.protocol import (
 from conferences.forms.shared import institutions_queryset, member_map
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
-from conferences.queries.choices import case_staff
+from conferences.queries.choices import case_staff, case_staff_with_roles
 from conferences.queries.protocols import PROTOCOL_ROWS, finalise_check
 from conferences.services.conferences import finalise_conference, plan_conference, replan_conference
 from conferences.views.protocols import ProtocolEditor, addendum_page
@@ -51,8 +51,7 @@ def _load(user, pk: int, read: str) -> Conference:
 def conference_create(request, pk: int):
     """Plan a Hilfekonferenz of the case; refused with the reason while a consent is missing."""
     case = access.get_case_for(request.user, pk, read="Hilfekonferenz planen", check=perms.can_document_conference)
-    staff = case_staff(case)
-    form = ConferencePlanForm(request.POST or None, staff=staff)
+    form = ConferencePlanForm(request.POST or None, staff=case_staff_with_roles(case))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -101,7 +100,7 @@ def conference_plan(request, pk: int):
     """Change date, place, moderation and the invited."""
     conference = access.get_conference_for(request.user, pk, read="Planung der Hilfekonferenz", write=True)
     case = conference.case
-    form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff(case))
+    form = ConferencePlanForm(request.POST or None, instance=conference, staff=case_staff_with_roles(case))
     if (
         request.method == "POST"
         and form.is_valid()

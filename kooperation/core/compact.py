@@ -200,6 +200,9 @@ def render_cells(form, columns: dict[str, str]) -> SafeString:
         (columns.get(field.name, ""), render_field(field, help_text=False, wrapper="mb-0"))
         for field in form.visible_fields()
     ]
+    if "DELETE" in columns and "DELETE" not in form.fields:
+        # A new row has nothing to delete; an empty cell keeps it aligned under the "Löschen" column.
+        cells.append((columns["DELETE"], mark_safe("")))
     if not cells:
         return format_html("<td>{}</td>", hidden)
     first_css, first = cells[0]

@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.urls import path
 
-from kooperation.pages import bench, cooperation_sheet, dashboard, evidence_views
+from kooperation.pages import bench, cooperation_sheet, dashboard, evidence_views, search_views
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("suche/", search_views.search, name="search"),
     path("netzwerk/<int:pk>/nachweis/", evidence_views.evidence_report, name="evidence_report"),
     path("netzwerk/<int:pk>/nachweis.pdf", evidence_views.evidence_pdf, name="evidence_pdf"),
     path("netzwerk/<int:pk>/nachweis.csv", evidence_views.evidence_csv_download, name="evidence_csv"),

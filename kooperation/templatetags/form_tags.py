@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 
 from kooperation.core.compact import render_cells, render_field, render_row
 
@@ -37,6 +38,10 @@ def compact_cells(form):
 @register.simple_tag
 def column_labels(formset):
     """(label, css) of each visible field of the formset's rows: the header of a row table."""
-    # A saved row has every column (a new one has no "Löschen"); with none saved, the blank form's.
+    # A saved row has every column; a new one has no "Löschen" field but an empty cell in its place
+    # (render_cells), so the column is there whenever rows of the formset can be deleted.
     form = formset.forms[0] if formset.forms else formset.empty_form
-    return [(field.label, form.table_columns.get(field.name, "")) for field in form.visible_fields()]
+    columns = [(field.label, form.table_columns.get(field.name, "")) for field in form.visible_fields()]
+    if formset.can_delete and "DELETE" in form.table_columns and "DELETE" not in form.fields:
+        columns.append((_("Löschen"), form.table_columns["DELETE"]))
+    return columns

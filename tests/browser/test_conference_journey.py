@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from agreements.models import Agreement, Status
 from conferences.models import Case, Conference, Task, TaskStatus
 from tests.conference_fixtures import MINIMAL_PDF, ensure_criteria
 
@@ -25,6 +26,7 @@ def test_fachkraft_documents_a_conference_and_a_partner_marks_a_task_done(
     new_page, login, check_axe, agreement, caseworker, partner_worker, media_root, tmp_path
 ):
     ensure_criteria(agreement)
+    Agreement.objects.filter(pk=agreement.pk).update(status=Status.IN_KRAFT)  # the case form offers those in force
     yesterday = timezone.localdate() - timedelta(days=1)
     page = new_page()
     login(page, caseworker)
@@ -69,8 +71,8 @@ def test_fachkraft_documents_a_conference_and_a_partner_marks_a_task_done(
     page.get_by_label("Beginn").fill("10:00")
     page.get_by_label("Ende").fill("11:30")
     page.get_by_label("Ort").fill("Jugendamt, Raum 3")
-    page.get_by_label(str(partner_worker)).check()
-    page.get_by_label(str(caseworker)).check()
+    page.get_by_label(f"{partner_worker} – Klinikum Teststadt (Fachkraft)").check()
+    page.get_by_label(f"{caseworker} – Jugendamt Teststadt (Fachkraft)").check()
     check_axe(page)
     page.get_by_role("button", name="Hilfekonferenz planen").click()
     conference = Conference.objects.get()
@@ -132,6 +134,7 @@ def test_fachkraft_documents_a_conference_and_a_partner_marks_a_task_done(
     expect(colleague.get_by_text("Krippenplatz beantragen")).to_have_count(0)
     check_axe(colleague)
     form = colleague.get_by_role("form", name="Stand der Aufgabe 1")
+    form.get_by_label("erledigt").check()  # nothing is chosen in advance
     form.get_by_label("Vermerk").fill("Termin am Montag steht.")
     form.get_by_role("button", name="Stand speichern").click()
     expect(colleague.get_by_role("status")).to_contain_text("Die Aufgabe ist als „erledigt“ vermerkt.")

@@ -102,6 +102,12 @@ class Institution(Versioned):
         return reverse("institution_detail", args=[self.pk])
 
     @property
+    def phone_uri(self) -> str:
+        """The phone number as a `tel:` link target: digits and a leading +, no spaces or separators."""
+        digits = "".join(c for c in self.phone if c.isdigit())
+        return f"tel:{'+' if self.phone.strip().startswith('+') else ''}{digits}"
+
+    @property
     def address_line(self) -> str:
         place = " ".join(part for part in (self.postal_code, self.city) if part)
         return ", ".join(part for part in (self.street, place) if part)
