@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from agreements.services.agreement import create_agreement
 from kooperation.network import twofactor
@@ -14,6 +16,15 @@ from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _german_outside_requests():
+    """Each test starts in German: a request in English (LocaleMiddleware) leaves its language
+    active in the thread, and a later test's messages built outside a request would follow it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 def make_institution():
