@@ -242,7 +242,9 @@ def request_person(actor, institution, *, email, first_name, last_name, role, pu
 
 
 def _lock_requested(invitation: Invitation) -> Invitation:
-    locked = Invitation.objects.select_for_update().select_related("user", "institution").get(pk=invitation.pk)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("user", "institution").get(pk=invitation.pk)
+    )
     if locked.status != Invitation.Status.REQUESTED:
         raise DomainError(
             _("Über diese Anfrage wurde bereits entschieden (%(status)s).") % {"status": locked.get_status_display()}
