@@ -122,6 +122,13 @@ def signatories(agreement: Agreement) -> list[tuple]:
     return [(p, leaders.get(p.institution_id)) for p in agreement.partners.all()]
 
 
+def _columns(partners: list) -> list[list]:
+    if len(partners) <= 8:
+        return [partners]
+    middle = (len(partners) + 1) // 2
+    return [partners[:middle], partners[middle:]]
+
+
 class ContractRenderer(PdfRenderer):
     """The contract of one revision: title page, numbered sections, signature page."""
 
@@ -163,6 +170,8 @@ class ContractRenderer(PdfRenderer):
         return {
             "agreement": agreement,
             "sections": [(i, s) for i, s in enumerate(SECTIONS, start=1)],
+            # More than eight partners: two columns on the title page (read down, then across).
+            "partner_columns": _columns(list(agreement.partners.all())),
             "signatories": signatories(agreement),
             "anlagen": self.data.get("anlagen", []),
             "fingerprint": self.fingerprint,

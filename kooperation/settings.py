@@ -215,6 +215,21 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # files are only ever served by views behind a permission check
 
+# Caches. "documents" holds rendered previews (the contract draft) on local disk, shared by every
+# gunicorn worker of a server; a key names the agreement, its version and a hash of the rendered
+# HTML, so any edit gives a new key and nothing needs invalidating. Not backed up (a cache); with
+# several app servers each keeps its own. The default cache stays Django's per-process one.
+DOCUMENT_CACHE_DIR = Path(env_str("KOOPERATION_DOCUMENT_CACHE_DIR", str(BASE_DIR / ".cache" / "documents")))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "documents": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DOCUMENT_CACHE_DIR),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+
 # Request limits. The largest legitimate form is a protocol page with four formsets of at most
 # 50 rows (kooperation.core.limits.MAX_ROWS) of about ten fields each, or a catalogue of 200 rows
 # of seven fields: 3000 fields leave room; more is refused with the 400 page before any form is

@@ -27,6 +27,15 @@ def _german_outside_requests():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _own_document_cache(settings, request):
+    """Each test starts with an empty documents cache (in memory), never the project's cache folder."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "documents": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid},
+    }
+
+
 def make_institution():
     return InstitutionFactory(name="Jugendamt Teststadt", short_name="JA")
 

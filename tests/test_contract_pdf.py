@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 from django.utils import formats
 
-from agreements.documents import ContractRenderer, contract_data, fingerprint
+from agreements.documents import ContractRenderer, _columns, contract_data, fingerprint
 from agreements.models import Agreement, ConferenceRules, FlowPlan, Partner
 from agreements.services.agreement import set_partners
 from tests import signing_data as sd
@@ -440,3 +441,11 @@ def test_partner_without_a_signing_leitung_gets_blank_name_lines(db, settings, t
     pdf.write_bytes(ContractRenderer(agreement, draft=False).render()[2])
     last = plain(pages(pdf, layout=True)[-1])
     assert f"{extra.name} Name, Funktion: ______________________________ Ort, Datum Unterschrift" in last
+
+
+def test_many_partners_are_two_table_cells_on_the_title_page_not_css_columns():
+    """CSS `columns` made WeasyPrint take twice as long for 20 partners; the title page reads down, then across."""
+    assert _columns(list(range(8))) == [list(range(8))]
+    assert _columns(list(range(21))) == [list(range(11)), list(range(11, 21))]
+    stylesheet = (Path(settings.BASE_DIR) / "static/css/print-contract.css").read_text()
+    assert not re.search(r"(^|[;{\s])columns\s*:", re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.S))

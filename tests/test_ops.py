@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from moto.server import ThreadedMotoServer
 from agreements.models import Agreement, FrozenContract
 from kooperation.core.mail import notify
 from kooperation.env import default_storage_from_env
+from kooperation.ops import outbox
 from kooperation.ops.locks import run_once
 from kooperation.ops.models import JobLock, MailStatus, OutgoingMail
 from tests import signing_data as sd
@@ -116,6 +117,34 @@ def test_notify_records_the_mail_and_the_task_sends_it(member, mailoutbox, djang
     assert mail.sent_at is not None
     assert [m.to for m in mailoutbox] == [[member.email]]
     assert "Eine Nachricht." in mailoutbox[0].body
+
+
+def test_mails_recorded_in_bulk_are_sent_together_after_the_commit(member, coordinator, mailoutbox):
+    """Seeding: no task per mail; after the block every mail is sent once, through one connection."""
+    with outbox.sent_in_bulk(), transaction.atomic():
+        notify([member, coordinator], "Betreff", "Eine Nachricht.", "/")
+        notify([member], "Zweiter Betreff", "Noch eine.", "/")
+        assert not mailoutbox
+    mails = OutgoingMail.objects.order_by("pk")
+    assert [(m.recipient, m.status, m.attempts) for m in mails] == [
+        (member.email, MailStatus.SENT, 1),
+        (coordinator.email, MailStatus.SENT, 1),
+        (member.email, MailStatus.SENT, 1),
+    ]
+    assert all(m.sent_at for m in mails)
+    assert sorted(m.subject for m in mailoutbox) == ["Betreff", "Betreff", "Zweiter Betreff"]
+
+
+def test_a_failing_bulk_send_falls_back_to_the_usual_way_and_loses_nothing(
+    member, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.test_ops.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True), outbox.sent_in_bulk(), transaction.atomic():
+        notify([member], "Betreff", "Eine Nachricht.", "/")
+    mail = OutgoingMail.objects.get()
+    # One task per mail as usual: the immediate backend cannot defer, so the mail is marked failed with its error.
+    assert (mail.status, mail.attempts) == (MailStatus.FAILED, 1)
+    assert mail.last_error == "ConnectionRefusedError: [Errno 111] Connection refused"
 
 
 def test_failed_send_stays_visible_and_administration_sends_it_again(

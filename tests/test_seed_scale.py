@@ -17,6 +17,7 @@ from agreements.models import Agreement, CatalogueEntry, FrozenContract, Status
 from conferences.models import Case
 from kooperation.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS, INSTITUTIONS
 from kooperation.network.models import Arbeitsfeld, Institution, Membership, User
+from kooperation.ops.models import MailStatus, OutgoingMail
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,9 @@ def test_seed_scale_3_makes_three_networks_and_is_repeatable(catalogues, setting
     # One hash for all accounts that may sign in, and it is the demo password.
     assert User.objects.filter(is_active=True).values("password").distinct().count() == 1
     assert check_password(DEMO_PASSWORD, coordinator.password)
+    # The demo's mails are sent in bulk per copy (no task and commit per mail), none left waiting.
+    assert OutgoingMail.objects.count() > 0
+    assert not OutgoingMail.objects.exclude(status=MailStatus.SENT).exists()
 
     call_command("seed_demo", "--scale", "3", stdout=StringIO())
     assert _counts() == counts

@@ -41,6 +41,7 @@ from agreements.models import (
 )
 from agreements.services import lifecycle, signing, validity
 from agreements.services.contract import ensure_contract
+from kooperation.core.concurrency import claim_version
 from kooperation.core.dates import add_months
 from kooperation.core.errors import DomainError
 from tests import signing_data as sd
@@ -207,6 +208,59 @@ def test_preview_is_available_at_any_time_and_marked_as_draft(client_for, member
         assert response["Content-Type"] == "application/pdf"
         assert "-Entwurf.pdf" in response["Content-Disposition"]
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_repeated_previews_come_from_the_shared_cache_until_something_changes(
+    client_for, member, agreement, settings, tmp_path, monkeypatch
+):
+    """The second preview is not rendered again; an edit (version) or a changed partner name renders anew."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "documents": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "documents"),
+        },
+    }
+    rendered = []
+    write_pdf = ContractRenderer.write_pdf
+
+    def counting_write_pdf(self, html):
+        rendered.append(html)
+        return write_pdf(self, html)
+
+    monkeypatch.setattr(ContractRenderer, "write_pdf", counting_write_pdf)
+    client = client_for(member)
+    url = reverse("contract_preview", args=[agreement.pk])
+
+    def preview() -> bytes:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "-Entwurf.pdf" in response["Content-Disposition"]
+        return b"".join(response.streaming_content)
+
+    first = preview()
+    assert first.startswith(b"%PDF-")
+    assert preview() == first
+    assert len(rendered) == 1
+    # On disk, so another gunicorn worker (a second cache object on the same folder) finds it as well.
+    assert any((tmp_path / "documents").iterdir())
+
+    # An edit through a form bumps the agreement's version: a new key, rendered again, the new title inside.
+    Agreement.objects.filter(pk=agreement.pk).update(title="Kooperation Frühe Hilfen, überarbeitet")
+    claim_version(agreement, agreement.version)
+    preview()
+    assert len(rendered) == 2
+    assert "Kooperation Frühe Hilfen, überarbeitet" in rendered[-1]
+    preview()
+    assert len(rendered) == 2
+
+    # A change the contract shows without touching the agreement's version: the HTML (and so the key) differs.
+    partner = agreement.partners.exclude(institution=agreement.coordinating_institution).first().institution
+    partner.name = "Klinikum Teststadt (neuer Name)"
+    partner.save()
+    preview()
+    assert len(rendered) == 3
+    assert "Klinikum Teststadt (neuer Name)" in rendered[-1]
 
 
 def test_download_of_a_revision_not_frozen_is_404(client_for, coordinator, approved):

@@ -26,7 +26,10 @@ from kooperation.network.permissions import institution_ids
 def contract_preview(request, pk: int):
     """The contract PDF of the current text, marked 'Entwurf' on every page."""
     agreement = perms.get_agreement_for(request.user, pk)
-    return pdf_response(ContractRenderer(agreement, draft=True))
+    # Served from the shared documents cache while the agreement (version) and the rendered text stay the same.
+    return pdf_response(
+        ContractRenderer(agreement, draft=True), cache_key=f"contract-preview:{agreement.pk}:v{agreement.version}"
+    )
 
 
 def contract_download(request, pk: int):

@@ -8,15 +8,19 @@ static files and data: URIs and refuses everything else: no network, no local pa
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import posixpath
+from functools import cache
 from io import BytesIO
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import caches
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -125,14 +129,48 @@ class PdfRenderer:
             return render_to_string(self.template_name, context)
 
     def render(self) -> tuple[str, str, bytes]:
-        document = HTML(string=self.render_html(), base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher())
+        return self.filename(), self.mimetype, self.write_pdf(self.render_html())
+
+    def write_pdf(self, html: str) -> bytes:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher())
         options = {"attachments": self.attachments()}
         if self.pdf_variant:
             options["pdf_variant"] = self.pdf_variant
-        return self.filename(), self.mimetype, document.write_pdf(**options)
+        return document.write_pdf(**options)
+
+    def render_cached(self, key: str) -> tuple[str, str, bytes]:
+        """Like render(), but the PDF comes from the shared "documents" cache when its HTML was rendered before.
+
+        The cache key is ``key`` (e.g. the agreement and its version) plus a SHA-256 of the HTML,
+        the PDF variant and the print stylesheets and fonts, so any change to what the document
+        shows gives a new key. Only for documents without attachments of their own (the draft).
+        """
+        html = self.render_html()
+        digest = hashlib.sha256()
+        for part in (html, self.pdf_variant or "", _print_assets_fingerprint()):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        cache_key = f"pdf:{key}:{digest.hexdigest()}"
+        documents = caches["documents"]
+        content = documents.get(cache_key)
+        if content is None:
+            content = self.write_pdf(html)
+            documents.set(cache_key, content)
+        return self.filename(), self.mimetype, content
 
 
-def pdf_response(renderer: PdfRenderer) -> FileResponse:
-    """Serve a freshly rendered document as a download."""
-    filename, mimetype, content = renderer.render()
+@cache
+def _print_assets_fingerprint() -> str:
+    """A hash of the print stylesheets and fonts: a deployment that changes them gives new cache keys."""
+    digest = hashlib.sha256()
+    for folder in ("css", "fonts"):
+        for path in sorted((Path(settings.BASE_DIR) / "static" / folder).glob("*")):
+            if path.name.startswith(("print", "DejaVu")) and path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def pdf_response(renderer: PdfRenderer, *, cache_key: str | None = None) -> FileResponse:
+    """Serve a document as a download: freshly rendered, or via the documents cache when cache_key is given."""
+    filename, mimetype, content = renderer.render_cached(cache_key) if cache_key else renderer.render()
     return FileResponse(BytesIO(content), as_attachment=True, filename=filename, content_type=mimetype)

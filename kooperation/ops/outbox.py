@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -32,6 +34,10 @@ def stored_attachments(attachments) -> list[dict]:
     return rows
 
 
+# Inside sent_in_bulk(): the ids of the mails recorded meanwhile, sent together when the block ends.
+_held: ContextVar[list[int] | None] = ContextVar("held_mails", default=None)
+
+
 def queue_mails(subject: str, body: str, recipients, attachments=None) -> list[OutgoingMail]:
     """Record one mail per recipient now; hand them to the task backend once the transaction commits."""
     files = stored_attachments(attachments)
@@ -39,8 +45,51 @@ def queue_mails(subject: str, body: str, recipients, attachments=None) -> list[O
         [OutgoingMail(recipient=address, subject=subject[:255], body=body, attachments=files) for address in recipients]
     )
     ids = [mail.pk for mail in mails]
-    transaction.on_commit(lambda: _enqueue(ids))
+    held = _held.get()
+    if held is not None:
+        held.extend(ids)
+    else:
+        transaction.on_commit(lambda: _enqueue(ids))
     return mails
+
+
+@contextmanager
+def sent_in_bulk():
+    """Mails recorded inside the block are sent together when it ends (seeding thousands of demo mails).
+
+    One mail connection and one transaction for all of them instead of a task, a transaction and a
+    commit per mail. If the bulk send fails, every mail still waiting goes the usual way (one task
+    each, with retries), so none is lost.
+    """
+    held: list[int] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if held:
+        send_held(held)
+
+
+def send_held(ids: list[int]) -> None:
+    waiting = list(OutgoingMail.objects.filter(pk__in=ids, status=MailStatus.WAITING).order_by("pk"))
+    try:
+        with transaction.atomic():
+            messages = []
+            for mail in waiting:
+                message = EmailMessage(mail.subject, mail.body, None, [mail.recipient])
+                for item in mail.attachments:
+                    message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])
+                messages.append(message)
+            get_connection(fail_silently=False).send_messages(messages)
+            OutgoingMail.objects.filter(pk__in=[mail.pk for mail in waiting]).update(
+                status=MailStatus.SENT, sent_at=timezone.now(), attempts=1, next_attempt_at=None
+            )
+    except Exception as error:  # the bulk path must never lose a mail: fall back to one task per mail
+        logger.warning("bulk send of %d mails failed (%s); sending them one by one", len(waiting), error)
+        _enqueue([mail.pk for mail in waiting])
+        return
+    logger.info("%d mails sent in bulk", len(waiting))
 
 
 def _enqueue(ids, run_after=None) -> None:

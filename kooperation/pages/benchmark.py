@@ -16,6 +16,7 @@ from agreements.models import Agreement, Partner, QualityDialogue, Subgroup
 from agreements.queries.sections import SECTIONS
 from conferences.demo import NOTES
 from conferences.models import Case, Conference
+from kooperation.network import twofactor
 from kooperation.network.models import User
 
 DOMAIN = "kooperation.example"
@@ -97,5 +98,9 @@ def session_for(user: User) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # As after the code step: an account with a second factor (Administration, Leitung) is otherwise signed out.
+    store[twofactor.SESSION_STATE] = (
+        twofactor.VERIFIED if twofactor.has_second_factor(user) else twofactor.PASSWORD_ONLY
+    )
     store.create()
     return store.session_key

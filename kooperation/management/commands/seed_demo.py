@@ -15,6 +15,7 @@ from agreements.services.contract import contracts_rendered_on_first_download
 from conferences.demo import seed_conferences
 from kooperation.network import twofactor
 from kooperation.network.models import Arbeitsfeld, Contact, Institution, Leader, Membership, Offer, Role, User
+from kooperation.ops.outbox import sent_in_bulk
 
 DEMO_PASSWORD = "kooperation-demo"
 DOMAIN = "kooperation.example"
@@ -195,7 +196,8 @@ class Command(BaseCommand):
         with contracts_rendered_on_first_download():
             for copy in range(1, scale + 1):
                 # One transaction per copy: a large --scale keeps what it has done when interrupted.
-                with transaction.atomic():
+                # Its mails are sent together after the commit, not a task and a commit per mail.
+                with sent_in_bulk(), transaction.atomic():
                     self._copy(fields, copy)
         self.stdout.write(
             self.style.SUCCESS(
