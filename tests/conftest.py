@@ -11,6 +11,7 @@ from agreements.services.agreement import create_agreement
 from kooperation.network import twofactor
 from kooperation.network.models import Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
+from tests.rendered_html import pytest_configure, pytest_sessionfinish  # noqa: F401 - hooks of this conftest
 
 
 @pytest.fixture(autouse=True)
