@@ -86,6 +86,10 @@ def test_fachkraft_documents_a_conference_and_a_partner_marks_a_task_done(
     page.get_by_label("Hilfebedarf Kind").fill("Krippenplatz und Vorsorgeuntersuchung.")
     checks = conference.checks.count()
     assert checks == 6
+    # The check is a compact table: the four ratings of a criterion take two lines at most, not four.
+    for i in range(checks):
+        ratings = page.locator(".criteria-table tbody tr").nth(i).locator("td").first.locator("div").first
+        assert ratings.bounding_box()["height"] <= 60, f"Kriterium {i + 1}: Einschätzungen über mehr als zwei Zeilen"
     for i in range(checks):
         rating = "teilweise" if i == 4 else "erfuellt"
         page.locator(f'[name="kriterien-{i}-rating"][value="{rating}"]').check()
