@@ -409,3 +409,27 @@ def test_invited_account_whose_link_expired_can_ask_for_a_new_one(client, mailou
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [["eingeladen@test.example"]]
     assert "/konto/passwort/neu/" in mailoutbox[0].body
+
+
+# --- the start page's one primary action -------------------------------------------------------
+
+
+def _solid_buttons(response) -> list[tuple[str, str]]:
+    html = response.content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    return re.findall(r'<a class="btn btn-primary" href="([^"]+)">.*?([^>]+)</a>', main)
+
+
+@pytest.mark.parametrize(
+    ("who", "url_name", "label"),
+    [("coordinator", "agreement_create", "Vereinbarung anlegen"), ("caseworker", "case_create", "Fall anlegen")],
+)
+def test_start_page_leads_with_one_solid_action(who, url_name, label, client_for, request):
+    response = client_for(request.getfixturevalue(who)).get(reverse("dashboard"))
+    assert _solid_buttons(response) == [(reverse(url_name), label)]
+
+
+def test_start_page_offers_no_action_a_member_may_not_take(client_for, member):
+    response = client_for(member).get(reverse("dashboard"))
+    assert _solid_buttons(response) == []
+    assert reverse("agreement_create") not in response.content.decode()

@@ -6,7 +6,9 @@ from itertools import groupby
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agreements.models import (
     Agreement,
@@ -21,6 +23,8 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
+from agreements.permissions import can_create_agreement
+from conferences.permissions import can_create_case
 from conferences.queries.tasks import task_summary
 from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids, memberships
@@ -91,6 +95,15 @@ def expectations(user) -> dict:
     }
 
 
+def primary_action(user) -> dict | None:
+    """The one solid button of the start page: what this person starts most often, if anything."""
+    if can_create_agreement(user):
+        return {"url": reverse("agreement_create"), "label": _("Vereinbarung anlegen")}
+    if can_create_case(user):
+        return {"url": reverse("case_create"), "label": _("Fall anlegen")}
+    return None
+
+
 def dashboard(request):
     """Show the user's institutions and roles, agreements and open work."""
     own = sorted(memberships(request.user), key=lambda m: (m.institution.name, m.role))
@@ -111,6 +124,7 @@ def dashboard(request):
             "agreements": agreements,
             "tasks": task_summary(request.user),
             "coordination": start.overview(request.user),
+            "primary_action": primary_action(request.user),
             **expectations(request.user),
         },
     )
