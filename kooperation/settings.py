@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "kooperation.core.sessions.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Control characters (NUL, escape …) never reach a form, the database or a re-rendered page.
+    "kooperation.core.input.StripControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Logs a 403/404 as one INFO line with user id, path and reason.

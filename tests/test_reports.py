@@ -408,6 +408,9 @@ def test_period_errors_are_german_and_field_level(client_for, world, home_coordi
     assert response.context["report"] is None
     assert message in unescape(response.content.decode())
     assert "Als PDF" not in response.content.decode()
+    # The field points screen readers at its error, and the error carries that id.
+    assert f'aria-describedby="id_{field}_error"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     # The downloads answer a bad period with the page and its errors, never a file or a server error.
     for name in ("evidence_pdf", "evidence_csv"):
         download = _get(client, name, world, query)

@@ -27,7 +27,7 @@ from agreements.models import (
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
 from kooperation.core.limits import MAX_VERSION
 from kooperation.core.rows import OrderedInlineFormSet, row_formset
-from kooperation.core.widgets import SearchCheckboxes, SearchSelect
+from kooperation.core.widgets import IsoDateInput, SearchCheckboxes, SearchSelect
 from kooperation.network import permissions as perms
 from kooperation.network.models import Institution, Role
 from kooperation.network.models.institutions import Arbeitsfeld
@@ -265,8 +265,8 @@ class TermForm(VersionedModelForm):
             "board_duties",
         ]
         widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_from": IsoDateInput(),
+            "valid_until": IsoDateInput(),
             "board_duties": _textarea(3),
         }
 

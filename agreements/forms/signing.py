@@ -9,13 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import SignatureMethod
 from agreements.services.signing import MAX_UPLOAD
 from kooperation.core.limits import BoundedDateField
+from kooperation.core.widgets import IsoDateInput
 
 
 class SignatureForm(forms.Form):
     institution = forms.TypedChoiceField(label=_("für"), coerce=int)
-    signed_on = BoundedDateField(
-        label=_("unterzeichnet am"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    signed_on = BoundedDateField(label=_("unterzeichnet am"), widget=IsoDateInput())
     place = forms.CharField(label=_("in (Ort)"), max_length=100)
     method = forms.ChoiceField(
         label=_("Form der Unterschrift"),
@@ -67,9 +66,7 @@ class PaperSignatureForm(forms.Form):
     institution = forms.TypedChoiceField(label=_("für"), coerce=int)
     signer_name = forms.CharField(label=_("unterzeichnet von (Name)"), max_length=150)
     signer_function = forms.CharField(label=_("Funktion"), max_length=150)
-    signed_on = forms.DateField(
-        label=_("unterzeichnet am"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    signed_on = forms.DateField(label=_("unterzeichnet am"), widget=IsoDateInput())
     place = forms.CharField(label=_("in (Ort)"), max_length=100)
     file = forms.FileField(label=_("Scan der unterschriebenen Seite"), help_text=_("PDF, PNG oder JPEG"))
 
@@ -92,8 +89,8 @@ class DeputyForm(forms.Form):
     institution = forms.TypedChoiceField(label=_("für die Institution"), coerce=int)
     user = forms.TypedChoiceField(label=_("Vertretung"), coerce=int)
     function = forms.CharField(label=_("Funktion"), max_length=150, required=False)
-    valid_from = forms.DateField(label=_("von"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    valid_until = forms.DateField(label=_("bis"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    valid_from = forms.DateField(label=_("von"), widget=IsoDateInput())
+    valid_until = forms.DateField(label=_("bis"), widget=IsoDateInput())
 
     def __init__(self, *args, institutions, candidates, **kwargs):
         super().__init__(*args, **kwargs)

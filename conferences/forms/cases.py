@@ -17,17 +17,18 @@ from kooperation.core.errors import DomainError
 from kooperation.core.forms import FilterForm, VersionedModelForm, helper
 from kooperation.core.limits import MAX_VERSION, BoundedDateField
 from kooperation.core.uploads import check_scan, display_name
+from kooperation.core.widgets import IsoDateInput, IsoTimeInput
 from kooperation.network.models import Institution, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+def date_input() -> IsoDateInput:
+    return IsoDateInput()
 
 
-def time_input() -> forms.TimeInput:
-    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+def time_input() -> IsoTimeInput:
+    return IsoTimeInput()
 
 
 def textarea(rows: int = 3) -> forms.Textarea:

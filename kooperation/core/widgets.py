@@ -8,6 +8,8 @@ with the form (the filter's button, or a "Suchen" button in forms that save).
 
 from __future__ import annotations
 
+from datetime import date, time
+
 from django import forms
 from django.db.models import Case, Q, Value, When
 
@@ -108,3 +110,42 @@ def show_without_validation(form) -> None:
     """Re-show what was entered after a search without JavaScript ("Suchen" button): no error messages."""
     form._errors = forms.utils.ErrorDict()
     form.cleaned_data = {}
+
+
+class IsoDateInput(forms.DateInput):
+    """``<input type="date">`` with ISO values; what it cannot hold is not echoed back.
+
+    A browser's date field only holds a valid ISO date; sending back anything else ("NaN", a date typed
+    by a script) makes invalid HTML and the browser shows an empty field anyway. The German error at
+    the field says what was wrong.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        if isinstance(value, str) and value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return None
+        return super().format_value(value)
+
+
+class IsoTimeInput(forms.TimeInput):
+    """``<input type="time">`` (HH:MM); like IsoDateInput, a value it cannot hold is not echoed back."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+    def format_value(self, value):
+        if isinstance(value, str) and value:
+            try:
+                time.fromisoformat(value)
+            except ValueError:
+                return None
+        return super().format_value(value)

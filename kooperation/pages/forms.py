@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm
 from kooperation.core.limits import BoundedDateField
+from kooperation.core.widgets import IsoDateInput
 
 
 class PeriodForm(FilterForm):
-    start = BoundedDateField(label=_("von"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = BoundedDateField(label=_("bis"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = BoundedDateField(label=_("von"), widget=IsoDateInput())
+    end = BoundedDateField(label=_("bis"), widget=IsoDateInput())
 
     def __init__(self, data=None, **kwargs):
         year = timezone.localdate().year

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kooperation.core.forms import FilterForm
+from kooperation.core.widgets import IsoDateInput
 from kooperation.network.models import SecurityEvent
 
 
@@ -45,8 +46,8 @@ class SecurityFilterForm(FilterForm):
         label=_("Ereignis"), required=False, choices=[("", _("Alle")), *SecurityEvent.Kind.choices]
     )
     user = forms.CharField(label=_("Person (Name oder E-Mail)"), required=False, max_length=100)
-    since = forms.DateField(label=_("von"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("bis"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("von"), required=False, widget=IsoDateInput())
+    until = forms.DateField(label=_("bis"), required=False, widget=IsoDateInput())
 
     def clean(self):
         data = super().clean()
