@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "conferences",
 ]
 
+# Typed inputs (number, date, time) never get a value back that their browser field cannot hold.
+FORM_RENDERER = "kooperation.core.forms.BrowserValueRenderer"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (see CONTENT_SECURITY_POLICY below).

@@ -60,3 +60,20 @@ def test_valid_values_are_shown_again_in_iso_form():
     html = str(form["day"]) + str(form["at"])
     assert 'value="2026-12-01"' in html
     assert 'value="09:30"' in html
+
+
+class _Count(forms.Form):
+    count = forms.IntegerField(min_value=0)
+
+
+@pytest.mark.parametrize("sent", ["5Ú¤.:£", "NaN", "1e"])
+def test_a_number_field_gets_no_value_it_cannot_hold(sent):
+    form = _Count({"count": sent})
+    assert form.errors["count"] == ["Bitte eine ganze Zahl eingeben."]
+    html = str(form["count"])
+    assert 'type="number"' in html
+    assert "value=" not in html
+
+
+def test_a_number_sent_back_is_shown_again():
+    assert 'value="-3"' in str(_Count({"count": "-3"})["count"])

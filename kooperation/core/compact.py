@@ -14,6 +14,8 @@ from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from kooperation.core.widgets import browser_value
+
 TEXT_INPUTS = (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.DateInput, forms.TimeInput)
 
 
@@ -155,7 +157,7 @@ def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: st
     elif isinstance(widget, TEXT_INPUTS):
         attrs = _attrs(field, "form-control", described)
         input_type = attrs.pop("type", widget.input_type)
-        value = _value(field)
+        value = browser_value(input_type, _value(field)) or ""
         return format_html(
             '<div class="{}"><label class="form-label" for="{}">{}</label><input type="{}" name="{}"{}{}>{}</div>',
             wrapper,

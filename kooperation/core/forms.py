@@ -9,11 +9,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 from django.db import transaction
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kooperation.core.concurrency import ConflictError, claim_version
 from kooperation.core.limits import MAX_VERSION, bound_texts
+from kooperation.core.widgets import browser_value
 
 
 def helper(*layout) -> FormHelper:
@@ -167,3 +169,17 @@ class FilterForm(forms.Form):
 
     def filter_queryset(self, queryset):
         raise NotImplementedError
+
+
+class BrowserValueRenderer(DjangoTemplates):
+    """Django's form renderer, but a typed input never gets a value its browser field cannot hold.
+
+    Bound forms show what was sent; for ``type="number"``, ``date`` and ``time`` a value like "NaN" is
+    invalid HTML (only scripts send it). Such a field is rendered empty; its German error stays.
+    """
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if isinstance(context, dict) else None
+        if isinstance(widget, dict) and widget.get("type") in {"number", "date", "time"}:
+            widget["value"] = browser_value(widget["type"], widget.get("value"))
+        return super().render(template_name, context, request)

@@ -112,13 +112,44 @@ def show_without_validation(form) -> None:
     form.cleaned_data = {}
 
 
-class IsoDateInput(forms.DateInput):
-    """``<input type="date">`` with ISO values; what it cannot hold is not echoed back.
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return value.strip().lower() not in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 
-    A browser's date field only holds a valid ISO date; sending back anything else ("NaN", a date typed
-    by a script) makes invalid HTML and the browser shows an empty field anyway. The German error at
-    the field says what was wrong.
+
+def _is_iso(parse, value: str) -> bool:
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
+
+
+# What a browser's typed field can hold; anything else sent back makes invalid HTML and shows empty anyway.
+_HOLDS = {
+    "number": _is_number,
+    "date": lambda value: _is_iso(date.fromisoformat, value),
+    "time": lambda value: _is_iso(time.fromisoformat, value),
+}
+
+
+def browser_value(input_type: str, value):
+    """The value to write into an ``<input type=…>``: None when that field could not hold it.
+
+    Only a script or a probe sends "NaN" to a number field or "31.02." to a date field; the form's
+    German error at the field says what was wrong, and the field is shown empty, as a browser would.
     """
+    check = _HOLDS.get(input_type)
+    if check is None or not isinstance(value, str) or value == "" or check(value):
+        return value
+    return None
+
+
+class IsoDateInput(forms.DateInput):
+    """``<input type="date">`` with ISO values; what it cannot hold is not echoed back (browser_value)."""
 
     input_type = "date"
 
@@ -126,16 +157,11 @@ class IsoDateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
     def format_value(self, value):
-        if isinstance(value, str) and value:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                return None
-        return super().format_value(value)
+        return super().format_value(browser_value(self.input_type, value))
 
 
 class IsoTimeInput(forms.TimeInput):
-    """``<input type="time">`` (HH:MM); like IsoDateInput, a value it cannot hold is not echoed back."""
+    """``<input type="time">`` (HH:MM); what it cannot hold is not echoed back (browser_value)."""
 
     input_type = "time"
 
@@ -143,9 +169,4 @@ class IsoTimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
     def format_value(self, value):
-        if isinstance(value, str) and value:
-            try:
-                time.fromisoformat(value)
-            except ValueError:
-                return None
-        return super().format_value(value)
+        return super().format_value(browser_value(self.input_type, value))
