@@ -77,3 +77,12 @@ def test_a_number_field_gets_no_value_it_cannot_hold(sent):
 
 def test_a_number_sent_back_is_shown_again():
     assert 'value="-3"' in str(_Count({"count": "-3"})["count"])
+
+
+class _Website(forms.Form):
+    website = forms.URLField(assume_scheme="https")
+
+
+def test_a_url_field_gets_no_value_with_spaces_back_but_keeps_a_real_address():
+    assert "value=" not in str(_Website({"website": "x y"})["website"])
+    assert 'value="https://jugendamt.example/"' in str(_Website({"website": "https://jugendamt.example/"})["website"])

@@ -174,12 +174,12 @@ class FilterForm(forms.Form):
 class BrowserValueRenderer(DjangoTemplates):
     """Django's form renderer, but a typed input never gets a value its browser field cannot hold.
 
-    Bound forms show what was sent; for ``type="number"``, ``date`` and ``time`` a value like "NaN" is
+    Bound forms show what was sent; for ``type="number"``, ``date``, ``time`` and ``url`` a value like "NaN" is
     invalid HTML (only scripts send it). Such a field is rendered empty; its German error stays.
     """
 
     def render(self, template_name, context, request=None):
         widget = context.get("widget") if isinstance(context, dict) else None
-        if isinstance(widget, dict) and widget.get("type") in {"number", "date", "time"}:
+        if isinstance(widget, dict) and widget.get("type") in {"number", "date", "time", "url"}:
             widget["value"] = browser_value(widget["type"], widget.get("value"))
         return super().render(template_name, context, request)

@@ -8,6 +8,7 @@ with the form (the filter's button, or a "Suchen" button in forms that save).
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 from django import forms
@@ -133,6 +134,8 @@ _HOLDS = {
     "number": _is_number,
     "date": lambda value: _is_iso(date.fromisoformat, value),
     "time": lambda value: _is_iso(time.fromisoformat, value),
+    # An absolute URL: a scheme, then no white space (what the HTML checker accepts for type="url").
+    "url": lambda value: re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+", value) is not None,
 }
 
 
