@@ -152,24 +152,22 @@ def browser_value(input_type: str, value):
 
 
 class IsoDateInput(forms.DateInput):
-    """``<input type="date">`` with ISO values; what it cannot hold is not echoed back (browser_value)."""
+    """``<input type="date">`` with ISO values (what a browser's date field sends and shows).
+
+    A value it cannot hold is left out by the form renderer (kooperation.core.forms.BrowserValueRenderer)
+    and by the compact rows, both through browser_value.
+    """
 
     input_type = "date"
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
 
-    def format_value(self, value):
-        return super().format_value(browser_value(self.input_type, value))
-
 
 class IsoTimeInput(forms.TimeInput):
-    """``<input type="time">`` (HH:MM); what it cannot hold is not echoed back (browser_value)."""
+    """``<input type="time">`` as HH:MM; like IsoDateInput."""
 
     input_type = "time"
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%H:%M")
-
-    def format_value(self, value):
-        return super().format_value(browser_value(self.input_type, value))
