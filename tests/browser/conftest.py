@@ -140,8 +140,22 @@ def _check_axe(page) -> None:
     """Fail the test if axe-core finds WCAG 2.1 A/AA violations on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    from playwright.sync_api import Error as PlaywrightError
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    for attempt in range(3):
+        # A click just before may have started a navigation: check the page that loads, not the
+        # one being torn down (axe then sees no document, or its context is destroyed mid-run).
+        page.wait_for_load_state("load")
+        try:
+            results = Axe().run(page, options=options)
+            break
+        except PlaywrightError as error:
+            navigating = "documentElement" in str(error) or "context was destroyed" in str(error)
+            if not navigating or attempt == 2:
+                raise
+            page.wait_for_timeout(200)
     _screenshot(page)
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
     violations = results.response["violations"]
     if not violations:
         return

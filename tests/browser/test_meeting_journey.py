@@ -78,6 +78,7 @@ def test_subgroup_meeting_invited_and_finalised(new_page, login, check_axe, peop
     login(page, people["coordinator"])
     page.goto(reverse("meeting_list"))
     page.get_by_role("link", name="Sitzung anlegen").click()
+    page.wait_for_url(f"**{reverse('meeting_create')}")
     check_axe(page)
     # An Untergruppe without choosing which one is refused at the field, in German.
     page.get_by_role("combobox", name=re.compile(r"^Gremium")).select_option(label="Untergruppe")
