@@ -229,3 +229,32 @@ def test_a_database_that_accepts_but_never_answers_fails_within_the_connect_time
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), "the connection attempt did not fail"
     assert float(result.stdout) < 5
+
+
+_SQLITE_MODE = """
+import django
+from django.db import connection
+django.setup()
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA journal_mode")
+    journal = cursor.fetchone()[0]
+    cursor.execute("PRAGMA synchronous")
+    synchronous = cursor.fetchone()[0]
+print(journal, synchronous)
+"""
+
+
+def test_the_embedded_sqlite_database_uses_the_write_ahead_log(tmp_path):
+    # Readers do not wait for a writer (the access log writes on every case page) and a commit
+    # appends to the log instead of syncing a rollback journal: synchronous=NORMAL (1).
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "kooperation.settings",
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}",
+    }
+    result = subprocess.run(  # noqa: S603 - fixed argv: this interpreter and our own code
+        [sys.executable, "-c", _SQLITE_MODE], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "1"]
