@@ -231,6 +231,13 @@ MEDIA_URL = "/media-not-served/"  # files are only ever served by views behind a
 DOCUMENT_CACHE_DIR = Path(env_str("KOOPERATION_DOCUMENT_CACHE_DIR", str(BASE_DIR / ".cache" / "documents")))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered template fragments that are the same for every user (the navigation per language and
+    # role area): per process, nothing personal in them.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
     "documents": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DOCUMENT_CACHE_DIR),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from kooperation.context_processors import current_nav_item
@@ -52,3 +53,30 @@ def test_one_nav_item_is_marked(client_for, coordinator, institution, url, label
 def test_a_page_inside_an_area_marks_that_area_only(client_for, coordinator, institution):
     html = client_for(coordinator).get(reverse("institution_detail", args=[institution.pk])).content.decode()
     assert _active_items(html) == ["Netzwerk"]
+
+
+def _current_page_links(html: str) -> list[str]:
+    navigation = html[html.index('aria-label="Hauptnavigation"') : html.index('id="inhalt"')]
+    return re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]*)', navigation)
+
+
+def test_the_navigation_rendered_once_per_process_still_fits_each_user_and_page(coordinator, admin_user, institution):
+    # The layout keeps its rendered navigation in the "fragments" cache: one user's menu, marks or
+    # language must never show up for another user or on another page.
+    coordination, administration = Client(), Client()
+    coordination.force_login(coordinator)
+    administration.force_login(admin_user)
+    for _ in range(2):  # the second round is served from the cache
+        start = coordination.get(reverse("dashboard")).content.decode()
+        assert _current_page_links(start) == ["Übersicht"]
+        assert "Benutzerkonten" not in start
+        inside = coordination.get(reverse("institution_detail", args=[institution.pk])).content.decode()
+        assert _active_items(inside) == ["Netzwerk"]
+        assert _current_page_links(inside) == []
+        assert "Benutzerkonten" in administration.get(reverse("dashboard")).content.decode()
+        assert 'id="glocke" aria-current="page"' not in start
+        bell = coordination.get(reverse("notification_list")).content.decode()
+        assert 'id="glocke" aria-current="page"' in bell
+        assert [item for item in _active_items(bell) if item.strip()] == []  # only the bell (no text) is marked
+        english = coordination.get(reverse("dashboard"), headers={"accept-language": "en"}).content.decode()
+        assert "Übersicht" not in english
