@@ -139,7 +139,6 @@ def _screenshot(page) -> None:
 def _check_axe(page) -> None:
     """Fail the test if axe-core finds WCAG 2.1 A/AA violations on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
-
     from playwright.sync_api import Error as PlaywrightError
 
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
