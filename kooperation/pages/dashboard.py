@@ -31,7 +31,6 @@ from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids, memberships
 from kooperation.pages import start
 
-
 # What the lists of the start page show of an agreement and an institution (no texts, no other columns).
 AGREEMENT_AND_INSTITUTION = ("agreement__title", "institution__name", "institution__short_name")
 
@@ -143,6 +142,16 @@ def dashboard(request):
             "tasks": tasks,
             "coordination": start.overview(request.user, tasks),
             "primary_action": primary_action(request.user),
+            "urls": {"agreement": _url_prefix("agreement_detail"), "institution": _url_prefix("institution_detail")},
             **expectations(request.user),
         },
     )
+
+
+def _url_prefix(name: str) -> str:
+    """The URL of the route `name` (one `<int:pk>` ending in "/") without the pk: rows append "{pk}/"
+    (one `reverse` per list instead of one per row)."""
+    url = reverse(name, args=[0])
+    if not url.endswith("/0/"):
+        raise ValueError(f"{name} does not end in its pk: {url}")
+    return url[:-2]
