@@ -26,12 +26,24 @@ def my_tasks_queryset(user):
     )
 
 
-def task_summary(user) -> dict:
-    """Counts for the start page: open, overdue, next due date (one query, no case content)."""
+def task_summary(user, *, overdue_in_scope: bool = False) -> dict:
+    """Counts for the start page: open, overdue, next due date (one query, no case content).
+
+    With `overdue_in_scope`, also `overdue_in_scope`: the overdue open tasks of all cases and meetings
+    the user may see, not only the user's own (the Koordination's figure), in the same query.
+    """
     today = timezone.localdate()
-    return (
-        Task.objects.visible_to(user)
-        .assigned_to(user)
-        .filter(status=TaskStatus.OFFEN)
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)), next_due=Min("due_on"))
+    tasks = Task.objects.visible_to(user).filter(status=TaskStatus.OFFEN)
+    overdue = Q(due_on__lt=today)
+    if not overdue_in_scope:
+        return tasks.assigned_to(user).aggregate(
+            open=Count("pk"), overdue=Count("pk", filter=overdue), next_due=Min("due_on")
+        )
+    mine = Q(pk__in=Task.objects.assigned_to(user).values("pk"))
+    tasks = tasks.filter(mine | overdue)
+    return tasks.aggregate(
+        open=Count("pk", filter=mine),
+        overdue=Count("pk", filter=mine & overdue),
+        next_due=Min("due_on", filter=mine),
+        overdue_in_scope=Count("pk", filter=overdue),
     )

@@ -18,6 +18,7 @@ from agreements.models import (
     BoardMember,
     Deputy,
     Partner,
+    Reflection,
     Signature,
     Status,
     Subgroup,
@@ -29,6 +30,9 @@ from conferences.queries.tasks import task_summary
 from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids, memberships
 from kooperation.pages import start
+
+# What the lists of the start page show of an agreement and an institution (no texts, no other columns).
+AGREEMENT_AND_INSTITUTION = ("agreement__title", "institution__name", "institution__short_name")
 
 
 def expectations(user) -> dict:
@@ -63,35 +67,46 @@ def expectations(user) -> dict:
         BoardMember.objects.filter(user=user, institution_id__in=own, agreement__status=Status.IN_ABSTIMMUNG)
         .filter(Exists(open_round), ~Exists(decided))
         .select_related("agreement", "institution")
+        .only(*AGREEMENT_AND_INSTITUTION)
     )
-    reflections = (
-        Partner.objects.filter(
-            institution_id__in=own,
-            agreement__status__in=[Status.ENTWURF, Status.IN_ERARBEITUNG],
-            reflections__status=AnswerStatus.DRAFT,
-        )
-        .select_related("agreement", "institution")
-        .distinct()
-    )
-    # Ihre Unterschrift wird erwartet: the Leitung's (or deputy's) partners of revisions waiting for signatures.
+    # One query for two lists: the partners whose interne Klärung is still a draft, and
+    # (Ihre Unterschrift wird erwartet) the Leitung's (or deputy's) partners of revisions waiting for signatures.
     today = timezone.localdate()
     deputy_for = Deputy.objects.filter(user=user, valid_from__lte=today, valid_until__gte=today)
     signed = Signature.objects.valid().filter(agreement=OuterRef("agreement"), institution=OuterRef("institution"))
-    signatures = (
-        Partner.objects.filter(agreement__status=Status.ZUR_UNTERZEICHNUNG)
-        .filter(
+    drafting = [Status.ENTWURF, Status.IN_ERARBEITUNG]
+    reflecting = Q(
+        institution_id__in=own,
+        agreement__status__in=drafting,
+        reflection_pending=True,
+    )
+    signing = (
+        Q(agreement__status=Status.ZUR_UNTERZEICHNUNG)
+        & (
             Q(institution_id__in=institution_ids(user, Role.LEITUNG))
             | Q(institution_id__in=deputy_for.values("institution_id"))
         )
-        .filter(~Exists(signed))
+        & ~Exists(signed)
+    )
+    partners = list(
+        Partner.objects.annotate(
+            reflection_pending=Exists(Reflection.objects.filter(partner=OuterRef("pk"), status=AnswerStatus.DRAFT))
+        )
+        .filter(reflecting | signing)
         .select_related("agreement", "institution")
+        .only("position", "agreement__status", *AGREEMENT_AND_INSTITUTION)
         .order_by("agreement__title", "pk")
     )
+    reflections = sorted(
+        (partner for partner in partners if partner.agreement.status in drafting),
+        key=lambda partner: (partner.position, partner.pk),
+    )
+    signatures = [partner for partner in partners if partner.agreement.status == Status.ZUR_UNTERZEICHNUNG]
     return {
         "open_answers": list(open_answers),
         "approvals": list(approvals),
-        "reflections": list(reflections),
-        "signatures": list(signatures),
+        "reflections": reflections,
+        "signatures": signatures,
     }
 
 
@@ -113,18 +128,30 @@ def dashboard(request):
     ]
     agreements = (
         Agreement.objects.visible_to(request.user)
-        .select_related("coordinating_institution")
+        .only("pk", "title", "status", "revision", "stand", "in_force_from")
         .order_by("-updated_at", "pk")[:10]
     )
+    # One query for the user's task figures and, for the Koordination, the overdue tasks in its scope.
+    tasks = task_summary(request.user, overdue_in_scope=bool(institution_ids(request.user, Role.KOORDINATION)))
     return render(
         request,
         "pages/dashboard.html",
         {
             "institutions": institutions,
             "agreements": agreements,
-            "tasks": task_summary(request.user),
-            "coordination": start.overview(request.user),
+            "tasks": tasks,
+            "coordination": start.overview(request.user, tasks),
             "primary_action": primary_action(request.user),
+            "urls": {"agreement": _url_prefix("agreement_detail"), "institution": _url_prefix("institution_detail")},
             **expectations(request.user),
         },
     )
+
+
+def _url_prefix(name: str) -> str:
+    """The URL of the route `name` (one `<int:pk>` ending in "/") without the pk: rows append "{pk}/"
+    (one `reverse` per list instead of one per row)."""
+    url = reverse(name, args=[0])
+    if not url.endswith("/0/"):
+        raise ValueError(f"{name} does not end in its pk: {url}")
+    return url[:-2]

@@ -4,57 +4,63 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from agreements.models import Agreement, Approval, AssessmentStatus, QualityDialogue, SelfAssessment, Status
-from conferences.models import Task, TaskStatus
+from agreements.models import (
+    Agreement,
+    Approval,
+    AssessmentStatus,
+    Partner,
+    QualityDialogue,
+    SelfAssessment,
+    Signature,
+    Status,
+)
+from conferences.queries.tasks import task_summary
 from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids
 
 IN_FORCE = (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG)
 
 
-def overview(user) -> dict | None:
+def overview(user, tasks: dict | None = None) -> dict | None:
     """Agreements by status, reviews due in 90 days, open approvals and signatures,
-    overdue tasks and this year's quality dialogues still outstanding; None for non-Koordination."""
+    overdue tasks and this year's quality dialogues still outstanding; None for non-Koordination.
+
+    `tasks` is the start page's `task_summary(user, overdue_in_scope=True)`, computed here if not given.
+    Three queries: the counts by status, the agreements of the lists, the self-assessments waiting.
+    """
     own = institution_ids(user, Role.KOORDINATION)
     if not own:
         return None
     today = timezone.localdate()
+    soon = today + timedelta(days=90)
     mine = Agreement.objects.filter(partners__institution_id__in=own).values("pk")
     agreements = Agreement.objects.filter(pk__in=mine)
     counts = dict(agreements.values_list("status").annotate(n=Count("pk")).order_by())
     by_status = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    reviews = list(
-        agreements.filter(status__in=IN_FORCE, review_due_on__lte=today + timedelta(days=90)).order_by(
-            "review_due_on", "pk"
-        )[:10]
-    )
-    decided = (
-        Approval.objects.filter(round__agreement=OuterRef("pk"), round__closed_at__isnull=True)
-        .values("round__agreement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    approvals = list(
-        agreements.filter(status=Status.IN_ABSTIMMUNG)
-        .annotate(
-            partner_count=Count("partners", distinct=True),
-            decided=Coalesce(Subquery(decided, output_field=IntegerField()), Value(0)),
+    # One query for the four lists; each is picked from it below, in the order the query gives (title, pk).
+    rows = list(
+        agreements.annotate(
+            dialogue_opened=Exists(QualityDialogue.objects.filter(agreement=OuterRef("pk"), year=today.year)),
+            partner_count=_count(Partner.objects.filter(agreement=OuterRef("pk"))),
+            decided=_count(Approval.objects.filter(round__agreement=OuterRef("pk"), round__closed_at__isnull=True)),
+            signed=_count(Signature.objects.filter(agreement=OuterRef("pk"))),
         )
+        .filter(
+            Q(status__in=IN_FORCE, review_due_on__lte=soon)
+            | Q(status__in=IN_FORCE, dialogue_opened=False)
+            | Q(status__in=[Status.IN_ABSTIMMUNG, Status.ZUR_UNTERZEICHNUNG])
+        )
+        .only("pk", "title", "status", "review_due_on")
         .order_by("title", "pk")
     )
-    signatures = list(
-        agreements.filter(status=Status.ZUR_UNTERZEICHNUNG)
-        .annotate(partner_count=Count("partners", distinct=True), signed=Count("signatures", distinct=True))
-        .order_by("title", "pk")
-    )
-    this_year = QualityDialogue.objects.filter(agreement=OuterRef("pk"), year=today.year)
-    not_opened = list(
-        agreements.filter(status__in=IN_FORCE).annotate(has=Exists(this_year)).filter(has=False).order_by("title")
-    )
+    in_force = [row for row in rows if row.status in IN_FORCE]
+    reviews = sorted(
+        (row for row in in_force if row.review_due_on is not None and row.review_due_on <= soon),
+        key=lambda row: (row.review_due_on, row.pk),
+    )[:10]
     waiting = list(
         SelfAssessment.objects.filter(
             dialogue__year=today.year,
@@ -63,19 +69,30 @@ def overview(user) -> dict | None:
             status=AssessmentStatus.DRAFT,
         )
         .select_related("dialogue__agreement", "institution")
+        .only(
+            "dialogue_id",
+            "institution_id",
+            "dialogue__agreement__title",
+            "institution__name",
+            "institution__short_name",
+        )
         .order_by("dialogue__agreement__title", "institution__name", "pk")
     )
+    if tasks is None:
+        tasks = task_summary(user, overdue_in_scope=True)
     return {
         "by_status": by_status,
         "reviews": reviews,
-        "approvals": approvals,
-        "signatures": signatures,
-        "overdue_tasks": _overdue_tasks(user, today),
-        "dialogues_not_opened": not_opened,
+        "approvals": [row for row in rows if row.status == Status.IN_ABSTIMMUNG],
+        "signatures": [row for row in rows if row.status == Status.ZUR_UNTERZEICHNUNG],
+        "overdue_tasks": {"count": tasks["overdue_in_scope"]},
+        "dialogues_not_opened": [row for row in in_force if not row.dialogue_opened],
         "assessments_waiting": waiting,
         "year": today.year,
     }
 
 
-def _overdue_tasks(user, today) -> dict:
-    return {"count": Task.objects.visible_to(user).filter(status=TaskStatus.OFFEN, due_on__lt=today).count()}
+def _count(queryset) -> Subquery:
+    """The number of rows of a correlated queryset, as a subquery (no join, no GROUP BY in the outer query)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
