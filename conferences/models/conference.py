@@ -22,17 +22,21 @@ class Rating(models.TextChoices):
 
 
 class ConferenceQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ConferenceQuerySet:
+    def visible_to(self, user, *, visible_cases=None) -> ConferenceQuerySet:
         """Conferences of the cases the user reads, and those the user is invited to.
 
         An invitee joins the team for that conference only, and only while the invitee's
         institution still has access to the case (owner, or covered by a valid consent).
+        `visible_cases` is `Case.objects.visible_to(user).values("pk")` when the caller built it
+        already (building that subquery costs more than running it).
         """
         if not user.is_authenticated:
             return self.none()
+        if visible_cases is None:
+            visible_cases = Case.objects.visible_to(user).values("pk")
         invited = Conference.invited.through.objects.filter(conference_id=OuterRef("pk"), user_id=user.pk)
         return self.filter(
-            Q(case__in=Case.objects.visible_to(user).values("pk"))
+            Q(case__in=visible_cases)
             | (Exists(invited) & Q(case__in=Case.objects.of_institutions(user).values("pk")))
         )
 

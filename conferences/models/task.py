@@ -27,9 +27,11 @@ class TaskQuerySet(models.QuerySet):
         """Tasks of the cases, conferences (invitees) and meetings the user may see."""
         if not user.is_authenticated:
             return self.none()
+        # The visible cases once, for the case tasks and inside the conference rule.
+        visible_cases = Case.objects.visible_to(user).values("pk")
         return self.filter(
-            Q(case__in=Case.objects.visible_to(user).values("pk"))
-            | Q(conference__in=Conference.objects.visible_to(user).values("pk"))
+            Q(case__in=visible_cases)
+            | Q(conference__in=Conference.objects.visible_to(user, visible_cases=visible_cases).values("pk"))
             | Q(meeting__in=Meeting.objects.visible_to(user).values("pk"))
         )
 
