@@ -28,6 +28,7 @@ from conferences.services.cases import create_case, record_consent, revoke_conse
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
+from kooperation.core.paging import get_page
 from kooperation.core.uploads import kind_of_name, stored_file_response
 from kooperation.network.models import Role
 from kooperation.network.permissions import memberships
@@ -56,7 +57,7 @@ def case_list(request):
         )
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(queryset, PAGE_SIZE, request.GET.get("page"))
     for case in page:
         case.blocked = perms.consent_block_reason(case)
     query = request.GET.copy()
