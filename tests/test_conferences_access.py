@@ -26,6 +26,8 @@ def _visible(user, case) -> bool:
     user._kooperation_memberships = None
     by_object = bool(perms.can_read_case(user, fresh))
     assert in_queryset == by_object
+    # The loader of the case pages decides on the prefetched rows (access.sees_case), not in SQL.
+    assert access.sees_case(user, fresh) == in_queryset
     return in_queryset
 
 

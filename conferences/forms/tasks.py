@@ -72,6 +72,11 @@ class TaskFormSet(ProtocolRowFormSet):
     shared_choice_fields = ("responsible_institution", "responsible_user")
 
 
+def status_prefix(pk: int) -> str:
+    """The prefix of a task's status form: unique per task, as Meine Aufgaben shows many at once."""
+    return f"aufgabe-{pk}"
+
+
 class TaskStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION)
     status = forms.ChoiceField(

@@ -47,9 +47,19 @@ def log_lines(entries, codes: dict | None = None) -> list[LogLine]:
     """
     codes = codes or {}
     lines = []
+    # Translated once per page, not per line: the log shows few kinds of object and action.
+    kinds: dict = {}
+    actions = {key: str(label) for key, label in ACTIONS.items()}
     for entry in entries:
-        model = entry.content_type.model_class()
-        verbose = model._meta.verbose_name if model else entry.content_type.model
+        kind = kinds.get(entry.content_type_id)
+        if kind is None:
+            model = entry.content_type.model_class()
+            kind = kinds[entry.content_type_id] = (
+                model,
+                str(model._meta.verbose_name) if model else entry.content_type.model,
+            )
+        model, verbose = kind
+        data = entry.additional_data or {}
         fields = []
         for name in (entry.changes_dict or {}) if entry.action == LogEntry.Action.UPDATE else ():
             try:
@@ -60,14 +70,13 @@ def log_lines(entries, codes: dict | None = None) -> list[LogLine]:
             LogLine(
                 timestamp=entry.timestamp,
                 actor=entry.actor,
-                action=str(ACTIONS.get(entry.action, "")),
+                action=actions.get(entry.action, ""),
                 what=f"{verbose}: {entry.object_repr}",
-                read=(entry.additional_data or {}).get("read", ""),
+                read=data.get("read", ""),
                 fields=fields,
-                institution=(entry.additional_data or {}).get("institution", ""),
-                case=(entry.additional_data or {}).get("case")
-                or codes.get((entry.additional_data or {}).get("case_id"), ""),
-                refused=(entry.additional_data or {}).get("refused") == REFUSED,
+                institution=data.get("institution", ""),
+                case=data.get("case") or codes.get(data.get("case_id"), ""),
+                refused=data.get("refused") == REFUSED,
             )
         )
     return lines

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from conferences import access
@@ -28,6 +29,7 @@ from conferences.services.cases import create_case, record_consent, revoke_conse
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
+from kooperation.core.paging import get_page
 from kooperation.core.uploads import kind_of_name, stored_file_response
 from kooperation.network.models import Role
 from kooperation.network.permissions import memberships
@@ -56,7 +58,7 @@ def case_list(request):
         )
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(queryset, PAGE_SIZE, request.GET.get("page"))
     for case in page:
         case.blocked = perms.consent_block_reason(case)
     query = request.GET.copy()
@@ -106,7 +108,8 @@ def case_create(request):
 @dataclass
 class TrendRow:
     text: str
-    cells: list
+    cells: list  # the check of each column, or None
+    badges: list  # its cell markup, as snippets/rating_badge.html would render it
 
 
 def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
@@ -117,14 +120,40 @@ def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
         for check in conference.checks.all():
             if check.text not in texts:
                 texts.append(check.text)
+    badges = rating_badges()
+    by_text = []
+    for conference in documented:
+        first: dict = {}
+        for check in conference.checks.all():
+            first.setdefault(check.text, check)  # the first check of a text counts
+        by_text.append(first)
     rows = []
     for text in texts:
-        cells = []
-        for conference in documented:
-            check = next((c for c in conference.checks.all() if c.text == text), None)
-            cells.append(check)
-        rows.append(TrendRow(text, cells))
+        cells = [checks.get(text) for checks in by_text]
+        rows.append(TrendRow(text, cells, [NO_CHECK if c is None else badges[c.rating] for c in cells]))
     return documented, rows
+
+
+NO_CHECK = mark_safe('<span class="text-body-secondary">–</span>')
+BADGE_CSS = {
+    Rating.ERFUELLT: "text-bg-success",
+    Rating.TEILWEISE: "text-bg-warning",
+    Rating.NICHT_ERFUELLT: "text-bg-danger",
+}
+
+
+def rating_badges() -> dict:
+    """The cell of each rating in the trend table (as snippets/rating_badge.html), built once per page."""
+    badges = {
+        value: format_html('<span class="badge {}">{}</span>', BADGE_CSS.get(value, "text-bg-secondary"), label)
+        for value, label in Rating.choices
+    }
+    not_rated = format_html(
+        '<span class="text-body-secondary" aria-hidden="true">–</span><span class="visually-hidden">{}</span>',
+        _("nicht eingeschätzt"),
+    )
+    badges[""] = badges[None] = not_rated
+    return badges
 
 
 def case_detail(request, pk: int):
@@ -274,7 +303,7 @@ def consent_document(request, pk: int):
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
     case = access.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
-    page = Paginator(case_log(case).order_by("-timestamp", "-pk"), 50).get_page(request.GET.get("page"))
+    page = get_page(case_log(case).order_by("-timestamp", "-pk"), 50, request.GET.get("page"))
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)
     return render(request, "conferences/case_access_log.html", {"case": case, "page_obj": page, "entries": entries})

@@ -3,33 +3,45 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from conferences import access
 from conferences.forms.filters import TaskFilterForm
-from conferences.forms.tasks import TaskStatusForm
+from conferences.forms.tasks import TaskStatusForm, status_prefix
 from conferences.models import TaskStatus
 from conferences.queries.tasks import my_tasks_queryset
 from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict
+from kooperation.core.paging import get_page
 
 PAGE_SIZE = 25
+
+
+def url_pattern(name: str):
+    """The URL of a view that takes one pk, reversed once: a function pk → URL for the rows of a list."""
+    head, tail = reverse(name, args=[987654321]).split("987654321")
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def my_tasks(request):
     """Every open task for me or my institution, by due date, overdue ones marked."""
     form = TaskFilterForm(request.GET or None, user=request.user)
-    page = Paginator(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE, request.GET.get("page"))
     # Task texts of cases are case data: the loader logs each case task's read.
     tasks = access.read_tasks(request.user, page.object_list, "Meine Aufgaben")
+    # The form of each open task is written out by the template from these (no form object and no
+    # widget templates per task); posted, it is a TaskStatusForm with the same prefix and names.
+    status_url = url_pattern("task_status")
     for task in tasks:
-        task.status_form = TaskStatusForm(task=task, prefix=f"aufgabe-{task.pk}") if task.is_open else None
+        task.status_url = status_url(task.pk)
+        task.status_prefix = status_prefix(task.pk)
+    fields = TaskStatusForm.base_fields
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -41,6 +53,10 @@ def my_tasks(request):
             "tasks": tasks,
             "query": query.urlencode(),
             "today": timezone.localdate(),
+            "here": request.get_full_path(),
+            "status_label": fields["status"].label,
+            "status_choices": list(fields["status"].choices),
+            "note_label": fields["note"].label,
         },
     )
 
@@ -48,7 +64,7 @@ def my_tasks(request):
 def task_status(request, pk: int):
     """Mark a task done (or no longer needed) with a note; the page shows errors field by field."""
     task = access.get_task_for(request.user, pk, read="Aufgabe", write=True)
-    prefix = f"aufgabe-{task.pk}"
+    prefix = status_prefix(task.pk)
     form = TaskStatusForm(request.POST or None, task=task, prefix=prefix)
     back = request.POST.get("next") or request.GET.get("next") or ""
     # Only a path on this site: redirect() would take a bare word for the name of a view.

@@ -1,0 +1,35 @@
+"""Pagination with the total count in the same query as the page's rows.
+
+Django's Paginator asks the database twice: COUNT(*) for the number of pages, then the rows
+of the page. For a list whose filter is a deep permission subquery (cases, tasks) building
+and compiling that filter is most of the cost, and it is paid twice. `get_page` fetches the
+rows of the page with COUNT(*) OVER () beside them: one query, one compilation. Only when the
+page comes back empty (no rows at all, or a page number past the end) does it fall back to
+Django's own way, so the page returned is the one `Paginator.get_page` would return.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
+
+TOTAL = "_paging_total"
+
+
+def get_page(queryset, per_page: int, number) -> Page:
+    """`Paginator(queryset, per_page).get_page(number)` in one query where the page has rows."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    if number < 1 or queryset.query.distinct or queryset.query.is_sliced:
+        # DISTINCT applies after the window: the count would be of rows before it.
+        return paginator.get_page(number)
+    bottom = (number - 1) * per_page
+    rows = list(queryset.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + per_page])
+    if not rows:
+        return paginator.get_page(number)
+    # Paginator.count is a cached property: set, it is not asked again.
+    paginator.count = getattr(rows[0], TOTAL)
+    return Page(rows, number, paginator)
