@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, router
+from django.db import connections, router, transaction
 
 # Free-text fields whose content stays out of the audit log.
 MASKED_FIELDS = {
@@ -79,8 +79,13 @@ def write_entries(entries) -> None:
         return
     using = router.db_for_write(LogEntry)
     size = connections[using].ops.bulk_batch_size(_INSERT_FIELDS, entries) or len(entries)
-    for start in range(0, len(entries), size):
-        LogEntry._base_manager._insert(entries[start : start + size], fields=_INSERT_FIELDS, using=using)
+    if len(entries) > size:
+        # More rows than one statement takes: all of them or none, as bulk_create would.
+        with transaction.atomic(using=using):
+            for start in range(0, len(entries), size):
+                LogEntry._base_manager._insert(entries[start : start + size], fields=_INSERT_FIELDS, using=using)
+        return
+    LogEntry._base_manager._insert(entries, fields=_INSERT_FIELDS, using=using)
 
 
 def reads(case_id: int | None = None):
