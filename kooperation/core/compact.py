@@ -111,6 +111,17 @@ def _help(field: forms.BoundField, help_id: str, show: bool) -> SafeString:
     return format_html('<div id="{}" class="{}">{}</div>', help_id, css, field.help_text)
 
 
+def _label(field: forms.BoundField, cache: dict | None) -> SafeString:
+    """The escaped label; with a formset's `cache` translated once for all its rows (labels are lazy)."""
+    if cache is None:
+        return conditional_escape(field.label or "")
+    key = ("label", field.name)
+    label = cache.get(key)
+    if label is None:
+        label = cache[key] = conditional_escape(field.label or "")
+    return label
+
+
 def render_field(
     field: forms.BoundField, *, help_text: bool = True, wrapper: str = "mb-2", options: dict | None = None
 ) -> SafeString:
@@ -122,7 +133,7 @@ def render_field(
     if widget.is_hidden:
         return render_hidden(field)
     error_id, help_id, described = _ids(field)
-    label = conditional_escape(field.label or "")
+    label = _label(field, options)
     after = _help(field, help_id, help_text) + _errors(field, error_id)
     if isinstance(widget, forms.RadioSelect):
         attrs = _attrs(field, "", described)
@@ -188,9 +199,7 @@ def render_field(
     )
 
 
-def render_row(
-    form, columns: dict[str, str], default: str = "col-md-4", options: dict | None = None
-) -> SafeString:
+def render_row(form, columns: dict[str, str], default: str = "col-md-4", options: dict | None = None) -> SafeString:
     """All visible fields of a formset row in one Bootstrap grid row; checkboxes sit level with the inputs."""
     cells = []
     for field in form.visible_fields():
