@@ -96,7 +96,8 @@ class RowChoices:
 
     @staticmethod
     def offer(field, options: list) -> None:
-        field.choices = [("", field.empty_label), *options]
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        field.choices = [*empty, *options]
 
 
 def institutions_queryset(ids):
