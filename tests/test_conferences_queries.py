@@ -118,8 +118,8 @@ def test_conference_page_query_count_does_not_grow(
     conference.invited.set(colleagues)
     client = client_for(coordinator)
     # session, user, memberships, conference with case, participations, consents, their institutions,
-    # invited, family, checks, staff (+institution, user), tasks (+institution, user), addenda, log, session (3)
-    with django_assert_num_queries(21):
+    # invited, family, checks, staff, tasks (each with institution and person), addenda, log, session (3)
+    with django_assert_num_queries(18):  # staff, tasks and addenda with their institution and person joined in
         response = client.get(reverse("conference_detail", args=[conference.pk]))
     assert len(response.context["conference"].tasks.all()) == size
 
@@ -130,9 +130,9 @@ def test_protocol_form_query_count_does_not_grow(
 ):
     conference = _rich_conference(help_case, coordinator, institution, size)
     client = client_for(coordinator)
-    # 21 (one fewer since the rows are rendered without crispy): the case team, and the read entry the
-    # loader writes (the editor shows the protocol); the same at every size.
-    with django_assert_num_queries(21):
+    # 19: the case team, and the read entry the loader writes (the editor shows the protocol); the institutions
+    # and persons offered are loaded once for the participants and the tasks; the same at every size.
+    with django_assert_num_queries(19):
         response = client.get(reverse("conference_protocol", args=[conference.pk]))
     assert response.context["aufgaben"].initial_form_count() == size
 

@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from conferences.forms.cases import date_input, textarea, time_input
-from conferences.forms.shared import PersonChoice, ProtocolRowFormSet, StaffChoice, StaffMultipleChoice, check_times
+from conferences.forms.shared import (
+    PersonChoice,
+    ProtocolRowFormSet,
+    RowChoices,
+    StaffChoice,
+    StaffMultipleChoice,
+    check_times,
+)
 from conferences.forms.tasks import TaskForm, TaskFormSet
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, FamilyRole, StaffParticipant, Task
 from kooperation.core.forms import VersionedModelForm, helper
@@ -105,7 +112,7 @@ class StaffParticipantForm(VersionedModelForm):
         fields = ["institution", "user", "name", "function", "present"]
         field_classes = {"user": PersonChoice}
 
-    def __init__(self, *args, institutions, staff, members, **kwargs):
+    def __init__(self, *args, institutions, staff, members, choices: RowChoices | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.members = members
         institution = self.fields["institution"]
@@ -121,6 +128,9 @@ class StaffParticipantForm(VersionedModelForm):
         self.fields["user"].error_messages["invalid_choice"] = _(
             "Diese Person gehört zu keiner beteiligten Institution."
         )
+        if choices is not None:
+            choices.offer(institution, choices.institutions)
+            choices.offer(self.fields["user"], choices.persons)
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIteratorValue
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from kooperation.core.rows import OrderedInlineFormSet, SharedChoicesMixin, VersionedInlineFormSet
@@ -72,6 +74,30 @@ class ProtocolRowFormSet(RowFormSetMixin, SharedChoicesMixin, VersionedInlineFor
 
 class OrderedProtocolRowFormSet(RowFormSetMixin, SharedChoicesMixin, OrderedInlineFormSet):
     pass
+
+
+class RowChoices:
+    """The institutions and persons a protocol's rows offer, loaded once for all its tables (participants, tasks).
+
+    Forms given these set them as their select's choices (their own empty option first); validation still
+    checks the field's queryset.
+    """
+
+    def __init__(self, institutions, staff):
+        self._institutions, self._staff = institutions, staff
+
+    @cached_property
+    def institutions(self) -> list:
+        return [(ModelChoiceIteratorValue(i.pk, i), str(i)) for i in self._institutions]
+
+    @cached_property
+    def persons(self) -> list:
+        return [(ModelChoiceIteratorValue(u.pk, u), str(u)) for u in self._staff]
+
+    @staticmethod
+    def offer(field, options: list) -> None:
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        field.choices = [*empty, *options]
 
 
 def institutions_queryset(ids):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from conferences.forms.cases import date_input, textarea
-from conferences.forms.shared import PersonChoice, ProtocolRowFormSet
+from conferences.forms.shared import PersonChoice, ProtocolRowFormSet, RowChoices
 from conferences.models import Task, TaskStatus
 from kooperation.core.forms import VersionedModelForm
 from kooperation.core.limits import MAX_VERSION
@@ -32,7 +32,17 @@ class TaskForm(VersionedModelForm):
         widgets = {"what": textarea(2), "how": textarea(2), "due_on": date_input()}
         field_classes = {"responsible_user": PersonChoice}
 
-    def __init__(self, *args, institutions, staff, members, not_a_partner: str, owner_required=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        institutions,
+        staff,
+        members,
+        not_a_partner: str,
+        owner_required=False,
+        choices: RowChoices | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.members = members
         self.owner_required = owner_required
@@ -47,6 +57,9 @@ class TaskForm(VersionedModelForm):
         person.error_messages["invalid_choice"] = _("Diese Person gehört zu keiner beteiligten Institution.")
         self.fields["what"].error_messages["required"] = _("Bitte beschreiben, was zu tun ist.")
         self.fields["due_on"].error_messages["required"] = _("Bitte angeben, bis wann die Aufgabe erledigt ist.")
+        if choices is not None:
+            choices.offer(institution, choices.institutions)
+            choices.offer(person, choices.persons)
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]

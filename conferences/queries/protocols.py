@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from conferences import permissions as perms
-from conferences.models import AttendanceStatus, Conference, Meeting
+from conferences.models import Addendum, AttendanceStatus, Conference, Meeting, StaffParticipant, Task
 
+# Rows with their institution and person joined in (one query per kind of row, not three).
 PROTOCOL_ROWS = (
     "invited",
     "family",
     "checks",
-    "staff__institution",
-    "staff__user",
-    "tasks__responsible_institution",
-    "tasks__responsible_user",
-    "addenda__created_by",
+    Prefetch("staff", queryset=StaffParticipant.objects.select_related("institution", "user")),
+    Prefetch("tasks", queryset=Task.objects.select_related("responsible_institution", "responsible_user")),
+    Prefetch("addenda", queryset=Addendum.objects.select_related("created_by")),
 )
 MINUTES_ROWS = (
     "items",

@@ -22,7 +22,7 @@ from conferences.forms.protocol import (
     ProtocolForm,
     StaffParticipantFormSet,
 )
-from conferences.forms.shared import institutions_queryset, member_map
+from conferences.forms.shared import RowChoices, institutions_queryset, member_map
 from conferences.ics import conference_calendar
 from conferences.models import Conference, CriterionCheck, FamilyParticipant, StaffParticipant, Task
 from conferences.queries.choices import case_staff, case_staff_with_roles
@@ -116,7 +116,8 @@ def protocol_formsets(conference: Conference, data=None) -> dict:
     institutions = institutions_queryset(perms.case_institution_ids(case))
     staff = case_staff(case)
     members = member_map(staff)
-    row_kwargs = {"institutions": institutions, "staff": staff, "members": members}
+    choices = RowChoices(institutions, staff)  # one query each for both tables
+    row_kwargs = {"institutions": institutions, "staff": staff, "members": members, "choices": choices}
     tasks = ConferenceTaskFormSet(
         data,
         instance=conference,

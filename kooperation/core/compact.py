@@ -59,7 +59,9 @@ def _selected(field: forms.BoundField) -> set[str]:
     return {"" if v is None else str(v) for v in values}
 
 
-def _options(field: forms.BoundField) -> SafeString:
+def _options(field: forms.BoundField, cache: dict | None = None) -> SafeString:
+    if cache is not None:
+        return cached_options(field, cache)
     selected = _selected(field)
     rows = []
     for value, label in field.field.choices:
@@ -109,13 +111,29 @@ def _help(field: forms.BoundField, help_id: str, show: bool) -> SafeString:
     return format_html('<div id="{}" class="{}">{}</div>', help_id, css, field.help_text)
 
 
-def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: str = "mb-2") -> SafeString:
-    """Label, widget, help text and errors of one field, as crispy-bootstrap5 would lay them out."""
+def _label(field: forms.BoundField, cache: dict | None) -> SafeString:
+    """The escaped label; with a formset's `cache` translated once for all its rows (labels are lazy)."""
+    if cache is None:
+        return conditional_escape(field.label or "")
+    key = ("label", field.name)
+    label = cache.get(key)
+    if label is None:
+        label = cache[key] = conditional_escape(field.label or "")
+    return label
+
+
+def render_field(
+    field: forms.BoundField, *, help_text: bool = True, wrapper: str = "mb-2", options: dict | None = None
+) -> SafeString:
+    """Label, widget, help text and errors of one field, as crispy-bootstrap5 would lay them out.
+
+    `options`: a dict shared by the rows of one formset (see cached_options), so a select's options are escaped once.
+    """
     widget = field.field.widget
     if widget.is_hidden:
-        return field.as_widget()
+        return render_hidden(field)
     error_id, help_id, described = _ids(field)
-    label = conditional_escape(field.label or "")
+    label = _label(field, options)
     after = _help(field, help_id, help_text) + _errors(field, error_id)
     if isinstance(widget, forms.RadioSelect):
         attrs = _attrs(field, "", described)
@@ -145,7 +163,7 @@ def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: st
             '<select name="{}"{}>{}</select>',
             field.html_name,
             flatatt(_attrs(field, "form-select", described)),
-            _options(field),
+            _options(field, options),
         )
     elif isinstance(widget, forms.Textarea):
         control = format_html(
@@ -181,25 +199,25 @@ def render_field(field: forms.BoundField, *, help_text: bool = True, wrapper: st
     )
 
 
-def render_row(form, columns: dict[str, str], default: str = "col-md-4") -> SafeString:
+def render_row(form, columns: dict[str, str], default: str = "col-md-4", options: dict | None = None) -> SafeString:
     """All visible fields of a formset row in one Bootstrap grid row; checkboxes sit level with the inputs."""
     cells = []
     for field in form.visible_fields():
         css = columns.get(field.name, default)
         if isinstance(field.field.widget, forms.CheckboxInput):
             css += " pt-md-4"
-        cells.append((css, render_field(field, help_text=False, wrapper="mb-0")))
-    hidden = format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+        cells.append((css, render_field(field, help_text=False, wrapper="mb-0", options=options)))
+    hidden = render_hidden_fields(form)
     return format_html(
         '<div class="row g-2">{}</div>{}', format_html_join("", '<div class="{}">{}</div>', cells), hidden
     )
 
 
-def render_cells(form, columns: dict[str, str]) -> SafeString:
+def render_cells(form, columns: dict[str, str], options: dict | None = None) -> SafeString:
     """The visible fields of a formset row as table cells (the hidden ones in the first cell)."""
-    hidden = format_html_join("", "{}", ((field.as_widget(),) for field in form.hidden_fields()))
+    hidden = render_hidden_fields(form)
     cells = [
-        (columns.get(field.name, ""), render_field(field, help_text=False, wrapper="mb-0"))
+        (columns.get(field.name, ""), render_field(field, help_text=False, wrapper="mb-0", options=options))
         for field in form.visible_fields()
     ]
     if "DELETE" in columns and "DELETE" not in form.fields:
@@ -215,3 +233,79 @@ def render_cells(form, columns: dict[str, str]) -> SafeString:
         hidden,
         format_html_join("", '<td class="{}">{}</td>', cells[1:]),
     )
+
+
+# Without Django's widget templates: a hidden input through them costs three template renders (input, attrs),
+# and a protocol has a few of them per row plus four per formset (the management form).
+
+
+def _widget_attrs(attrs: dict) -> str:
+    """The attributes as django/forms/widgets/attrs.html writes them: in order, False left out, True bare."""
+    parts = []
+    for name, value in attrs.items():
+        if value is True:
+            parts.append(f" {name}")
+        elif value is not False:
+            parts.append(f' {name}="{conditional_escape(value if isinstance(value, str) else str(value))}"')
+    return "".join(parts)
+
+
+def render_hidden(field: forms.BoundField) -> SafeString:
+    """A hidden field's <input>, exactly as ``{{ field }}`` renders it; other widgets go through Django."""
+    widget = field.field.widget
+    if (
+        type(widget) is not forms.HiddenInput
+        or field.field.localize
+        or field.field.disabled
+        or widget.attrs.get("aria-describedby")
+    ):
+        return field.as_widget()
+    attrs = dict(widget.attrs)
+    if field.auto_id and "id" not in attrs:
+        attrs["id"] = field.auto_id
+    value = widget.format_value(field.value())
+    value_attr = "" if value is None else f' value="{conditional_escape(value)}"'
+    name = conditional_escape(field.html_name)
+    # Every part is escaped (value, name, attributes); SafeString marks the joined result, as format_html would.
+    return SafeString(f'<input type="hidden" name="{name}"{value_attr}{_widget_attrs(attrs)}>')
+
+
+def render_hidden_fields(form) -> SafeString:
+    """The hidden inputs of a form (id, version, parent) in one string."""
+    return SafeString("".join(render_hidden(field) for field in form.hidden_fields()))  # each one safe
+
+
+def render_management_form(formset) -> SafeString:
+    """The formset's management form (its hidden counters); with errors (tampered counters) Django renders it."""
+    form = formset.management_form
+    if form.errors:
+        return SafeString(str(form))
+    return render_hidden_fields(form)
+
+
+def cached_options(field: forms.BoundField, cache: dict) -> SafeString:
+    """The <option>s of a select, each escaped once for all rows that share `cache` (one dict per formset).
+
+    The rows of one formset offer the same choices per field name (see SharedChoicesMixin); only the
+    selected option differs from row to row.
+    """
+    entry = cache.get(field.name)
+    if entry is None:
+        keys, plain = [], []
+        for value, label in field.field.choices:
+            key = "" if value is None else str(value)
+            keys.append(key)
+            plain.append(format_html('<option value="{}"{}>{}</option>', key, "", label))
+        index = {}
+        for position, key in enumerate(keys):
+            index.setdefault(key, []).append(position)
+        entry = cache[field.name] = (plain, index, keys)
+    plain, index, _keys = entry
+    selected = _selected(field)
+    pieces = plain
+    for key in selected:
+        for position in index.get(key, ()):
+            if pieces is plain:
+                pieces = list(plain)
+            pieces[position] = pieces[position].replace(">", " selected>", 1)
+    return SafeString("".join(pieces))  # each one built by format_html
