@@ -71,8 +71,11 @@ def _name(user) -> str:
 class Structure:
     """The working structure of one agreement with its validity rules."""
 
-    def __init__(self, agreement: Agreement):
+    def __init__(self, agreement: Agreement, partners: list[Partner] | None = None):
+        """`partners`: the agreement's partners with institution and Arbeitsfeld, when the page has them already."""
         self.agreement = agreement
+        if partners is not None:
+            self.partners = partners
 
     @cached_property
     def partners(self) -> list[Partner]:
