@@ -16,7 +16,6 @@ from agreements.models import Agreement, AnswerStatus, GuidingQuestion, Reflecti
 from agreements.queries.collaboration import open_threads_by_section
 from agreements.queries.compare import compare_revisions
 from agreements.queries.sections import SECTIONS, with_full_text
-from agreements.queries.structure import Structure
 from agreements.services import structure as service
 from agreements.services.contract import FROZEN
 from agreements.views.structure import guide_context, load_for_guide
