@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -43,6 +44,8 @@ def guide_context(request, agreement, structure, current: str, full=None, **extr
     for step in steps:
         # Step 1's page edits the partners: a link only for those the page lets in (same check as the view).
         step.linked = step.url_name != "agreement_partners" or bool(can_edit)
+        # Reversed once here; the steps bar and the overview both link it.
+        step.url = reverse(step.url_name, args=[agreement.pk])
     # The transition checks below reuse what this page has loaded already.
     agreement._structure_cache = structure
     agreement._full_text_cache = full
