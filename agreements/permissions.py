@@ -112,9 +112,17 @@ def can_amend(user, agreement) -> Verdict:
     return ALLOWED
 
 
-def get_agreement_for(user, pk: int, write: bool = False):
-    """Load an agreement the user may see; 404 outside, 403 for writes not allowed."""
-    agreement = Agreement.objects.visible_to(user).select_related("coordinating_institution").filter(pk=pk).first()
+def get_agreement_for(user, pk: int, write: bool = False, load=None):
+    """Load an agreement the user may see; 404 outside, 403 for writes not allowed.
+
+    `load` adds what the page reads (select_related/prefetch_related on a queryset) to the same query;
+    the visibility is then a subquery, so the agreement's own row is not made DISTINCT.
+    """
+    if load is None:
+        queryset = Agreement.objects.visible_to(user).select_related("coordinating_institution").filter(pk=pk)
+    else:
+        queryset = load(Agreement.objects.filter(pk__in=Agreement.objects.visible_to(user).filter(pk=pk).values("pk")))
+    agreement = queryset.first()
     if agreement is None:
         raise Http404
     if write:

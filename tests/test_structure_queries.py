@@ -20,19 +20,19 @@ SIZES = {"small": (0, 1), "large": (4, 3)}
 
 # Pages while the subgroups work (In Erarbeitung), seen by a member of the coordinating institution.
 WORKING_PAGES = {
-    "agreement_guide": 27,
-    "structure_prep": 27,
-    "structure_board": 28,  # +1: invitations asked for or sent to partners (who is missing)
-    "structure_subgroups": 31,  # +2: the Leitfragen to tick when creating subgroups
+    "agreement_guide": 16,
+    "structure_prep": 16,
+    "structure_board": 17,  # +1: invitations asked for or sent to partners (who is missing)
+    "structure_subgroups": 20,  # +2: the Leitfragen to tick when creating subgroups
     "subgroup_work": 11,
-    "agreement_answers": 28,
+    "agreement_answers": 17,
     # The start page of a Koordination also shows the coordination overview (and signatures expected: 19).
     "dashboard": 19,
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
-    "agreement_approval": 42,  # +1: the open comments of the text; +11: the full text to approve
-    "agreement_guide": 30,
+    "agreement_approval": 27,  # +1: the open comments of the text; +8: the full text to approve instead of its outline
+    "agreement_guide": 18,
     "dashboard": 19,
 }
 

@@ -9,12 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import CharField, F, Prefetch, QuerySet, TextField, Value
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import Agreement, Goal, Partner, Responsibility
+from agreements.models import (
+    Agreement,
+    CommunicationPath,
+    Criterion,
+    DataSharingRule,
+    FlowPlan,
+    Goal,
+    Indicator,
+    Partner,
+    Responsibility,
+    TargetGroup,
+)
 
 
 def with_full_text(queryset: QuerySet) -> QuerySet:
@@ -31,6 +42,95 @@ def with_full_text(queryset: QuerySet) -> QuerySet:
         "sharing_rules",
         "flow_plans__arbeitsfeld",
     )
+
+
+def with_outline(queryset: QuerySet) -> QuerySet:
+    """What `text_outline` and the walk-through's header read from the agreement itself: its one-to-one
+    sections and the partners (with their institution and Arbeitsfeld), in the agreement's query and one more."""
+    return queryset.select_related(
+        "coordinating_institution", "data_protection", "conference_rules", "term"
+    ).prefetch_related(Prefetch("partners", queryset=Partner.objects.select_related("institution__arbeitsfeld")))
+
+
+class _Rows(list):
+    """A list that answers `.all()` like the prefetched relation it stands in for."""
+
+    def all(self):
+        return self
+
+
+class _Row:
+    def __init__(self, ref: int, text: str = ""):
+        self.pk = ref
+        self.institution_id = ref
+        self.arbeitsfeld_id = ref
+        self.text = text
+        self.indicators = _Rows()
+
+
+class TextOutline:
+    """Just enough of the text to say what is missing (`completeness`, `incomplete_reasons`), in one query.
+
+    The agreement must come with `with_outline` (or `with_full_text`); the rows of the eight sections
+    come in one UNION query: per row its kind, the id the reasons need and the goal's text.
+    """
+
+    _KINDS = (
+        ("t", TargetGroup, "pk", False),
+        ("g", Goal, "pk", True),
+        ("i", Indicator, "goal_id", False),
+        ("c", Criterion, "pk", False),
+        ("r", Responsibility, "institution_id", False),
+        ("k", CommunicationPath, "pk", False),
+        ("s", DataSharingRule, "pk", False),
+        ("f", FlowPlan, "arbeitsfeld_id", False),
+    )
+
+    def __init__(self, agreement: Agreement):
+        self.agreement = agreement
+        self.partners = agreement.partners
+        self.data_protection = agreement.data_protection
+        self.conference_rules = agreement.conference_rules
+        self.term = agreement.term
+        parts = []
+        for kind, model, ref, with_text in self._KINDS:
+            owner = {"goal__agreement": agreement} if model is Indicator else {"agreement": agreement}
+            parts.append(
+                model.objects.filter(**owner)
+                .order_by()
+                .annotate(
+                    o_kind=Value(kind, output_field=CharField()),
+                    o_ref=F(ref),
+                    o_position=F("position"),
+                    o_pk=F("pk"),
+                    o_text=F("text") if with_text else Value("", output_field=TextField()),
+                )
+                .values_list("o_kind", "o_ref", "o_position", "o_pk", "o_text")
+            )
+        rows: dict[str, list] = {kind: [] for kind, *_rest in self._KINDS}
+        for kind, ref, position, pk, text in parts[0].union(*parts[1:], all=True):
+            rows[kind].append((position, pk, ref, text))
+        goals = {}
+        for _position, _pk, ref, text in sorted(rows["g"]):
+            goals[ref] = _Row(ref, text)
+        for _position, _pk, goal_id, _text in rows["i"]:
+            if goal_id in goals:
+                goals[goal_id].indicators.append(goal_id)
+        self.goals = _Rows(goals.values())
+
+        def simple(kind):
+            return _Rows(_Row(ref) for _position, _pk, ref, _text in sorted(rows[kind]))
+
+        self.target_groups = simple("t")
+        self.criteria = simple("c")
+        self.responsibilities = simple("r")
+        self.communication_paths = simple("k")
+        self.sharing_rules = simple("s")
+        self.flow_plans = simple("f")
+
+
+def text_outline(agreement: Agreement) -> TextOutline:
+    return TextOutline(agreement)
 
 
 def partner_fields(agreement: Agreement) -> list:

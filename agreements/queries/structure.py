@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -71,8 +71,11 @@ def _name(user) -> str:
 class Structure:
     """The working structure of one agreement with its validity rules."""
 
-    def __init__(self, agreement: Agreement):
+    def __init__(self, agreement: Agreement, partners: list[Partner] | None = None):
+        """`partners`: the agreement's partners with institution and Arbeitsfeld, when the page has them already."""
         self.agreement = agreement
+        if partners is not None:
+            self.partners = partners
 
     @cached_property
     def partners(self) -> list[Partner]:
@@ -166,12 +169,15 @@ class Structure:
         return list(
             Subgroup.objects.filter(agreement=self.agreement)
             .select_related("institution", "arbeitsfeld")
-            .prefetch_related("members", "questions")
+            .prefetch_related("members")
+            # The pages only count a subgroup's Leitfragen.
+            .annotate(question_count=Count("questions"))
+            .order_by(*Subgroup._meta.ordering)
         )
 
     @cached_property
     def answers(self) -> list[SubgroupAnswer]:
-        return list(SubgroupAnswer.objects.filter(subgroup__agreement=self.agreement).select_related("question"))
+        return list(SubgroupAnswer.objects.filter(subgroup__agreement=self.agreement))
 
     @cached_property
     def reflections(self) -> list[Reflection]:
@@ -269,7 +275,7 @@ class Structure:
                         _("%(name)s gehört nicht (mehr) zur Institution der Untergruppe „%(group)s“.")
                         % {"name": _name(member), "group": subgroup.name}
                     )
-            if not subgroup.questions.all():
+            if not subgroup.question_count:
                 reasons.append(
                     _("Der Untergruppe „%(name)s“ sind noch keine Leitfragen zugewiesen.") % {"name": subgroup.name}
                 )
@@ -320,8 +326,7 @@ class Structure:
         return [(p, decisions.get(p.institution_id)) for p in self.partners]
 
     def all_approved(self) -> bool:
-        current = self.current_round
-        if current is None or self.agreement.status != Status.IN_ABSTIMMUNG:
+        if self.agreement.status != Status.IN_ABSTIMMUNG or self.current_round is None:
             return False
         state = self.approval_state()
         return bool(state) and all(d is not None and d.decision == Decision.APPROVED for _p, d in state)

@@ -90,15 +90,15 @@ def agreement_create(request):
 
 
 def _full_agreement(user, pk: int) -> Agreement:
-    agreement = perms.get_agreement_for(user, pk)
-    full = agreement_sections.with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
-    return full
+    return perms.get_agreement_for(user, pk, load=agreement_sections.with_full_text)
 
 
 def agreement_detail(request, pk: int):
     """Show every section with its completeness, the partners, the lifecycle and its buttons."""
     agreement = _full_agreement(request.user, pk)
-    agreement._full_text_cache = agreement  # the transition checks reuse the loaded text
+    # The transition checks reuse the loaded text and partners.
+    agreement._full_text_cache = agreement
+    agreement._structure_cache = structure_queries.Structure(agreement, partners=list(agreement.partners.all()))
     states = agreement_sections.completeness(agreement)
     open_comments = collaboration_queries.open_comment_counts(agreement)
     for state in states:

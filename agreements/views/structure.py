@@ -6,13 +6,14 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements import permissions as perms
 from agreements.forms.structure import BoardForm, PrepGroupForm, QuestionForm, SubgroupCreateForm, SubgroupForm
 from agreements.models import Agreement, AnswerStatus, GuidingQuestion
-from agreements.queries.sections import incomplete_reasons, with_full_text
+from agreements.queries.sections import incomplete_reasons, text_outline, with_full_text, with_outline
 from agreements.queries.structure import BOARD_TASKS, PREP_GROUP_TASKS, SUBGROUP_TASKS, Structure
 from agreements.services import lifecycle
 from agreements.services import structure as service
@@ -21,14 +22,30 @@ from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
 
 
-def guide_context(request, agreement, structure, current: str, **extra) -> dict:
-    """Build what every page of the walk-through shows: the steps, the current one, and the next transitions."""
-    full = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
+def load_for_guide(request, pk: int, full_text: bool = False):
+    """The agreement (404 outside the user's scope) and its Structure, for a page of the walk-through.
+
+    One query for the agreement with its one-to-one sections and partners (`with_outline`), or with its
+    whole text (`with_full_text`) where the page shows it; the Structure reuses the partners.
+    """
+    agreement = perms.get_agreement_for(request.user, pk, load=with_full_text if full_text else with_outline)
+    return agreement, Structure(agreement, partners=list(agreement.partners.all()))
+
+
+def guide_context(request, agreement, structure, current: str, full=None, **extra) -> dict:
+    """Build what every page of the walk-through shows: the steps, the current one, and the next transitions.
+
+    `agreement` comes with `with_outline` or `with_full_text` (see `load_for_guide`); `full` is the agreement
+    with its full text where the page has loaded it, else the outline of the text is read (one query).
+    """
+    full = full if full is not None else text_outline(agreement)
     steps = structure.steps(incomplete_reasons(full))
     can_edit = perms.can_edit_agreement(request.user, agreement)
     for step in steps:
         # Step 1's page edits the partners: a link only for those the page lets in (same check as the view).
         step.linked = step.url_name != "agreement_partners" or bool(can_edit)
+        # Reversed once here; the steps bar and the overview both link it.
+        step.url = reverse(step.url_name, args=[agreement.pk])
     # The transition checks below reuse what this page has loaded already.
     agreement._structure_cache = structure
     agreement._full_text_cache = full
@@ -46,14 +63,12 @@ def guide_context(request, agreement, structure, current: str, **extra) -> dict:
 
 def agreement_guide(request, pk: int):
     """The walk-through overview: eight steps, what is done, what is missing, why a step is locked."""
-    agreement = perms.get_agreement_for(request.user, pk)
-    structure = Structure(agreement)
+    agreement, structure = load_for_guide(request, pk)
     return render(request, "agreements/structure/guide.html", guide_context(request, agreement, structure, ""))
 
 
 def _structure_page(request, pk, key, form_class, save, template, tasks, missing=False):
-    agreement = perms.get_agreement_for(request.user, pk)
-    structure = Structure(agreement)
+    agreement, structure = load_for_guide(request, pk)
     can_edit = perms.can_edit_agreement(request.user, agreement)
     form = form_class(request.POST if request.method == "POST" else None, structure=structure)
     if request.method == "POST":
@@ -111,8 +126,7 @@ def structure_board(request, pk: int):
 
 def structure_subgroups(request, pk: int):
     """Untergruppen: create them per institution or per field, staff them, assign questions."""
-    agreement = perms.get_agreement_for(request.user, pk)
-    structure = Structure(agreement)
+    agreement, structure = load_for_guide(request, pk)
     can_edit = perms.can_edit_agreement(request.user, agreement)
     create_form = SubgroupCreateForm(
         request.POST if request.POST.get("action") == "create" else None, agreement=agreement if can_edit else None
@@ -192,9 +206,9 @@ def subgroup_edit(request, pk: int):
     """Name, members (only from the subgroup's institution or field) and questions of one subgroup."""
     # Any partner's Koordination staffs every subgroup; the page shows no drafts.
     subgroup = perms.get_subgroup_for(request.user, pk, drafts=False)
-    agreement = subgroup.agreement
+    agreement = with_outline(Agreement.objects.filter(pk=subgroup.agreement_id)).get()
     perms.require(perms.can_edit_agreement(request.user, agreement))
-    structure = Structure(agreement)
+    structure = Structure(agreement, partners=list(agreement.partners.all()))
     form = SubgroupForm(request.POST or None, instance=subgroup, structure=structure)
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,10 +16,9 @@ from agreements.models import Agreement, AnswerStatus, GuidingQuestion, Reflecti
 from agreements.queries.collaboration import open_threads_by_section
 from agreements.queries.compare import compare_revisions
 from agreements.queries.sections import SECTIONS, with_full_text
-from agreements.queries.structure import Structure
 from agreements.services import structure as service
 from agreements.services.contract import FROZEN
-from agreements.views.structure import guide_context
+from agreements.views.structure import guide_context, load_for_guide
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import save_with_conflict_check
 from kooperation.network import permissions as network_perms
@@ -138,8 +137,7 @@ def partner_reflection(request, pk: int, partner_pk: int):
 
 def agreement_answers(request, pk: int):
     """Board consolidation: every question with all subgroups' submitted answers side by side."""
-    agreement = perms.get_agreement_for(request.user, pk)
-    structure = Structure(agreement)
+    agreement, structure = load_for_guide(request, pk)
     submitted = [a for a in structure.answers if a.status == AnswerStatus.SUBMITTED]
     by_question = defaultdict(dict)
     for answer in submitted:
@@ -178,8 +176,11 @@ def agreement_answers(request, pk: int):
 
 
 def _text_to_approve(agreement) -> dict:
-    """The text as it will be signed; for a later revision only what changed since the one before."""
-    text = with_full_text(Agreement.objects.filter(pk=agreement.pk)).get()
+    """The text as it will be signed; for a later revision only what changed since the one before.
+
+    `agreement` comes with its full text (`load_for_guide(..., full_text=True)`).
+    """
+    text = agreement
     context = {
         "text": text,
         "text_sections": list(enumerate(SECTIONS, start=2)),
@@ -197,8 +198,7 @@ def _text_to_approve(agreement) -> dict:
 
 def agreement_approval(request, pk: int):
     """The approval round: each partner's decision, and the form for board representatives."""
-    agreement = perms.get_agreement_for(request.user, pk)
-    structure = Structure(agreement)
+    agreement, structure = load_for_guide(request, pk, full_text=True)
     state = structure.approval_state()
     own = network_perms.institution_ids(request.user)
     mine = {b.institution_id for b in structure.board if b.user_id == request.user.pk and b.institution_id in own}
@@ -238,6 +238,7 @@ def agreement_approval(request, pk: int):
             agreement,
             structure,
             "abstimmung",
+            full=agreement,
             **_text_to_approve(agreement),
             state=[
                 (p, decision, [b.user for b in structure.board if b.institution_id == p.institution_id])
