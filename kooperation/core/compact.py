@@ -215,7 +215,7 @@ def render_field(
     plain = _plain(widget)
     choices = getattr(field.field, "choices", None) if plain else None
     if choices is not None and isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-        choices = list(choices)
+        choices = list(iter(choices))  # list() alone would first COUNT a queryset's choices
         if not _grouped(choices):
             attrs = _attrs(field, "", [], required)
             # CheckboxSelectMultiple is a RadioSelect in Django: ask for it first.
@@ -244,7 +244,7 @@ def render_field(
     control = None
     if isinstance(widget, forms.Select):
         if choices is not None:
-            choices = list(choices)
+            choices = list(iter(choices))  # list() alone would first COUNT a queryset's choices
             if not _grouped(choices):
                 attrs = _attrs(field, "form-select", described, required)
                 if widget.allow_multiple_selected:
