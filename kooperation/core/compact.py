@@ -2,26 +2,50 @@
 
 Formset rows of a protocol have dozens of fields each; crispy renders every field through
 several templates (about half a second for one protocol page). These helpers write the same
-markup directly: label, widget with ``is-invalid`` and ``aria-describedby``, help text and the
-field's errors (German, as the form gives them). Widgets they do not know fall back to Django's
-own rendering.
+markup directly: label (required fields marked with crispy's asterisk), widget with ``is-invalid``
+and ``aria-describedby``, help text and the field's errors (German, as the form gives them), with the
+ids Django and crispy give them (``<id>_helptext``, ``<id>_error``). Widgets they do not know (a
+template of their own, grouped choices) fall back to Django's own rendering, still wrapped here.
+
+``render_form`` lays out a whole form as crispy's ``|crispy`` filter does for Bootstrap 5.
 """
 
 from __future__ import annotations
 
+from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from kooperation.core.widgets import browser_value
+from kooperation.core.widgets import SearchChoiceMixin, browser_value
 
-TEXT_INPUTS = (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.DateInput, forms.TimeInput)
+TEXT_INPUTS = (
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.PasswordInput,
+    forms.DateInput,
+    forms.TimeInput,
+)
+EMPTY = mark_safe("")
+ASTERISK = mark_safe('<span class="asteriskField">*</span>')
+
+
+def _plain(widget: forms.Widget) -> bool:
+    """Whether the widget renders with Django's own template (so writing its markup here is the same)."""
+    if isinstance(widget, SearchChoiceMixin):
+        return False
+    if not widget.template_name.startswith("django/forms/widgets/"):
+        return False
+    option = getattr(widget, "option_template_name", None)
+    return option is None or option.startswith("django/forms/widgets/")
 
 
 def _ids(field: forms.BoundField) -> tuple[str, str, list[str]]:
     base = field.auto_id or field.html_name
-    error_id, help_id = f"{base}_fehler", f"{base}_hilfe"
+    error_id, help_id = f"{base}_error", f"{base}_helptext"
     described = []
     if field.help_text:
         described.append(help_id)
@@ -30,7 +54,7 @@ def _ids(field: forms.BoundField) -> tuple[str, str, list[str]]:
     return error_id, help_id, described
 
 
-def _attrs(field: forms.BoundField, css: str, described: list[str]) -> dict:
+def _attrs(field: forms.BoundField, css: str, described: list[str], required: bool = False) -> dict:
     widget = field.field.widget
     attrs = field.build_widget_attrs(dict(widget.attrs))
     if field.auto_id:
@@ -41,15 +65,21 @@ def _attrs(field: forms.BoundField, css: str, described: list[str]) -> dict:
     if field.errors:
         classes.append("is-invalid")
         attrs["aria-invalid"] = "true"
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
+    if "aria-describedby" not in widget.attrs:  # one the widget sets itself stays (as in Django)
+        attrs.pop("aria-describedby", None)
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
     attrs["class"] = " ".join(c for c in classes if c)
-    attrs.pop("required", None)  # the forms are novalidate; the server says what is missing, in German
+    if not required:
+        attrs.pop("required", None)  # the rows' forms are novalidate; the server says what is missing, in German
     return attrs
 
 
 def _value(field: forms.BoundField) -> str:
-    value = field.field.widget.format_value(field.value())
+    widget = field.field.widget
+    if isinstance(widget, forms.PasswordInput) and not widget.render_value:
+        return ""
+    value = widget.format_value(field.value())
     return "" if value is None else str(value)
 
 
@@ -59,144 +89,256 @@ def _selected(field: forms.BoundField) -> set[str]:
     return {"" if v is None else str(v) for v in values}
 
 
-def _options(field: forms.BoundField, cache: dict | None = None) -> SafeString:
-    if cache is not None:
-        return cached_options(field, cache)
+def _grouped(choices) -> bool:
+    return any(isinstance(label, (list, tuple)) for _value, label in choices)
+
+
+def _options(field: forms.BoundField, choices) -> SafeString:
     selected = _selected(field)
     rows = []
-    for value, label in field.field.choices:
+    for value, label in choices:
         key = "" if value is None else str(value)
         rows.append((key, mark_safe(" selected") if key in selected else "", label))
     return format_html_join("", '<option value="{}"{}>{}</option>', rows)
 
 
-def _radios(field: forms.BoundField, attrs: dict) -> SafeString:
+def _checks(field: forms.BoundField, attrs: dict, choices, input_type: str, inline: bool) -> SafeString:
+    """Radio buttons or checkboxes of a choice field, one form-check each (ids as Django gives them)."""
     selected = _selected(field)
-    base = field.auto_id or field.html_name
+    base = attrs.get("id") or field.auto_id or field.html_name
     attrs = {k: v for k, v in attrs.items() if k not in ("id", "class")}
+    css = "form-check form-check-inline" if inline else "form-check"
+    invalid = " is-invalid" if field.errors else ""
     rows = []
-    for index, (value, label) in enumerate(field.field.choices):
+    for index, (value, label) in enumerate(choices):
         key = "" if value is None else str(value)
+        option_id = f"{base}_{index}"
+        checked = mark_safe(" checked") if key in selected else ""
         rows.append(
-            (
-                f"{base}_{index}",
-                field.html_name,
-                key,
-                mark_safe(" checked") if key in selected else "",
-                flatatt(attrs),
-                f"{base}_{index}",
-                label,
-            )
+            (css, input_type, invalid, option_id, field.html_name, key, checked, flatatt(attrs), option_id, label)
         )
     return format_html_join(
         "",
-        '<div class="form-check form-check-inline"><input type="radio" class="form-check-input{}" id="{}" '
-        'name="{}" value="{}"{}{}><label class="form-check-label" for="{}">{}</label></div>',
-        [(" is-invalid" if field.errors else "", *row) for row in rows],
+        '<div class="{}"><input type="{}" class="form-check-input{}" id="{}" name="{}" value="{}"{}{}>'
+        '<label class="form-check-label" for="{}">{}</label></div>',
+        rows,
     )
 
 
 def _errors(field: forms.BoundField, error_id: str) -> SafeString:
     if not field.errors:
-        return mark_safe("")
-    messages = format_html_join("", '<span class="d-block">{}</span>', ((e,) for e in field.errors))
+        return EMPTY
+    # A space between the messages: screen readers read them one after the other, not run together.
+    messages = format_html_join(" ", '<span class="d-block">{}</span>', ((e,) for e in field.errors))
     return format_html('<div id="{}" class="invalid-feedback d-block">{}</div>', error_id, messages)
 
 
 def _help(field: forms.BoundField, help_id: str, show: bool) -> SafeString:
     if not field.help_text:
-        return mark_safe("")
+        return EMPTY
     # Rows of a table or grid say it once above; screen readers still hear it at the field.
     css = "form-text" if show else "visually-hidden"
     return format_html('<div id="{}" class="{}">{}</div>', help_id, css, field.help_text)
 
 
-def _label(field: forms.BoundField, cache: dict | None) -> SafeString:
-    """The escaped label; with a formset's `cache` translated once for all its rows (labels are lazy)."""
+def _label(
+    field: forms.BoundField, tag: str = "label", css: str = "form-label", cache: dict | None = None
+) -> SafeString:
+    """The field's label; a required field's ends in crispy's asterisk.
+
+    With a formset's `cache` (see render_field's `options`) the lazy label is translated and escaped
+    once for all its rows.
+    """
+    if not field.label:
+        return EMPTY
     if cache is None:
-        return conditional_escape(field.label or "")
-    key = ("label", field.name)
-    label = cache.get(key)
-    if label is None:
-        label = cache[key] = conditional_escape(field.label or "")
-    return label
+        text = conditional_escape(field.label)
+    else:
+        text = cache.get(("label", field.name))
+        if text is None:
+            text = cache[("label", field.name)] = conditional_escape(field.label)
+    if field.field.required:
+        css += " requiredField"
+        text = format_html("{}{}", text, ASTERISK)
+    if tag == "legend":
+        return format_html('<legend class="{} fs-6">{}</legend>', css, text)
+    target = field.id_for_label
+    if target:
+        return format_html('<label class="{}" for="{}">{}</label>', css, target, text)
+    return format_html('<label class="{}">{}</label>', css, text)
+
+
+def _file(field: forms.BoundField, attrs: dict, after: SafeString) -> SafeString:
+    """A file input as crispy-bootstrap5 lays it out (the current file with its "clear" box above it)."""
+    widget = field.field.widget
+    value = field.value()
+    current = EMPTY
+    if isinstance(widget, forms.ClearableFileInput) and widget.is_initial(value):
+        clear = EMPTY
+        if not field.field.required:
+            checkbox_name = widget.clear_checkbox_name(field.html_name)
+            clear = format_html(
+                '<span class="align-self-center ml-2"><span class="form-check"><input type="checkbox" name="{}" '
+                'id="{}" class="form-check-input"{}><label class="form-check-label mb-0" for="{}">{}</label>'
+                "</span></span>",
+                checkbox_name,
+                widget.clear_checkbox_id(checkbox_name),
+                mark_safe(" disabled") if field.field.disabled else "",
+                widget.clear_checkbox_id(checkbox_name),
+                widget.clear_checkbox_label,
+            )
+        current = format_html(
+            '<div class="input-group mb-2"><span class="input-group-text">{}</span><div class="form-control d-flex '
+            'h-auto"><span class="text-break flex-grow-1"><a href="{}">{}</a></span>{}</div></div>',
+            widget.initial_text,
+            value.url,
+            value.name,
+            clear,
+        )
+    return format_html(
+        '{}<div{}><input type="file" name="{}"{}>{}</div>',
+        current,
+        mark_safe(' class="is-invalid"') if field.errors else "",
+        field.html_name,
+        flatatt(attrs),
+        after,
+    )
 
 
 def render_field(
-    field: forms.BoundField, *, help_text: bool = True, wrapper: str = "mb-2", options: dict | None = None
+    field: forms.BoundField,
+    *,
+    help_text: bool = True,
+    wrapper: str = "mb-2",
+    inline: bool = True,
+    required: bool = False,
+    options: dict | None = None,
 ) -> SafeString:
     """Label, widget, help text and errors of one field, as crispy-bootstrap5 would lay them out.
 
-    `options`: a dict shared by the rows of one formset (see cached_options), so a select's options are escaped once.
+    ``inline`` puts radio buttons side by side (formset rows); ``required`` keeps the ``required``
+    attribute Django gives a required field (crispy's forms keep it; the rows drop it). ``options``: a
+    dict shared by the rows of one formset (see cached_options), so a select's options and the labels
+    are escaped once for all rows.
     """
     widget = field.field.widget
     if widget.is_hidden:
         return render_hidden(field)
     error_id, help_id, described = _ids(field)
-    label = _label(field, options)
     after = _help(field, help_id, help_text) + _errors(field, error_id)
-    if isinstance(widget, forms.RadioSelect):
-        attrs = _attrs(field, "", described)
-        return format_html(
-            '<fieldset class="{}"><legend class="form-label fs-6">{}</legend><div>{}</div>{}</fieldset>',
-            wrapper,
-            label,
-            _radios(field, attrs),
-            after,
-        )
-    if isinstance(widget, forms.CheckboxInput):
-        attrs = _attrs(field, "form-check-input", described)
+    plain = _plain(widget)
+    choices = getattr(field.field, "choices", None) if plain else None
+    if choices is not None and isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        choices = list(iter(choices))  # list() alone would first COUNT a queryset's choices
+        if not _grouped(choices):
+            attrs = _attrs(field, "", [], required)
+            # CheckboxSelectMultiple is a RadioSelect in Django: ask for it first.
+            kind = "checkbox" if isinstance(widget, forms.CheckboxSelectMultiple) else "radio"
+            # One description for the whole group, on its fieldset (as Django and crispy do for grouped inputs).
+            return format_html(
+                '<fieldset class="{}"{}>{}<div>{}</div>{}</fieldset>',
+                wrapper,
+                format_html(' aria-describedby="{}"', " ".join(described)) if described else "",
+                _label(field, "legend", cache=options),
+                _checks(field, attrs, choices, kind, inline),
+                after,
+            )
+    if isinstance(widget, forms.CheckboxInput) and plain:
+        attrs = _attrs(field, "form-check-input", described, required)
         checked = mark_safe(" checked") if widget.check_test(field.value()) else ""
         return format_html(
-            '<div class="form-check {}"><input type="checkbox" name="{}"{}{}><label class="form-check-label" '
-            'for="{}">{}</label>{}</div>',
+            '<div class="form-check {}"><input type="checkbox" name="{}"{}{}>{}{}</div>',
             wrapper,
             field.html_name,
             flatatt(attrs),
             checked,
-            field.auto_id,
-            label,
+            _label(field, css="form-check-label", cache=options),
             after,
         )
-    if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
-        control = format_html(
-            '<select name="{}"{}>{}</select>',
-            field.html_name,
-            flatatt(_attrs(field, "form-select", described)),
-            _options(field, options),
-        )
-    elif isinstance(widget, forms.Textarea):
+    control = None
+    if isinstance(widget, forms.Select):
+        if options is not None and plain and not widget.allow_multiple_selected:
+            control = format_html(
+                '<select name="{}"{}>{}</select>',
+                field.html_name,
+                flatatt(_attrs(field, "form-select", described, required)),
+                cached_options(field, options),
+            )
+        elif choices is not None:
+            choices = list(iter(choices))  # list() alone would first COUNT a queryset's choices
+            if not _grouped(choices):
+                attrs = _attrs(field, "form-select", described, required)
+                if widget.allow_multiple_selected:
+                    attrs["multiple"] = True
+                control = format_html(
+                    '<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), _options(field, choices)
+                )
+        if control is None:
+            control = field.as_widget(attrs=_attrs(field, "form-select", described, required))
+    elif isinstance(widget, forms.Textarea) and plain:
         control = format_html(
             '<textarea name="{}"{}>\n{}</textarea>',
             field.html_name,
-            flatatt(_attrs(field, "form-control", described)),
+            flatatt(_attrs(field, "form-control", described, required)),
             _value(field),
         )
-    elif isinstance(widget, TEXT_INPUTS):
-        attrs = _attrs(field, "form-control", described)
+    elif isinstance(widget, TEXT_INPUTS) and plain:
+        attrs = _attrs(field, "form-control", described, required)
         input_type = attrs.pop("type", widget.input_type)
         value = browser_value(input_type, _value(field)) or ""
-        return format_html(
-            '<div class="{}"><label class="form-label" for="{}">{}</label><input type="{}" name="{}"{}{}>{}</div>',
-            wrapper,
-            field.auto_id,
-            label,
+        control = format_html(
+            '<input type="{}" name="{}"{}{}>',
             input_type,
             field.html_name,
             format_html(' value="{}"', value) if value != "" else "",
             flatatt(attrs),
-            after,
         )
+    elif isinstance(widget, forms.FileInput) and plain:
+        control = _file(field, _attrs(field, "form-control", described, required), after)
+        after = EMPTY
     else:
-        control = field.as_widget(attrs=_attrs(field, "form-control", described))
-    return format_html(
-        '<div class="{}"><label class="form-label" for="{}">{}</label>{}{}</div>',
-        wrapper,
-        field.auto_id,
-        label,
-        control,
-        after,
-    )
+        control = field.as_widget(attrs=_attrs(field, "form-control", described, required))
+    return format_html('<div class="{}">{}{}{}</div>', wrapper, _label(field, cache=options), control, after)
+
+
+def _layout_fields(form: forms.BaseForm) -> list[forms.BoundField] | None:
+    """The fields `{% crispy form %}` shows when its helper's layout only names fields (core.forms.helper).
+
+    None when the layout has more (fieldsets, rows): crispy renders that one.
+    """
+    form_helper = getattr(form, "helper", None)
+    layout = getattr(form_helper, "layout", None)
+    if layout is None:
+        return list(form)
+    names = list(layout.fields)
+    if not all(isinstance(name, str) for name in names) or form_helper.render_unmentioned_fields:
+        return None
+    return [form[name] for name in names]
+
+
+def render_form(form: forms.BaseForm, *, layout: bool = False) -> SafeString:
+    """A whole form as crispy's ``|crispy`` filter lays it out for Bootstrap 5, in Python.
+
+    The form's own errors in a red box, then every field in order: hidden ones as they are, the visible
+    ones through render_field with their help text, the required attribute and radio buttons one below
+    the other. With ``layout`` the fields are those its crispy helper names, in that order (as
+    ``{% crispy form %}`` shows them).
+    """
+    fields = _layout_fields(form) if layout else list(form)
+    if fields is None:
+        return render_crispy_form(form)
+    parts = []
+    errors = form.non_field_errors()
+    if errors:
+        parts.append(
+            format_html(
+                '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
+                format_html_join("", "<li>{}</li>", ((error,) for error in errors)),
+            )
+        )
+    for field in fields:
+        parts.append(render_field(field, wrapper="mb-3", inline=False, required=True))
+    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def render_row(form, columns: dict[str, str], default: str = "col-md-4", options: dict | None = None) -> SafeString:

@@ -1,4 +1,8 @@
-"""Form rendering without crispy for the many rows of a protocol (see kooperation/core/compact.py)."""
+"""Form rendering without crispy's templates (see kooperation/core/compact.py).
+
+``{% form_body form %}`` and ``{% form_field form.x %}`` write what crispy's ``|crispy`` and
+``|as_crispy_field`` filters write for Bootstrap 5; the ``compact_*`` tags lay out the many rows of a protocol.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,25 @@ from django import template
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
-from kooperation.core.compact import render_cells, render_field, render_row
+from kooperation.core.compact import render_cells, render_field, render_form, render_row
 
 register = template.Library()
+
+
+@register.simple_tag
+def form_body(form, layout: bool = False):
+    """The whole form as ``{{ form|crispy }}`` lays it out: its own errors, hidden and visible fields.
+
+    ``layout=True``: the fields its helper's layout names, as ``{% crispy form %}`` shows them (a layout of
+    field names only).
+    """
+    return render_form(form, layout=layout)
+
+
+@register.simple_tag
+def form_field(field):
+    """One field as ``{{ field|as_crispy_field }}`` lays it out: label (required marked), widget, help, errors."""
+    return render_field(field, wrapper="mb-3", inline=False, required=True)
 
 
 @register.simple_tag
