@@ -36,8 +36,7 @@ class ConferenceQuerySet(models.QuerySet):
             visible_cases = Case.objects.visible_to(user).values("pk")
         invited = Conference.invited.through.objects.filter(conference_id=OuterRef("pk"), user_id=user.pk)
         return self.filter(
-            Q(case__in=visible_cases)
-            | (Exists(invited) & Q(case__in=Case.objects.of_institutions(user).values("pk")))
+            Q(case__in=visible_cases) | (Exists(invited) & Q(case__in=Case.objects.of_institutions(user).values("pk")))
         )
 
 
