@@ -26,14 +26,15 @@ WORKING_PAGES = {
     "structure_subgroups": 20,  # +2: the Leitfragen to tick when creating subgroups
     "subgroup_work": 11,
     "agreement_answers": 17,
-    # The start page of a Koordination also shows the coordination overview (and signatures expected: 19).
-    "dashboard": 19,
+    # The start page of a Koordination also shows the coordination overview (one query for its four lists,
+    # the overdue count with the user's own task figures) and the signatures expected.
+    "dashboard": 14,
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
     "agreement_approval": 27,  # +1: the open comments of the text; +8: the full text to approve instead of its outline
     "agreement_guide": 18,
-    "dashboard": 19,
+    "dashboard": 14,
 }
 
 

@@ -69,7 +69,8 @@ def _attrs(field: forms.BoundField, css: str, described: list[str], required: bo
         attrs.pop("aria-describedby", None)
         if described:
             attrs["aria-describedby"] = " ".join(described)
-    attrs["class"] = " ".join(c for c in classes if c)
+    # Each class once: a widget that sets "form-select" itself does not get it twice.
+    attrs["class"] = " ".join(dict.fromkeys(" ".join(classes).split()))
     if not required:
         attrs.pop("required", None)  # the rows' forms are novalidate; the server says what is missing, in German
     return attrs
