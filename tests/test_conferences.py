@@ -652,6 +652,12 @@ def test_case_overview_shows_the_criteria_over_time(client_for, coordinator, hel
     assert [c.date for c in columns] == [today() - timedelta(days=d) for d in (60, 30, 1)]
     assert [cell.rating for cell in trend[0].cells] == [Rating.NICHT_ERFUELLT, Rating.TEILWEISE, Rating.ERFUELLT]
     assert len(trend) == 6
+    # The cells look as the conference page's badges do (snippets/rating_badge.html), in German.
+    assert [badge.strip() for badge in trend[0].badges] == [
+        '<span class="badge text-bg-danger">nicht erfüllt</span>',
+        '<span class="badge text-bg-warning">teilweise erfüllt</span>',
+        '<span class="badge text-bg-success">erfüllt</span>',
+    ]
 
 
 def test_open_case_helper_builds_a_shared_case(agreement, coordinator, institution, partner_institution):

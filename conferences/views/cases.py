@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.db.models import Count, Max, Min, Prefetch, Q
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -135,24 +136,17 @@ def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
 
 
 NO_CHECK = mark_safe('<span class="text-body-secondary">–</span>')
-BADGE_CSS = {
-    Rating.ERFUELLT: "text-bg-success",
-    Rating.TEILWEISE: "text-bg-warning",
-    Rating.NICHT_ERFUELLT: "text-bg-danger",
-}
 
 
 def rating_badges() -> dict:
-    """The cell of each rating in the trend table (as snippets/rating_badge.html), built once per page."""
+    """The cell of each rating in the trend table, from snippets/rating_badge.html once per rating (not per cell)."""
+    template = "conferences/snippets/rating_badge.html"
+    ratings = [(value, label) for value, label in Rating.choices] + [("", "")]
     badges = {
-        value: format_html('<span class="badge {}">{}</span>', BADGE_CSS.get(value, "text-bg-secondary"), label)
-        for value, label in Rating.choices
+        value: render_to_string(template, {"check": SimpleNamespace(rating=value, get_rating_display=label)})
+        for value, label in ratings
     }
-    not_rated = format_html(
-        '<span class="text-body-secondary" aria-hidden="true">–</span><span class="visually-hidden">{}</span>',
-        _("nicht eingeschätzt"),
-    )
-    badges[""] = badges[None] = not_rated
+    badges[None] = badges[""]
     return badges
 
 
