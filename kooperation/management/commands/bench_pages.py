@@ -54,6 +54,9 @@ class Command(BaseCommand):
         parser.add_argument("--pages", default="", help="nur Seiten, deren Name einen dieser Teile enthält (Komma)")
         parser.add_argument("--requests", type=int, default=15, help="gemessene Aufrufe je Seite")
         parser.add_argument("--users", type=int, default=50, help="gleichzeitige Nutzer im Lasttest")
+        parser.add_argument(
+            "--baseline-users", type=int, default=4, help="wenige gleichzeitige Nutzer zum Vergleich des Durchsatzes"
+        )
         parser.add_argument("--seconds", type=int, default=20, help="Dauer des Lasttests")
         parser.add_argument("--skip-load", action="store_true")
         parser.add_argument("--skip-pdf", action="store_true")
@@ -75,9 +78,11 @@ class Command(BaseCommand):
             self.stderr.write(f"{scale}×: gunicorn …")
             with self._gunicorn(env) as (base, master):
                 timings = self._time_pages(base, probe, options["requests"])
-                load = None
+                load = []
                 if scale == scales[-1] and not options["skip_load"]:
-                    load = self._load(base, probe, options["users"], options["seconds"], master)
+                    # The same pages with a few users first, then many: throughput must hold up under concurrency.
+                    for users in (options["baseline_users"], options["users"]):
+                        load.append(self._load(base, probe, users, options["seconds"], master))
             results[scale] = {"probe": probe, "timings": timings, "load": load}
         self._report(scales, results)
 
@@ -269,7 +274,8 @@ class Command(BaseCommand):
     def _load(self, base: str, probe: dict, users: int, seconds: int, master: int) -> dict:
         pages = [p for p in probe["pages"] if p["name"] not in (FLOOR, ANONYMOUS)]
         latencies, errors, lock = [], [], threading.Lock()
-        stop = time.monotonic() + seconds
+        started = time.monotonic()
+        stop = started + seconds
 
         def user(n: int) -> None:
             i = n
@@ -294,10 +300,12 @@ class Command(BaseCommand):
         while any(t.is_alive() for t in threads):
             rss = [max(a, b) for a, b in zip(self._worker_rss(master), rss or [0, 0], strict=False)] or rss
             time.sleep(0.5)
+        elapsed = time.monotonic() - started
         return {
             "users": users,
             "seconds": seconds,
             "requests": len(latencies),
+            "per_second": len(latencies) / elapsed if elapsed else 0,
             "errors": len(errors),
             "error_sample": errors[:3],
             "p50": _percentile(latencies, 0.5) if latencies else 0,
@@ -352,12 +360,18 @@ class Command(BaseCommand):
                     f"| {label} | {pa['seconds']:.2f}/{pb['seconds']:.2f} | {pa['pages']} "
                     f"| {rate[0]:.1f}/{rate[1]:.1f} |"
                 )
-        load = b["load"]
-        if load:
+        for load in b["load"] or []:
             w(
                 f"\nLast ({xn}, {load['users']} gleichzeitige Nutzer, {load['seconds']} s, 2 Worker): "
-                f"{load['requests']} Aufrufe, {load['errors']} Fehler, p50 {load['p50'] * 1000:.0f} ms, "
-                f"p99 {load['p99'] * 1000:.0f} ms, RSS je Worker {', '.join(f'{r:.0f} MB' for r in load['rss_mb'])}"
+                f"{load['requests']} Aufrufe ({load['per_second']:.1f}/s), {load['errors']} Fehler, "
+                f"p50 {load['p50'] * 1000:.0f} ms, p99 {load['p99'] * 1000:.0f} ms, "
+                f"RSS je Worker {', '.join(f'{r:.0f} MB' for r in load['rss_mb'])}"
             )
             if load["error_sample"]:
                 w(f"Fehler (Beispiele): {load['error_sample']}")
+        if len(b["load"] or []) == 2 and b["load"][0]["per_second"]:
+            few, many = b["load"]
+            w(
+                f"Durchsatz {many['users']} Nutzer / {few['users']} Nutzer: "
+                f"{many['per_second'] / few['per_second']:.2f}× (Ziel ≥ 0,8×)"
+            )
