@@ -37,19 +37,22 @@ from kooperation.core.access import Verdict, require
 from kooperation.network.permissions import institution_ids, memberships
 
 
-def with_case_access(case):
-    """Prefetch what the case checks read: participations, consents and the team with their institutions."""
+def with_case_access(case, *, people: bool = True):
+    """Prefetch what the case checks read: participations, consents and the team with their institutions.
 
+    `people=False`: the consents and the team without who recorded them and the members' accounts (the checks
+    read only ids), for pages that do not list them.
+    """
+
+    consents, team = Consent.objects.all(), CaseTeamMember.objects.all()
+    if people:
+        consents = consents.select_related("recorded_by", "revocation_recorded_by")
+        team = team.select_related("user", "institution", "added_by")
     prefetch_related_objects(
         [case],
         Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-        Prefetch(
-            "consents",
-            queryset=Consent.objects.select_related("recorded_by", "revocation_recorded_by").prefetch_related(
-                "institutions"
-            ),
-        ),
-        Prefetch("team_members", queryset=CaseTeamMember.objects.select_related("user", "institution", "added_by")),
+        Prefetch("consents", queryset=consents.prefetch_related("institutions")),
+        Prefetch("team_members", queryset=team),
     )
     return case
 
@@ -142,7 +145,7 @@ def get_conference_for(user, pk: int, *, read: str | None, write: bool = False, 
     if conference is None:
         raise Http404
     case = conference.case
-    with_case_access(case)
+    with_case_access(case, people=False)
     if not sees_conference(user, conference):
         _log_refused(user, Conference, conference.pk, case, read)
         raise Http404
