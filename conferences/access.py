@@ -28,6 +28,7 @@ from conferences.permissions import (
     can_edit_meeting,
     can_remove_case_attachment,
     can_update_task,
+    case_access_institution_ids,
     is_owner_coordinator,
     reading_institution,
     team_institution_ids,
@@ -36,19 +37,22 @@ from kooperation.core.access import Verdict, require
 from kooperation.network.permissions import institution_ids, memberships
 
 
-def with_case_access(case):
-    """Prefetch what the case checks read: participations, consents and the team with their institutions."""
+def with_case_access(case, *, people: bool = True):
+    """Prefetch what the case checks read: participations, consents and the team with their institutions.
 
+    `people=False`: the consents and the team without who recorded them and the members' accounts (the checks
+    read only ids), for pages that do not list them.
+    """
+
+    consents, team = Consent.objects.all(), CaseTeamMember.objects.all()
+    if people:
+        consents = consents.select_related("recorded_by", "revocation_recorded_by")
+        team = team.select_related("user", "institution", "added_by")
     prefetch_related_objects(
         [case],
         Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-        Prefetch(
-            "consents",
-            queryset=Consent.objects.select_related("recorded_by", "revocation_recorded_by").prefetch_related(
-                "institutions"
-            ),
-        ),
-        Prefetch("team_members", queryset=CaseTeamMember.objects.select_related("user", "institution", "added_by")),
+        Prefetch("consents", queryset=consents.prefetch_related("institutions")),
+        Prefetch("team_members", queryset=team),
     )
     return case
 
@@ -63,6 +67,22 @@ def sees_case(user, case) -> bool:
     if team_institution_ids(user, case) & institution_ids(user):
         return True
     return is_owner_coordinator(user, case)
+
+
+def sees_conference(user, conference) -> bool:
+    """Conference.visible_to for one conference, read from the rows with_case_access prefetched.
+
+    Those who see its case, and an invitee while one of the invitee's institutions still has access to
+    the case (owner, or a participant covered by a valid consent); only then is the invitation looked up.
+    Keep in step with `Conference.visible_to` (tests/test_conferences_access.py compares the two).
+    """
+    if not user.is_authenticated:
+        return False
+    if sees_case(user, conference.case):
+        return True
+    if not case_access_institution_ids(conference.case) & institution_ids(user):
+        return False
+    return Conference.invited.through.objects.filter(conference_id=conference.pk, user_id=user.pk).exists()
 
 
 def log_read(user, obj, case, read: str | None) -> None:
@@ -115,16 +135,20 @@ def get_case_for(user, pk: int, *, read: str | None, check=None):
 def get_conference_for(user, pk: int, *, read: str | None, write: bool = False, check=None):
     """Load a conference the user reads (team, owner's Koordination, invitees); 404 outside, 403 not allowed."""
 
+    # As get_case_for: visibility is decided on the prefetched rows (sees_conference), not by compiling
+    # Conference.visible_to's subqueries into this query.
     conference = (
-        Conference.objects.visible_to(user)
-        .select_related("case__agreement", "case__owner_institution", "moderator", "finalised_by")
+        Conference.objects.select_related("case__agreement", "case__owner_institution", "moderator", "finalised_by")
         .filter(pk=pk)
         .first()
     )
     if conference is None:
-        _refuse_unseen(user, Conference, pk, "case_id", read)
+        raise Http404
     case = conference.case
-    with_case_access(case)
+    with_case_access(case, people=False)
+    if not sees_conference(user, conference):
+        _log_refused(user, Conference, conference.pk, case, read)
+        raise Http404
     if write:
         _require(user, conference, case, can_edit_conference(user, conference), read)
     if check is not None:

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from conferences import access
 from conferences import permissions as perms
-from conferences.models import Case, Task
+from conferences.models import Case, Conference, Task
 from conferences.services.cases import create_case, revoke_consent, set_case_institutions
 from kooperation.network.models import Role
-from tests.conference_fixtures import document, give_consent, join_team, today
+from tests.conference_fixtures import document, give_consent, join_team, make_colleague, plan, today
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,34 @@ def _visible(user, case) -> bool:
     # The loader of the case pages decides on the prefetched rows (access.sees_case), not in SQL.
     assert access.sees_case(user, fresh) == in_queryset
     return in_queryset
+
+
+def _sees_conference(user, conference) -> bool:
+    """The conference loader decides on the prefetched rows (access.sees_conference); it agrees with the queryset."""
+    in_queryset = Conference.objects.visible_to(user).filter(pk=conference.pk).exists()
+    fresh = Conference.objects.select_related("case").get(pk=conference.pk)
+    access.with_case_access(fresh.case)
+    user._kooperation_memberships = None
+    assert access.sees_conference(user, fresh) == in_queryset
+    return in_queryset
+
+
+def test_invitees_see_the_conference_while_their_institution_has_access(
+    coordinator, help_case, institution, partner_institution, outsider, consent
+):
+    conference = plan(help_case, coordinator)
+    partner = make_colleague(partner_institution)
+    colleague = make_colleague(institution)
+    assert _sees_conference(coordinator, conference)
+    assert not _sees_conference(partner, conference)
+    assert not _sees_conference(colleague, conference)
+    conference.invited.add(partner, colleague, outsider)
+    assert _sees_conference(partner, conference)
+    assert _sees_conference(colleague, conference)
+    assert not _sees_conference(outsider, conference)  # invited, but its institution has no access to the case
+    revoke_consent(coordinator, consent, today())
+    assert not _sees_conference(partner, conference)
+    assert _sees_conference(colleague, conference)
 
 
 def test_partners_covered_by_consent_see_the_case(help_case, member, coordinator, partner_worker):

@@ -7,7 +7,7 @@ from django.forms.models import ModelChoiceIteratorValue
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from kooperation.core.rows import OrderedInlineFormSet, SharedChoicesMixin, VersionedInlineFormSet
+from kooperation.core.rows import FixedChoices, OrderedInlineFormSet, SharedChoicesMixin, VersionedInlineFormSet
 from kooperation.network.models import Institution, Membership, User
 
 
@@ -97,7 +97,7 @@ class RowChoices:
     @staticmethod
     def offer(field, options: list) -> None:
         empty = [] if field.empty_label is None else [("", field.empty_label)]
-        field.choices = [*empty, *options]
+        field.choices = FixedChoices([*empty, *options])  # normalised already: not again for every row
 
 
 def institutions_queryset(ids):

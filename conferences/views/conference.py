@@ -7,6 +7,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -115,7 +116,8 @@ def protocol_formsets(conference: Conference, data=None) -> dict:
     case = conference.case
     institutions = institutions_queryset(perms.case_institution_ids(case))
     staff = case_staff(case)
-    members = member_map(staff)
+    # Who belongs where is read only to validate a posted row: no query for showing the form.
+    members = SimpleLazyObject(lambda: member_map(staff))
     choices = RowChoices(institutions, staff)  # one query each for both tables
     row_kwargs = {"institutions": institutions, "staff": staff, "members": members, "choices": choices}
     tasks = ConferenceTaskFormSet(

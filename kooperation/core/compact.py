@@ -12,10 +12,11 @@ template of their own, grouped choices) fall back to Django's own rendering, sti
 
 from __future__ import annotations
 
+import html
+
 from crispy_forms.utils import render_crispy_form
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 from kooperation.core.widgets import SearchChoiceMixin, browser_value
@@ -30,6 +31,48 @@ TEXT_INPUTS = (
     forms.TimeInput,
 )
 EMPTY = mark_safe("")
+
+
+# django.utils.html's conditional_escape, format_html, format_html_join and django.forms.utils.flatatt, with the
+# same output: Django's escape() goes through a lazy-text wrapper on every call, and a protocol page escapes
+# a few thousand values.
+
+
+def _escaped(text) -> str:
+    """conditional_escape(text) as a plain str: safe strings as they are, everything else HTML-escaped."""
+    if isinstance(text, Promise):
+        text = str(text)
+    if hasattr(text, "__html__"):
+        return text.__html__()
+    return html.escape(str(text))
+
+
+def conditional_escape(text) -> SafeString:
+    return SafeString(_escaped(text))
+
+
+def format_html(format_string: str, *args) -> SafeString:
+    return SafeString(format_string.format(*map(_escaped, args)))
+
+
+def format_html_join(sep: str, format_string: str, args_generator) -> SafeString:
+    return SafeString(_escaped(sep).join(format_string.format(*map(_escaped, args)) for args in args_generator))
+
+
+def flatatt(attrs: dict) -> SafeString:
+    key_value_attrs = []
+    boolean_attrs = []
+    for attr, value in attrs.items():
+        if isinstance(value, bool):
+            if value:
+                boolean_attrs.append((attr,))
+        elif value is not None:
+            key_value_attrs.append((attr, value))
+    return format_html_join("", ' {}="{}"', sorted(key_value_attrs)) + format_html_join(
+        "", " {}", sorted(boolean_attrs)
+    )
+
+
 ASTERISK = mark_safe('<span class="asteriskField">*</span>')
 
 
@@ -150,14 +193,14 @@ def _label(
     With a formset's `cache` (see render_field's `options`) the lazy label is translated and escaped
     once for all its rows.
     """
-    if not field.label:
-        return EMPTY
     if cache is None:
-        text = conditional_escape(field.label)
+        text = conditional_escape(field.label) if field.label else EMPTY
     else:
         text = cache.get(("label", field.name))
         if text is None:
-            text = cache[("label", field.name)] = conditional_escape(field.label)
+            text = cache[("label", field.name)] = conditional_escape(field.label) if field.label else EMPTY
+    if not text:
+        return EMPTY
     if field.field.required:
         css += " requiredField"
         text = format_html("{}{}", text, ASTERISK)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext as _
 
 from kooperation.core.concurrency import ConflictError
@@ -13,6 +14,20 @@ from kooperation.core.limits import MAX_ROWS, RowLimitMixin, bound_order_field, 
 
 # Highest row index a blank-row request may ask for; guards against absurd TOTAL_FORMS values.
 MAX_ROW_INDEX = 999
+
+
+class FixedChoices(BaseChoiceIterator):
+    """Choices already as Django normalises them ((value, label) pairs, no groups): a field given these keeps
+    them as they are instead of normalising the same list again for every row of a formset."""
+
+    def __init__(self, choices: list):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
 
 
 class SharedChoicesMixin:
@@ -26,7 +41,7 @@ class SharedChoicesMixin:
         for name in self.shared_choice_fields:
             if name not in shared:
                 # iter(): list() would first ask the choices for their length (an extra COUNT).
-                shared[name] = list(iter(form.fields[name].choices))
+                shared[name] = FixedChoices(list(iter(form.fields[name].choices)))
             # Rendering uses these; validation still checks the field's queryset.
             form.fields[name].choices = shared[name]
         return form
