@@ -80,7 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # django-auditlog's actor/address on each log entry, with its signal receiver connected once (not per request).
+    "kooperation.core.audit.AuditActorMiddleware",
     # Pages and files with case data are never stored by browsers or proxies (Cache-Control: no-store, private).
     "kooperation.core.caching.NoStoreMiddleware",
     # Last, so it sees the lockout flag set while the view authenticated and can replace the answer.
@@ -163,6 +164,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Django's database sessions, the row read with SQL compiled once per connection (kooperation/core/sessions.py).
+SESSION_ENGINE = "kooperation.core.sessions"
 # Sessions end after this many minutes without a request.
 SESSION_COOKIE_AGE = env_int("KOOPERATION_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 # The expiry slides with activity; the session row is rewritten at most once a minute, not on every request.

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+from django.db import router
+
+from kooperation.core.compiled import CompiledQuery
+
+
+def _memberships_query(user_id):
+    from kooperation.network.models import Membership
+
+    return Membership.objects.filter(user_id=user_id).select_related("institution__arbeitsfeld")
+
+
+def _memberships_params(connection, user_id):
+    from kooperation.network.models import Membership
+
+    return [Membership._meta.get_field("user").target_field.get_db_prep_value(user_id, connection)]
+
+
+# Every signed-in request reads them (the second-factor gate), so their SQL is compiled once per connection.
+_MEMBERSHIPS = CompiledQuery(_memberships_query, _memberships_params)
+
 
 def memberships(user) -> list:
-    """Return the user's memberships, loaded once per request and cached on the user."""
+    """Return the user's memberships, loaded once per request and cached on the user.
+
+    The same rows as `user.memberships.select_related("institution__arbeitsfeld")`, each with its
+    `user` set to this user.
+    """
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_kooperation_memberships", None)
     if cached is None:
-        cached = list(user.memberships.select_related("institution__arbeitsfeld"))
+        from kooperation.network.models import Membership
+
+        cached = _MEMBERSHIPS.fetch(router.db_for_read(Membership, instance=user), user.pk)
+        user_field = Membership._meta.get_field("user")
+        for membership in cached:
+            user_field.set_cached_value(membership, user)
         user._kooperation_memberships = cached
     return cached
 

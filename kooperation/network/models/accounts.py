@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, router
 from django.utils.translation import gettext_lazy as _
+
+from kooperation.core.compiled import CompiledQuery
+
+
+def _user_query(pk):
+    return User.objects.filter(pk=pk).order_by()
+
+
+def _user_params(connection, pk):
+    return [User._meta.pk.get_db_prep_value(pk, connection)]
+
+
+# ModelBackend.get_user loads the signed-in user with `get(pk=…)` on every request.
+_USER_BY_PK = CompiledQuery(_user_query, _user_params)
 
 
 class UserManager(BaseUserManager):
@@ -17,6 +31,16 @@ class UserManager(BaseUserManager):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get(self, *args, **kwargs):
+        """Like QuerySet.get; `get(pk=<int>)` (the signed-in user, every request) runs precompiled SQL."""
+        pk = kwargs.get("pk")
+        if args or len(kwargs) != 1 or type(pk) is not int or self._db is not None or self._hints:
+            return super().get(*args, **kwargs)
+        rows = _USER_BY_PK.fetch(router.db_for_read(self.model), pk)
+        if not rows:
+            raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+        return rows[0]
 
     def get_by_natural_key(self, username):
         """Find the account for a sign-in: addresses are stored in lower case, people type them in any."""
