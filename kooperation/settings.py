@@ -59,7 +59,7 @@ FORM_RENDERER = "kooperation.core.forms.BrowserValueRenderer"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (see CONTENT_SECURITY_POLICY below).
-    "csp.middleware.CSPMiddleware",
+    "kooperation.core.policy.CachedPolicyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's SessionMiddleware, but a database failure while saving the session gives the 503 page.
     "kooperation.core.faults.ResilientSessionMiddleware",

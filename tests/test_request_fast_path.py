@@ -1,4 +1,4 @@
-"""The per-request reads with precompiled SQL (session, user, memberships) and the audit actor middleware.
+"""The per-request reads with precompiled SQL (session, user, memberships), the audit actor and CSP middleware.
 
 They must give exactly what Django's ORM gives and refuse exactly what Django refuses; these tests
 run on SQLite and on PostgreSQL alike.
@@ -12,6 +12,8 @@ from unittest import mock
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from csp.decorators import csp_update
+from csp.middleware import CSPMiddleware
 from django.contrib.sessions.backends import db as django_db_sessions
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -24,6 +26,7 @@ from django.utils import timezone
 from kooperation.core import sessions
 from kooperation.core.audit import AuditActorMiddleware
 from kooperation.core.compiled import CompiledQuery
+from kooperation.core.policy import CachedPolicyCSPMiddleware
 from kooperation.network.models import Membership, Role, User
 from kooperation.network.scope import memberships
 from tests.factories import PASSWORD, ArbeitsfeldFactory, InstitutionFactory, MembershipFactory, UserFactory
@@ -261,3 +264,41 @@ def test_the_actor_receiver_is_connected_once(member):
     for _ in range(3):
         _write_during_request(member, view)
     assert len(pre_save.receivers) == count
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+
+
+def _csp_headers(middleware_class, view, path="/"):
+    response = middleware_class(view)(RequestFactory().get(path))
+    return {
+        header: sorted(response[header].split("; "))
+        for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+        if header in response
+    }
+
+
+def _ok(request):
+    return HttpResponse("ok")
+
+
+def test_cached_policy_header_equals_django_csps():
+    headers = _csp_headers(CachedPolicyCSPMiddleware, _ok)
+    assert headers == _csp_headers(CSPMiddleware, _ok)
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_a_views_own_policy_is_still_built_for_it():
+    view = csp_update({"img-src": ["https://karten.example"]})(_ok)
+    headers = _csp_headers(CachedPolicyCSPMiddleware, view)
+    assert headers == _csp_headers(CSPMiddleware, view)
+    assert "img-src 'self' data: https://karten.example" in headers["Content-Security-Policy"]
+    assert "https://karten.example" not in str(_csp_headers(CachedPolicyCSPMiddleware, _ok))
+
+
+def test_a_changed_policy_setting_is_built_anew(settings):
+    middleware = CachedPolicyCSPMiddleware(_ok)
+    middleware(RequestFactory().get("/"))
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    response = middleware(RequestFactory().get("/"))
+    assert response["Content-Security-Policy"] == "default-src 'none'"
