@@ -1,11 +1,13 @@
-"""The fast loader of hyphenation patterns gives exactly what pyphen's own parser gives."""
+"""The fast loader of hyphenation patterns gives exactly what pyphen's own parser gives; the renderer's warm-up."""
 
 from __future__ import annotations
 
 import pyphen
 import pytest
+from django.conf import settings
 
 from kooperation.core import hyphenation
+from kooperation.core.documents import warm_up
 
 WORDS = [
     "Kooperationsvereinbarung",
@@ -44,3 +46,11 @@ def test_preload_fills_pyphens_cache():
     path = pyphen.LANGUAGES[pyphen.language_fallback("de")]
     assert isinstance(pyphen.hdcache[path].patterns, hyphenation.LazyPatterns)
     assert pyphen.Pyphen(lang="de").inserted("Kooperationsvereinbarung") == "Ko-ope-ra-ti-ons-ver-ein-ba-rung"
+
+
+def test_warm_up_prepares_hyphenation_and_the_print_styles(caplog):
+    """What a worker does when it starts (kooperation/wsgi.py): no request waits for it, nothing is logged."""
+    warm_up()
+    path = pyphen.LANGUAGES[pyphen.language_fallback(settings.LANGUAGE_CODE)]
+    assert isinstance(pyphen.hdcache[path].patterns, hyphenation.LazyPatterns)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")]

@@ -17,12 +17,12 @@ from itertools import accumulate
 
 import pyphen
 
-# A pattern like "1ab3c" maps its letters ("abc") to the values between them.
-_DIGITS = re.compile(r"\d")
-_ZEROS_AND_LETTERS = re.compile(r"[^1-9\n]+")
 # What pyphen parses in a way of its own: ^^hh escapes, alternatives ("ff1/f=f,1,1"), two digits in a row,
-# digits other than 0-9 (\d is Unicode).
-_SPECIAL = re.compile(r"\^\^|/|\d\d|[^\D0-9]")
+# digits other than 0-9 (pyphen's \d is Unicode).
+_SPECIAL = [re.compile(r"\^\^"), re.compile("/"), re.compile("[0-9][0-9]"), re.compile(r"[^\D0-9]")]
+# Bytes to delete from UTF-8 text (0-9 are single bytes there, never part of another character).
+_ASCII_DIGITS = b"0123456789"
+_ALL_BUT_NONZERO_DIGITS = bytes(b for b in range(256) if b not in b"123456789\n")
 _PADDING = re.compile(r"(?<!\d)(?=\D)|(?<!\d)$")
 
 
@@ -81,13 +81,14 @@ def load(path) -> pyphen.HyphDict:
     lines = [line for line in lines if line and not line.startswith(pyphen.ignored)]
     text = "\n".join(lines)
     # Whole-file passes: each line's letters, and its nonzero values (none: pyphen skips the pattern).
-    letters = _DIGITS.sub("", text).split("\n")
-    nonzero = _ZEROS_AND_LETTERS.sub("", text).split("\n")
-    ends = None
-    for match in _SPECIAL.finditer(text):
-        if ends is None:
-            ends = list(accumulate(len(line) + 1 for line in lines))
-        nonzero[bisect_right(ends, match.start())] = None
+    raw = text.encode()
+    letters = raw.translate(None, _ASCII_DIGITS).decode().split("\n")
+    nonzero: list = raw.translate(None, _ALL_BUT_NONZERO_DIGITS).split(b"\n")
+    special = [match.start() for pattern in _SPECIAL for match in pattern.finditer(text)]
+    if special:
+        ends = list(accumulate(len(line) + 1 for line in lines))
+        for offset in special:
+            nonzero[bisect_right(ends, offset)] = None
     patterns = LazyPatterns()
     for key, line, values in zip(letters, lines, nonzero, strict=True):
         if values:
