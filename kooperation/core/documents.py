@@ -104,11 +104,11 @@ class _PrintStyles(threading.local):
     is not shared between threads). With DEBUG an edited stylesheet shows in the next PDF.
     """
 
-    def __init__(self):
-        self.fonts = FontConfiguration()
-        self.sheets: dict[str, CSS] = {}
+    fonts: FontConfiguration | None = None  # per thread, made on its first document
 
-    def get(self, names: tuple[str, ...]) -> list[CSS]:
+    def get(self, names: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS]]:
+        if self.fonts is None:
+            self.fonts, self.sheets = FontConfiguration(), {}
         sheets = []
         for name in names:
             url = BASE_URL + static(name).lstrip("/")  # as {% static %} in a template with this base address
@@ -117,7 +117,7 @@ class _PrintStyles(threading.local):
                 sheet = CSS(url=url, url_fetcher=StaticFilesURLFetcher(), font_config=self.fonts)
                 self.sheets[url] = sheet
             sheets.append(sheet)
-        return sheets
+        return self.fonts, sheets
 
 
 _print_styles = _PrintStyles()
@@ -172,9 +172,8 @@ class PdfRenderer:
         options = {"attachments": self.attachments()}
         if self.pdf_variant:
             options["pdf_variant"] = self.pdf_variant
-        return document.write_pdf(
-            stylesheets=_print_styles.get(self.stylesheets), font_config=_print_styles.fonts, **options
-        )
+        fonts, stylesheets = _print_styles.get(self.stylesheets)
+        return document.write_pdf(stylesheets=stylesheets, font_config=fonts, **options)
 
     def render_cached(self, key: str) -> tuple[str, str, bytes]:
         """Like render(), but the PDF comes from the shared "documents" cache when its HTML was rendered before.
@@ -207,8 +206,9 @@ def warm_up() -> None:
     try:
         hyphenation.preload(settings.LANGUAGE_CODE)
         html = f'<html lang="{settings.LANGUAGE_CODE}"><p style="hyphens: auto">Kooperationsvereinbarung</p></html>'
+        fonts, stylesheets = _print_styles.get(PdfRenderer.stylesheets)
         HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesURLFetcher()).write_pdf(
-            stylesheets=_print_styles.get(PdfRenderer.stylesheets), font_config=_print_styles.fonts
+            stylesheets=stylesheets, font_config=fonts
         )
     except Exception:  # a server that cannot render PDFs still serves everything else
         logger.exception("document renderer: warm-up failed")
