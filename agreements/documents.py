@@ -133,6 +133,7 @@ class ContractRenderer(PdfRenderer):
     """The contract of one revision: title page, numbered sections, signature page."""
 
     template_name = "print/contract.html"
+    stylesheets = ("css/print-base.css", "css/print-contract.css")
     pdf_variant = "pdf/a-3b"
 
     def __init__(self, agreement: Agreement, *, draft: bool):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from conferences.models import Conference, Meeting
 from kooperation.core.documents import PdfRenderer
 
+PROTOCOL_STYLESHEETS = ("css/print-base.css", "css/print-protocol.css")
+
 
 def _date(value) -> str:
     return formats.date_format(value, "d.m.Y")
@@ -17,6 +19,7 @@ class ConferenceProtocol(PdfRenderer):
     """The result protocol for all participants (seed 002: Ergebnisprotokolle für alle Beteiligten)."""
 
     template_name = "print/conference_protocol.html"
+    stylesheets = PROTOCOL_STYLESHEETS
 
     def __init__(self, conference: Conference, release: dict):
         # Expects the protocol's rows prefetched (conferences.queries.protocols.PROTOCOL_ROWS).
@@ -55,6 +58,7 @@ class CaseDisclosure(PdfRenderer):
     """Auskunft (Art. 15 DSGVO) for a case: what is stored, who read or changed it, which consents covered it."""
 
     template_name = "print/case_disclosure.html"
+    stylesheets = PROTOCOL_STYLESHEETS
 
     def __init__(self, disclosure):
         self.disclosure = disclosure
@@ -84,6 +88,7 @@ class MeetingMinutes(PdfRenderer):
     """The minutes of a Sitzung: evidence for quality audits (seed 003: Protokolle von Sitzungen)."""
 
     template_name = "print/meeting_minutes.html"
+    stylesheets = PROTOCOL_STYLESHEETS
 
     def __init__(self, meeting: Meeting):
         self.meeting = meeting

@@ -23,6 +23,7 @@ class CooperationSheetRenderer(PdfRenderer):
     """The Kooperationsblatt (seed 004): the agreement on one page, for filing and for partners without the app."""
 
     template_name = "print/cooperation_sheet.html"
+    stylesheets = ("css/print-base.css", "css/print-sheet.css")
     max_contacts = 2
     max_tasks = 8
 

@@ -34,6 +34,7 @@ def evidence_report(request, pk: int):
 
 class EvidenceRenderer(PdfRenderer):
     template_name = "print/evidence.html"
+    stylesheets = ("css/print-base.css", "css/print-sheet.css")
     pdf_variant = "pdf/a-3b"
 
     def __init__(self, report):
