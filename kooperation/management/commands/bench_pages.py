@@ -37,6 +37,7 @@ from agreements.demo import MAIN_TITLE
 from agreements.management.commands.bench_pdf import Command as PdfBench
 from agreements.models import Agreement
 from agreements.services.contract import page_count
+from kooperation.core import documents
 from kooperation.network.models import User
 from kooperation.pages.benchmark import ANONYMOUS, DOMAIN, FLOOR, ROLES, pages_to_visit, session_for
 
@@ -182,6 +183,8 @@ class Command(BaseCommand):
         fachkraft = Client(HTTP_HOST="127.0.0.1")
         fachkraft.cookies[settings.SESSION_COOKIE_NAME] = sessions["Fachkraft"]
         result = {}
+        # As in a gunicorn worker, which warms the renderer up when it starts (kooperation/wsgi.py).
+        documents.warm_up()
 
         def measure(label, who, url, runs=2, cached=False):
             times, data = [], b""
