@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement, Status
-from agreements.queries.network_picture import RADIUS, SIZE
+from agreements.queries.network_picture import RADIUS, SIZE, _one_per_series_ids, one_per_series
 from agreements.services.agreement import copy_revision, create_agreement
 from kooperation.network.models import Arbeitsfeld, Role
 from tests.factories import InstitutionFactory, MembershipFactory, UserFactory
@@ -109,6 +109,44 @@ def test_the_latest_revision_stands_for_a_series_without_one_in_force(client_for
     [school] = [a for a in response.context["agreements"] if a.title == "Schulweg"]
     assert school.pk == network.amendment.pk
     assert nodes(response)["GS"] == 1
+
+
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        # Per revision 0, 1, 2 of one series: which stands for it is the SQL's and the Python's choice alike.
+        (Status.IN_KRAFT, Status.ENTWURF, Status.IN_ERARBEITUNG),
+        (Status.BEENDET, Status.IN_KRAFT, Status.IN_ERARBEITUNG),
+        (Status.IN_KRAFT, Status.UEBERPRUEFUNG_FAELLIG, Status.ENTWURF),
+        (Status.VERWORFEN, Status.ENTWURF, Status.IN_ABSTIMMUNG),
+        (Status.BEENDET, Status.BEENDET, Status.BEENDET),
+        (Status.UEBERPRUEFUNG_FAELLIG, Status.BEENDET, Status.IN_KRAFT),
+    ],
+)
+def test_one_revision_per_series_is_chosen_in_the_database_as_in_python(admin_user, network, statuses):
+    user = network.users[network.db.pk]
+    series = network.agreement("Reihe", network.db, [network.kl, network.sc], Status.ENTWURF)
+    revisions = [series, copy_revision(series, user)]
+    revisions.append(copy_revision(revisions[1], user))
+    for revision, status in zip(revisions, statuses, strict=True):
+        Agreement.objects.filter(pk=revision.pk).update(status=status)
+    outsider = network.users[network.fh.pk]
+    everyone = Agreement.objects.visible_to(admin_user)
+    scopes = [
+        everyone,
+        everyone.exclude(status=Status.BEENDET),
+        Agreement.objects.visible_to(user),
+        Agreement.objects.visible_to(user).exclude(status=Status.BEENDET),
+        Agreement.objects.visible_to(outsider),
+        everyone.filter(partners__institution__arbeitsfeld=network.kl.arbeitsfeld),
+        everyone.filter(partners__institution=network.ja),
+        everyone.exclude(status=Status.BEENDET).filter(partners__institution=network.sc),
+    ]
+    for scope in scopes:
+        rows = scope.values_list("pk", "series_root_id", "status", "revision").distinct()
+        assert sorted(Agreement.objects.filter(pk__in=one_per_series(scope)).values_list("pk", flat=True)) == (
+            _one_per_series_ids(rows)
+        )
 
 
 def test_ended_agreements_only_on_request(client_for, admin_user, network):

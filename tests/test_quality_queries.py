@@ -220,7 +220,7 @@ def test_network_picture_query_count_does_not_grow(
     _network(coordinator, institution, SIZES[size])
     client = client_for(coordinator)
     # Besides the picture: how many institutions it would show (graph or list of pairs) and the filter's choices.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(reverse("network_picture"), query)
     assert response.status_code == 200
     assert len(response.context["agreements"]) == (3 if query else 2) * SIZES[size]
@@ -233,7 +233,7 @@ def test_network_picture_filtered_query_count_does_not_grow(
     _network(coordinator, institution, SIZES[size])
     client = client_for(coordinator)
     field = institution.arbeitsfeld_id
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(reverse("network_picture"), {"arbeitsfeld": field})
     assert response.status_code == 200
 

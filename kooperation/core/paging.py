@@ -31,5 +31,6 @@ def get_page(queryset, per_page: int, number) -> Page:
     if not rows:
         return paginator.get_page(number)
     # Paginator.count is a cached property: set, it is not asked again.
-    paginator.count = getattr(rows[0], TOTAL)
+    # Rows of .values() are dicts (the total is one of their keys), model rows carry it as an attribute.
+    paginator.count = rows[0][TOTAL] if isinstance(rows[0], dict) else getattr(rows[0], TOTAL)
     return Page(rows, number, paginator)
