@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conferences.models import Body, Task
+from conferences.models import Body, Task, TaskStatus
+from conferences.queries.tasks import my_tasks_queryset, task_summary
 from kooperation.core import subqueries
 from kooperation.network.models import Role
 from tests.conference_fixtures import join_team, make_meeting, open_case, plan, today
@@ -114,3 +115,29 @@ def test_leaving_an_institution_reaches_the_rule(world, partner_worker):
     assert case_task in _seen(partner_worker)
     partner_worker.memberships.all().delete()
     assert case_task not in _seen(partner_worker)
+
+
+def test_the_start_page_figures_count_the_assigned_tasks(
+    world, coordinator, member, partner_worker, colleague, outsider, partner_institution
+):
+    """task_summary's condition on the row (`assigned`) counts what Meine Aufgaben lists."""
+    # For the member in person, at an institution the member does not belong to.
+    world["meeting_task"].responsible_user = member
+    world["meeting_task"].responsible_institution = partner_institution
+    world["meeting_task"].due_on = today() - timedelta(days=1)
+    world["meeting_task"].save()
+    _task(world["case"], world["case_task"].conference, institution=world["case_task"].responsible_institution)
+    for user in (coordinator, member, partner_worker, colleague, outsider):
+        user._kooperation_memberships = None
+        listed = list(my_tasks_queryset(user).filter(status=TaskStatus.OFFEN))
+        scope = [task for task in Task.objects.visible_to(user) if task.status == TaskStatus.OFFEN]
+        expected = {
+            "open": len(listed),
+            "overdue": sum(task.due_on < today() for task in listed),
+            "next_due": min((task.due_on for task in listed), default=None),
+        }
+        assert task_summary(user) == expected
+        assert task_summary(user, overdue_in_scope=True) == {
+            **expected,
+            "overdue_in_scope": sum(task.due_on < today() for task in scope),
+        }

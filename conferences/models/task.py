@@ -69,7 +69,12 @@ class TaskQuerySet(models.QuerySet):
 
     def assigned_to(self, user) -> TaskQuerySet:
         """Tasks for the user in person or for one of the user's institutions."""
-        return self.filter(Q(responsible_user=user) | Q(responsible_institution_id__in=institution_ids(user)))
+        return self.filter(assigned(user))
+
+
+def assigned(user) -> Q:
+    """The condition of `assigned_to` on a task's own row (also for an aggregate's filter)."""
+    return Q(responsible_user=user) | Q(responsible_institution_id__in=institution_ids(user))
 
 
 def visibility_key(user) -> tuple:
