@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +16,8 @@ from conferences.models.conference import Conference
 from conferences.models.meeting import Meeting
 from kooperation.core.concurrency import Versioned
 from kooperation.core.limits import date_validators
+from kooperation.core.subqueries import compiled_subquery
+from kooperation.network.models import Role
 from kooperation.network.scope import institution_ids
 
 
@@ -24,20 +29,80 @@ class TaskStatus(models.TextChoices):
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
-        """Tasks of the cases, conferences (invitees) and meetings the user may see."""
+        """Tasks of the cases, conferences (invitees) and meetings the user may see.
+
+        The three rules are `Case`, `Conference` and `Meeting.objects.visible_to`, compiled once per
+        `visibility_key` and reused as SQL (kooperation/core/subqueries.py): building and compiling them
+        cost the start page and Meine Aufgaben more than the rest of the page.
+        """
         if not user.is_authenticated:
             return self.none()
-        # The visible cases once, for the case tasks and inside the conference rule.
-        visible_cases = Case.objects.visible_to(user).values("pk")
+        key = visibility_key(user)
+        cases = compiled_subquery(("case", *key), lambda: visible_cases(user), self.db)
+        # The conference rule contains the case rule: compiled, it takes the case rule's SQL as it is.
+        conferences = compiled_subquery(
+            ("conference", *key),
+            lambda: Conference.objects.visible_to(
+                user, visible_cases=Case.objects.none() if cases is None else cases
+            ).values("pk"),
+            self.db,
+        )
+        meetings = compiled_subquery(("meeting", *key), lambda: visible_meetings(user), self.db)
+        conditions = [
+            Q(**{f"{field}__in": subquery})
+            for field, subquery in (("case", cases), ("conference", conferences), ("meeting", meetings))
+            if subquery is not None
+        ]
+        if not conditions:
+            return self.none()
+        return self.filter(reduce(operator.or_, conditions))
+
+    def visible_to_uncompiled(self, user) -> TaskQuerySet:
+        """`visible_to` as the ORM builds it each time (the reference the tests compare `visible_to` with)."""
+        if not user.is_authenticated:
+            return self.none()
         return self.filter(
-            Q(case__in=visible_cases)
-            | Q(conference__in=Conference.objects.visible_to(user, visible_cases=visible_cases).values("pk"))
-            | Q(meeting__in=Meeting.objects.visible_to(user).values("pk"))
+            Q(case__in=visible_cases(user))
+            | Q(conference__in=visible_conferences(user))
+            | Q(meeting__in=visible_meetings(user))
         )
 
     def assigned_to(self, user) -> TaskQuerySet:
         """Tasks for the user in person or for one of the user's institutions."""
-        return self.filter(Q(responsible_user=user) | Q(responsible_institution_id__in=institution_ids(user)))
+        return self.filter(assigned(user))
+
+
+def assigned(user) -> Q:
+    """The condition of `assigned_to` on a task's own row (also for an aggregate's filter)."""
+    return Q(responsible_user=user) | Q(responsible_institution_id__in=institution_ids(user))
+
+
+def visibility_key(user) -> tuple:
+    """Everything the visibility rules of tasks read of the user and the clock (the compiled SQL's key).
+
+    `Case.visible_to` (user, institutions, Koordination's institutions), `Conference.visible_to`
+    (user, institutions, the day the consents are valid on), `Meeting.visible_to` (user, institutions,
+    Administration). Whoever gives one of those rules a new input adds it here.
+    """
+    return (
+        user.pk,
+        user.is_administration,
+        tuple(sorted(institution_ids(user))),
+        tuple(sorted(institution_ids(user, Role.KOORDINATION))),
+        timezone.localdate(),
+    )
+
+
+def visible_cases(user):
+    return Case.objects.visible_to(user).values("pk")
+
+
+def visible_conferences(user):
+    return Conference.objects.visible_to(user).values("pk")
+
+
+def visible_meetings(user):
+    return Meeting.objects.visible_to(user).values("pk")
 
 
 class Task(Versioned):

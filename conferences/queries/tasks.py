@@ -6,6 +6,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from conferences.models import Task, TaskStatus
+from conferences.models.task import assigned
 
 
 def my_tasks_queryset(user):
@@ -39,7 +40,8 @@ def task_summary(user, *, overdue_in_scope: bool = False) -> dict:
         return tasks.assigned_to(user).aggregate(
             open=Count("pk"), overdue=Count("pk", filter=overdue), next_due=Min("due_on")
         )
-    mine = Q(pk__in=Task.objects.assigned_to(user).values("pk"))
+    # On the task's own row, not `pk IN (assigned tasks)`: the same rows without a second subquery to compile.
+    mine = assigned(user)
     tasks = tasks.filter(mine | overdue)
     return tasks.aggregate(
         open=Count("pk", filter=mine),
