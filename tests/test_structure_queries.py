@@ -32,7 +32,7 @@ WORKING_PAGES = {
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
-    "agreement_approval": 27,  # +1: the open comments of the text; +8: the full text to approve instead of its outline
+    "agreement_approval": 19,  # +1: the open comments of the text; the full text to approve (its rows in one query)
     "agreement_guide": 18,
     "dashboard": 14,
 }
