@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import CharField, F, Prefetch, QuerySet, TextField, Value
+from django.db.models import Prefetch, QuerySet
 from django.db.models.query import ModelIterable
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -181,7 +181,8 @@ class TextOutline:
     """Just enough of the text to say what is missing (`completeness`, `incomplete_reasons`), in one query.
 
     The agreement must come with `with_outline` (or `with_full_text`); the rows of the eight sections
-    come in one UNION query: per row its kind, the id the reasons need and the goal's text.
+    come in one UNION query: per row its kind, the id the reasons need and the goal's text. Its text is
+    written once per database (no ORM compilation per page).
     """
 
     _KINDS = (
@@ -195,29 +196,38 @@ class TextOutline:
         ("f", FlowPlan, "arbeitsfeld_id", False),
     )
 
+    @classmethod
+    @functools.cache
+    def _sql(cls, using: str) -> str:
+        """The UNION ALL text, built once from the models' metadata (the agreement's id is the parameter)."""
+        quote = connections[using].ops.quote_name
+        parts = []
+        for kind, model, ref, with_text in cls._KINDS:
+            column = model._meta.get_field(ref).column if ref != "pk" else model._meta.pk.column
+            text = f"t.{quote('text')}" if with_text else "CAST('' AS text)"
+            if model is Indicator:
+                goals = quote(Goal._meta.db_table)
+                where = f"t.{quote('goal_id')} IN (SELECT g.id FROM {goals} g WHERE g.agreement_id = %s)"  # noqa: S608
+            else:
+                where = f"t.{quote('agreement_id')} = %s"
+            parts.append(
+                f"SELECT CAST('{kind}' AS text), t.{quote(column)}, t.{quote('position')}, t.{quote('id')}, {text}"  # noqa: S608
+                f" FROM {quote(model._meta.db_table)} t WHERE {where}"
+            )
+        return " UNION ALL ".join(parts)
+
     def __init__(self, agreement: Agreement):
         self.agreement = agreement
         self.partners = agreement.partners
         self.data_protection = agreement.data_protection
         self.conference_rules = agreement.conference_rules
         self.term = agreement.term
-        parts = []
-        for kind, model, ref, with_text in self._KINDS:
-            owner = {"goal__agreement": agreement} if model is Indicator else {"agreement": agreement}
-            parts.append(
-                model.objects.filter(**owner)
-                .order_by()
-                .annotate(
-                    o_kind=Value(kind, output_field=CharField()),
-                    o_ref=F(ref),
-                    o_position=F("position"),
-                    o_pk=F("pk"),
-                    o_text=F("text") if with_text else Value("", output_field=TextField()),
-                )
-                .values_list("o_kind", "o_ref", "o_position", "o_pk", "o_text")
-            )
+        using = agreement._state.db or "default"
+        with connections[using].cursor() as cursor:
+            cursor.execute(self._sql(using), [agreement.pk] * len(self._KINDS))
+            fetched = cursor.fetchall()
         rows: dict[str, list] = {kind: [] for kind, *_rest in self._KINDS}
-        for kind, ref, position, pk, text in parts[0].union(*parts[1:], all=True):
+        for kind, ref, position, pk, text in fetched:
             rows[kind].append((position, pk, ref, text))
         goals = {}
         for _position, _pk, ref, text in sorted(rows["g"]):
