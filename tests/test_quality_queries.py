@@ -92,8 +92,9 @@ def _dialogues(agreement, coordinator, institution, size: int):
         )
 
 
-# quality_dialogue: 17 + the panel of conferences (its Sitzungen, their measures, may the user plan one).
-QUALITY_PAGES = {"quality_dialogue": 20, "quality_overview": 14, "quality_assessment": 15}
+# quality_dialogue: 15 + the panel of conferences (its Sitzungen, their measures; may the user plan one reads the
+# partners the page has loaded). The dialogue comes with its visibility check in one query (also quality_assessment).
+QUALITY_PAGES = {"quality_dialogue": 17, "quality_overview": 14, "quality_assessment": 14}
 
 
 @pytest.mark.parametrize("size", SIZES)
