@@ -23,7 +23,8 @@ WORKING_PAGES = {
     "agreement_guide": 16,
     "structure_prep": 16,
     "structure_board": 17,  # +1: invitations asked for or sent to partners (who is missing)
-    "structure_subgroups": 20,  # +2: the Leitfragen to tick when creating subgroups
+    # The Leitfragen (listed and to tick) in one query; the question form offers the subgroups already loaded.
+    "structure_subgroups": 17,
     "subgroup_work": 11,
     "agreement_answers": 17,
     # The start page of a Koordination also shows the coordination overview (one query for its four lists,
