@@ -546,6 +546,20 @@ def test_later_amendments_stay_in_the_same_series(in_force, coordinator):
     assert list(in_force.revisions()) == [in_force, second, third]
 
 
+def test_detail_links_the_comparison_once_a_series_has_two_revisions(client_for, coordinator, in_force):
+    client = client_for(coordinator)
+    compare = reverse("agreement_compare", args=[in_force.pk])
+    assert compare not in client.get(in_force.get_absolute_url()).content.decode()
+
+    amendment = copy_revision(in_force, coordinator)
+
+    # The root learns of its later revision, the amendment of its root.
+    assert compare in client.get(in_force.get_absolute_url()).content.decode()
+    assert (
+        reverse("agreement_compare", args=[amendment.pk]) in client.get(amendment.get_absolute_url()).content.decode()
+    )
+
+
 def test_compare_highlights_what_the_amendment_changed(client_for, coordinator, in_force):
     amendment = copy_revision(in_force, coordinator)
     Goal.objects.filter(agreement=amendment, text="Ziel 0").update(text="Ziel 0, neu gefasst")
@@ -893,7 +907,9 @@ def _agreement_of_size(coordinator, institution, size: int) -> Agreement:
 def test_detail_query_count_does_not_grow(size, client_for, coordinator, institution, django_assert_num_queries):
     agreement = _agreement_of_size(coordinator, institution, size)
     client = client_for(coordinator)
-    with django_assert_num_queries(23):  # +1: open comments per section
+    # The rows of the eight listed sections come in one query (was one per table); whether there are
+    # later revisions comes with the agreement.
+    with django_assert_num_queries(14):  # +1: open comments per section
         response = client.get(agreement.get_absolute_url())
     assert "9 von 9 Abschnitten vollständig" in response.content.decode()
 
@@ -904,7 +920,7 @@ def test_detail_query_count_for_a_member_does_not_grow(
 ):
     agreement = _agreement_of_size(coordinator, institution, size)
     client = client_for(member)
-    with django_assert_num_queries(20):  # +1: open comments per section
+    with django_assert_num_queries(11):  # +1: open comments per section
         client.get(agreement.get_absolute_url())
 
 

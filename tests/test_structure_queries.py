@@ -23,7 +23,8 @@ WORKING_PAGES = {
     "agreement_guide": 16,
     "structure_prep": 16,
     "structure_board": 17,  # +1: invitations asked for or sent to partners (who is missing)
-    "structure_subgroups": 20,  # +2: the Leitfragen to tick when creating subgroups
+    # The Leitfragen (listed and to tick) in one query; the question form offers the subgroups already loaded.
+    "structure_subgroups": 17,
     "subgroup_work": 11,
     "agreement_answers": 17,
     # The start page of a Koordination also shows the coordination overview (one query for its four lists,
@@ -32,7 +33,7 @@ WORKING_PAGES = {
 }
 # Pages during the approval round, seen by a board representative who has not decided yet.
 APPROVAL_PAGES = {
-    "agreement_approval": 27,  # +1: the open comments of the text; +8: the full text to approve instead of its outline
+    "agreement_approval": 19,  # +1: the open comments of the text; the full text to approve (its rows in one query)
     "agreement_guide": 18,
     "dashboard": 14,
 }

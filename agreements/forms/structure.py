@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Decision, GuidingQuestion, Reflection, Subgroup, SubgroupAnswer, SubgroupScope
 from agreements.queries.sections import SECTIONS
 from kooperation.core.forms import VersionedModelForm
 from kooperation.core.limits import MAX_VERSION, row_limits
-from kooperation.core.rows import VersionedModelFormSet
+from kooperation.core.rows import FixedChoices, VersionedModelFormSet
 from kooperation.network.models import User
 
 
@@ -87,6 +88,11 @@ class BoardForm(forms.Form):
         return {institution: list(self.cleaned_data.get(name) or []) for institution, name in self.field_names}
 
 
+def _offered(field, objects: list) -> FixedChoices:
+    """The choices a model choice field would build from its queryset, from objects already loaded."""
+    return FixedChoices([(ModelChoiceIteratorValue(obj.pk, obj), field.label_from_instance(obj)) for obj in objects])
+
+
 class SubgroupCreateForm(forms.Form):
     scope = forms.ChoiceField(
         label=_("Untergruppen bilden"),
@@ -104,12 +110,18 @@ class SubgroupCreateForm(forms.Form):
     # Marks a form that showed the question list; a request without it (older forms) assigns all questions.
     questions_shown = forms.BooleanField(widget=forms.HiddenInput, initial=True, required=False)
 
-    def __init__(self, *args, agreement=None, **kwargs):
+    def __init__(self, *args, agreement=None, questions: list | None = None, **kwargs):
+        """`questions`: the agreement's Leitfragen when the page has loaded them (offered without a query)."""
         super().__init__(*args, **kwargs)
         if agreement is not None:
-            questions = GuidingQuestion.objects.filter(agreement=agreement)
-            self.fields["questions"].queryset = questions
-            self.fields["questions"].initial = list(questions.values_list("pk", flat=True))
+            queryset = GuidingQuestion.objects.filter(agreement=agreement)
+            field = self.fields["questions"]
+            field.queryset = queryset  # validation checks against the database
+            if questions is None:
+                field.initial = list(queryset.values_list("pk", flat=True))
+            else:
+                field.initial = [q.pk for q in questions]
+                field.choices = _offered(field, questions)
 
     def question_ids(self):
         """The ticked questions' ids, or None for all of them."""
@@ -155,12 +167,15 @@ class QuestionForm(forms.Form):
         label=_("zuweisen an"), queryset=Subgroup.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, agreement, subgroups: list | None = None, **kwargs):
+        """`subgroups`: the agreement's subgroups (by name) when the page has loaded them."""
         super().__init__(*args, **kwargs)
         self.fields["section"].choices = [("", _("– kein bestimmter Abschnitt –"))] + [
             (s.key, s.title) for s in SECTIONS
         ]
         self.fields["subgroups"].queryset = Subgroup.objects.filter(agreement=agreement)
+        if subgroups is not None:
+            self.fields["subgroups"].choices = _offered(self.fields["subgroups"], subgroups)
 
 
 class AnswerForm(VersionedModelForm):

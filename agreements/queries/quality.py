@@ -6,7 +6,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -35,9 +35,14 @@ def conditions():
     return list(CatalogueEntry.objects.filter(kind=CatalogueKind.BEDINGUNG, is_active=True).order_by("position"))
 
 
-def submitted_assessments(dialogues) -> list[SelfAssessment]:
+def submitted_assessments(dialogues, also_of: QualityDialogue | None = None) -> list[SelfAssessment]:
+    """The dialogues' submitted assessments; with `also_of`, that dialogue's drafts too (in the same query),
+    for a page that lists every partner's state. Callers filter by status where only submitted ones count."""
+    condition = Q(status=AssessmentStatus.SUBMITTED)
+    if also_of is not None:
+        condition |= Q(dialogue=also_of)
     return list(
-        SelfAssessment.objects.filter(dialogue__in=dialogues, status=AssessmentStatus.SUBMITTED)
+        SelfAssessment.objects.filter(condition, dialogue__in=dialogues)
         .select_related("institution")
         .prefetch_related("ratings", "conditions")
     )

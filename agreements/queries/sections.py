@@ -6,10 +6,13 @@ agreement page costs the same number of queries however long the text is.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import CharField, F, Prefetch, QuerySet, TextField, Value
+from django.db import connections
+from django.db.models import Prefetch, QuerySet
+from django.db.models.query import ModelIterable
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,19 +32,125 @@ from agreements.models import (
 
 
 def with_full_text(queryset: QuerySet) -> QuerySet:
-    """Prefetch everything the sections read."""
-    return queryset.select_related(
-        "coordinating_institution", "data_protection", "conference_rules", "term"
-    ).prefetch_related(
-        Prefetch("partners", queryset=Partner.objects.select_related("institution__arbeitsfeld")),
-        "target_groups",
-        Prefetch("goals", queryset=Goal.objects.prefetch_related("indicators")),
-        "criteria",
-        Prefetch("responsibilities", queryset=Responsibility.objects.select_related("institution")),
-        "communication_paths",
-        "sharing_rules",
-        "flow_plans__arbeitsfeld",
-    )
+    """Everything the sections read: the agreement with its one-to-one sections and partners
+    (`with_outline`), and the rows of the eight listed sections in one more query (`attach_section_rows`),
+    set as the prefetched relations the sections and templates read (`agreement.goals.all` …)."""
+    queryset = with_outline(queryset)
+    queryset._iterable_class = _WithSectionRows
+    return queryset
+
+
+class _WithSectionRows(ModelIterable):
+    """Model instances as usual; once all are read, their section rows come in one UNION ALL query."""
+
+    def __iter__(self):
+        agreements = list(super().__iter__())
+        attach_section_rows(agreements, self.queryset.db)
+        yield from agreements
+
+
+# The listed sections (relation name, model, joined model whose `name` is shown), goals before indicators.
+_SECTION_RELATIONS = (
+    ("target_groups", TargetGroup, None),
+    ("goals", Goal, None),
+    ("indicators", Indicator, None),
+    ("criteria", Criterion, None),
+    ("responsibilities", Responsibility, "institution"),
+    ("communication_paths", CommunicationPath, None),
+    ("sharing_rules", DataSharingRule, None),
+    ("flow_plans", FlowPlan, "arbeitsfeld"),
+)
+_INTS, _TEXTS = 5, 5  # typed columns of the UNION: integers (ids, positions, versions) and texts
+
+
+def _is_text(field) -> bool:
+    return field.get_internal_type() in ("CharField", "TextField")
+
+
+@functools.cache
+def _section_rows_sql(using: str, count: int) -> str:
+    """One UNION ALL over the eight tables: kind, then the integer columns, then the text columns.
+
+    Every value sits in a column of one type (NULLs cast), so PostgreSQL accepts the UNION as SQLite does.
+    Built from the models' metadata and placeholders only, once per number of agreements.
+    """
+    quote = connections[using].ops.quote_name
+    ids = ", ".join(["%s"] * count)
+    parts = []
+    for kind, (_name, model, joined) in enumerate(_SECTION_RELATIONS):
+        table = quote(model._meta.db_table)
+        ints = [f"t.{quote(f.column)}" for f in model._meta.concrete_fields if not _is_text(f)]
+        texts = [f"t.{quote(f.column)}" for f in model._meta.concrete_fields if _is_text(f)]
+        join = ""
+        if joined:
+            related = model._meta.get_field(joined)
+            join = (
+                f" INNER JOIN {quote(related.related_model._meta.db_table)} j"
+                f" ON j.{quote(related.target_field.column)} = t.{quote(related.column)}"
+            )
+            texts.append(f"j.{quote('name')}")
+        ints += ["CAST(NULL AS integer)"] * (_INTS - len(ints))
+        texts += ["CAST(NULL AS text)"] * (_TEXTS - len(texts))
+        if model is Indicator:
+            goals = quote(Goal._meta.db_table)
+            where = f"t.{quote('goal_id')} IN (SELECT g.id FROM {goals} g WHERE g.agreement_id IN ({ids}))"  # noqa: S608
+        else:
+            where = f"t.{quote('agreement_id')} IN ({ids})"
+        columns = ", ".join(ints + texts)
+        # Names from the models' metadata, values as parameters: nothing from outside goes into the text.
+        parts.append(f"SELECT {kind} AS kind, {columns} FROM {table} t{join} WHERE {where}")  # noqa: S608
+    return " UNION ALL ".join(parts)
+
+
+def attach_section_rows(agreements: list[Agreement], using: str = "default") -> None:
+    """Load the rows of the listed sections of these agreements in one query and set them as the
+    prefetched relations (ordered like the models' Meta ordering: position, pk), as `prefetch_related`
+    would. The joined institution or Arbeitsfeld of a row comes with its id and name only."""
+    if not agreements:
+        return
+    by_pk = {a.pk: a for a in agreements}
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(_section_rows_sql(using, len(by_pk)), list(by_pk) * 8)
+        fetched = cursor.fetchall()
+    rows: list[list] = [[] for _relation in _SECTION_RELATIONS]
+    for row in fetched:
+        rows[row[0]].append(row)
+    goals: dict[int, Goal] = {}
+    for kind, (name, model, joined) in enumerate(_SECTION_RELATIONS):
+        fields = model._meta.concrete_fields
+        int_at = [i for i, f in enumerate(fields) if not _is_text(f)]
+        owner_field = model._meta.get_field("goal" if model is Indicator else "agreement")
+        related = model._meta.get_field(joined) if joined else None
+        owned: dict[int, list] = {}
+        for row in sorted(rows[kind], key=lambda r: (r[3], r[1])):
+            values = []
+            ints, texts = iter(row[1 : 1 + _INTS]), iter(row[1 + _INTS :])
+            for i in range(len(fields)):
+                values.append(next(ints) if i in int_at else next(texts))
+            obj = model.from_db(using, None, values)
+            owner = goals[obj.goal_id] if model is Indicator else by_pk[obj.agreement_id]
+            owner_field.set_cached_value(obj, owner)
+            if related is not None:
+                target = related.related_model.from_db(
+                    using, ["id", "name"], [getattr(obj, related.attname), next(texts)]
+                )
+                related.set_cached_value(obj, target)
+            if model is Goal:
+                goals[obj.pk] = obj
+            owned.setdefault(owner.pk, []).append(obj)
+        for owner in goals.values() if model is Indicator else agreements:
+            _set_prefetched(owner, name, owned.get(owner.pk, []))
+
+
+def _set_prefetched(owner, name: str, objects: list) -> None:
+    """What `prefetch_related` leaves behind: the manager's queryset with its result cache filled."""
+    queryset = getattr(owner, name).get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(owner, "_prefetched_objects_cache"):
+        owner._prefetched_objects_cache = {}
+    owner._prefetched_objects_cache[name] = queryset
 
 
 def with_outline(queryset: QuerySet) -> QuerySet:
@@ -72,7 +181,8 @@ class TextOutline:
     """Just enough of the text to say what is missing (`completeness`, `incomplete_reasons`), in one query.
 
     The agreement must come with `with_outline` (or `with_full_text`); the rows of the eight sections
-    come in one UNION query: per row its kind, the id the reasons need and the goal's text.
+    come in one UNION query: per row its kind, the id the reasons need and the goal's text. Its text is
+    written once per database (no ORM compilation per page).
     """
 
     _KINDS = (
@@ -86,29 +196,38 @@ class TextOutline:
         ("f", FlowPlan, "arbeitsfeld_id", False),
     )
 
+    @classmethod
+    @functools.cache
+    def _sql(cls, using: str) -> str:
+        """The UNION ALL text, built once from the models' metadata (the agreement's id is the parameter)."""
+        quote = connections[using].ops.quote_name
+        parts = []
+        for kind, model, ref, with_text in cls._KINDS:
+            column = model._meta.get_field(ref).column if ref != "pk" else model._meta.pk.column
+            text = f"t.{quote('text')}" if with_text else "CAST('' AS text)"
+            if model is Indicator:
+                goals = quote(Goal._meta.db_table)
+                where = f"t.{quote('goal_id')} IN (SELECT g.id FROM {goals} g WHERE g.agreement_id = %s)"  # noqa: S608
+            else:
+                where = f"t.{quote('agreement_id')} = %s"
+            parts.append(
+                f"SELECT CAST('{kind}' AS text), t.{quote(column)}, t.{quote('position')}, t.{quote('id')}, {text}"  # noqa: S608
+                f" FROM {quote(model._meta.db_table)} t WHERE {where}"
+            )
+        return " UNION ALL ".join(parts)
+
     def __init__(self, agreement: Agreement):
         self.agreement = agreement
         self.partners = agreement.partners
         self.data_protection = agreement.data_protection
         self.conference_rules = agreement.conference_rules
         self.term = agreement.term
-        parts = []
-        for kind, model, ref, with_text in self._KINDS:
-            owner = {"goal__agreement": agreement} if model is Indicator else {"agreement": agreement}
-            parts.append(
-                model.objects.filter(**owner)
-                .order_by()
-                .annotate(
-                    o_kind=Value(kind, output_field=CharField()),
-                    o_ref=F(ref),
-                    o_position=F("position"),
-                    o_pk=F("pk"),
-                    o_text=F("text") if with_text else Value("", output_field=TextField()),
-                )
-                .values_list("o_kind", "o_ref", "o_position", "o_pk", "o_text")
-            )
+        using = agreement._state.db or "default"
+        with connections[using].cursor() as cursor:
+            cursor.execute(self._sql(using), [agreement.pk] * len(self._KINDS))
+            fetched = cursor.fetchall()
         rows: dict[str, list] = {kind: [] for kind, *_rest in self._KINDS}
-        for kind, ref, position, pk, text in parts[0].union(*parts[1:], all=True):
+        for kind, ref, position, pk, text in fetched:
             rows[kind].append((position, pk, ref, text))
         goals = {}
         for _position, _pk, ref, text in sorted(rows["g"]):

@@ -7,7 +7,7 @@ from datetime import date
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -89,8 +89,14 @@ def agreement_create(request):
     return render(request, "agreements/agreement_create.html", {"form": form})
 
 
+def _with_detail(queryset):
+    """The full text, and whether later revisions exist (for "Revisionen vergleichen"), in the same query."""
+    later = Agreement.objects.filter(series_root_id=OuterRef("pk"))
+    return agreement_sections.with_full_text(queryset).annotate(has_later_revisions=Exists(later))
+
+
 def _full_agreement(user, pk: int) -> Agreement:
-    return perms.get_agreement_for(user, pk, load=agreement_sections.with_full_text)
+    return perms.get_agreement_for(user, pk, load=_with_detail)
 
 
 def agreement_detail(request, pk: int):
@@ -116,7 +122,8 @@ def agreement_detail(request, pk: int):
             "transitions": [(t, decision) for t, decision in available if not t.needs_comment],
             "exits": [(t, decision) for t, decision in available if t.needs_comment],
             "status_changes": agreement.status_changes.select_related("by"),
-            "revisions": agreement.revisions(),
+            # A later revision points at its series' root (which cannot be deleted), a root has later ones.
+            "several_revisions": agreement.series_root_id is not None or agreement.has_later_revisions,
             "frozen_statuses": FROZEN,
             "can_amend": perms.can_amend(request.user, agreement),
         },

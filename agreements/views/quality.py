@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from agreements import permissions as perms
 from agreements.forms.quality import AssessmentForm, QualityDimensionForm, QualityLevelFormSet
-from agreements.models import AssessmentStatus, QualityDialogue, QualityDimension, SelfAssessment
+from agreements.models import Agreement, AssessmentStatus, QualityDialogue, QualityDimension, SelfAssessment
 from agreements.panels import QUALITY_DIALOGUE, render_panels
 from agreements.queries import quality
 from agreements.services import quality as service
@@ -21,10 +21,14 @@ from kooperation.network import permissions as network_perms
 
 
 def _dialogue_for(user, pk: int) -> QualityDialogue:
-    dialogue = QualityDialogue.objects.select_related("agreement").filter(pk=pk).first()
+    """The dialogue with its agreement, if the user sees the agreement (404 otherwise), in one query."""
+    dialogue = (
+        QualityDialogue.objects.select_related("agreement")
+        .filter(pk=pk, agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        .first()
+    )
     if dialogue is None:
         raise Http404
-    perms.get_agreement_for(user, dialogue.agreement_id)
     return dialogue
 
 
@@ -74,12 +78,16 @@ def quality_dialogue(request, pk: int):
     dialogue = _dialogue_for(request.user, pk)
     agreement = dialogue.agreement
     partners = list(agreement.partners.select_related("institution"))
+    # The panels' permission checks read the partner institutions from here.
+    agreement._partner_institution_ids = {p.institution_id for p in partners}
     dims = quality.dimensions()
     all_dialogues = list(QualityDialogue.objects.filter(agreement=agreement))
-    assessments = quality.submitted_assessments(all_dialogues)
+    # Submitted ones of every year, and this year's in any state (for the partners' states), in one query.
+    loaded = quality.submitted_assessments(all_dialogues, also_of=dialogue)
+    assessments = [a for a in loaded if a.status == AssessmentStatus.SUBMITTED]
     comparison = quality.compare(dialogue, partners, dims, assessments)
     years, series = quality.history(all_dialogues, dims, assessments)
-    statuses = {a.institution_id: a for a in SelfAssessment.objects.filter(dialogue=dialogue)}
+    statuses = {a.institution_id: a for a in loaded if a.dialogue_id == dialogue.pk}
     own = network_perms.institution_ids(request.user)
     return render(
         request,

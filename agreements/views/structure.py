@@ -128,11 +128,17 @@ def structure_subgroups(request, pk: int):
     """Untergruppen: create them per institution or per field, staff them, assign questions."""
     agreement, structure = load_for_guide(request, pk)
     can_edit = perms.can_edit_agreement(request.user, agreement)
+    # The Leitfragen are listed and offered; the question form offers the subgroups the structure has loaded.
+    questions = list(GuidingQuestion.objects.filter(agreement=agreement))
     create_form = SubgroupCreateForm(
-        request.POST if request.POST.get("action") == "create" else None, agreement=agreement if can_edit else None
+        request.POST if request.POST.get("action") == "create" else None,
+        agreement=agreement if can_edit else None,
+        questions=questions,
     )
     question_form = QuestionForm(
-        request.POST if request.POST.get("action") == "question" else None, agreement=agreement
+        request.POST if request.POST.get("action") == "question" else None,
+        agreement=agreement,
+        subgroups=structure.subgroups,
     )
     if request.method == "POST":
         perms.require(can_edit)
@@ -175,7 +181,7 @@ def structure_subgroups(request, pk: int):
             question_form=question_form,
             groups=groups,
             tasks=SUBGROUP_TASKS,
-            questions=GuidingQuestion.objects.filter(agreement=agreement),
+            questions=questions,
         ),
     )
 

@@ -11,11 +11,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from agreements.models import Agreement, AssessmentStatus, QualityDialogue, SelfAssessment, Signature, Status
+from agreements.models import (
+    Agreement,
+    AssessmentStatus,
+    Partner,
+    QualityDialogue,
+    SelfAssessment,
+    Signature,
+    Status,
+)
 from agreements.services.contract import FROZEN
 from conferences.models import AttendanceStatus, Conference, Meeting
 
@@ -42,7 +50,8 @@ def evidence(institution, start: date, end: date) -> Evidence:
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
         .exclude(status=Status.ENTWURF)
         .select_related("coordinating_institution")
-        .prefetch_related("partners__institution__arbeitsfeld")
+        # The partners with institution and Arbeitsfeld joined: one query instead of one per level.
+        .prefetch_related(Prefetch("partners", queryset=Partner.objects.select_related("institution__arbeitsfeld")))
         .order_by("title", "revision")
         .distinct()
     )
@@ -89,18 +98,18 @@ def evidence(institution, start: date, end: date) -> Evidence:
         .values_list("date", flat=True)
         .distinct()
     )
+    # Whether the institution has submitted its self-assessment comes with each dialogue (same query).
+    own_submitted = SelfAssessment.objects.filter(
+        dialogue=OuterRef("pk"), institution=institution, status=AssessmentStatus.SUBMITTED
+    )
     dialogues = list(
         QualityDialogue.objects.filter(agreement__partners__institution=institution, year__range=(start.year, end.year))
         .select_related("agreement")
+        .annotate(own_submitted=Exists(own_submitted))
         .order_by("year", "agreement__title")
         .distinct()
     )
-    submitted = set(
-        SelfAssessment.objects.filter(
-            dialogue__in=dialogues, institution=institution, status=AssessmentStatus.SUBMITTED
-        ).values_list("dialogue_id", flat=True)
-    )
-    report.dialogues = [(d, d.pk in submitted) for d in dialogues]
+    report.dialogues = [(d, d.own_submitted) for d in dialogues]
     return report
 
 
