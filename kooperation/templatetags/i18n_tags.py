@@ -2,10 +2,8 @@
 
 Settings register this module as the "i18n" library, so `{% load i18n %}` loads it. Every tag and
 filter is Django's own except `translate`/`trans`: for a literal message without filters or `noop`
-it calls gettext (or pgettext) directly at render time instead of building a lazy string, resolving
-it as a template variable and escaping it. The output is exactly Django's: the message literal is
-safe (a template literal), so its translation is not escaped, and doubled percent signs come back
-as single ones.
+Django's node renders it once per language (and message context) and the result is reused, instead of
+building, resolving and escaping a lazy string on every render. The output is exactly Django's.
 """
 
 from __future__ import annotations
@@ -15,17 +13,17 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.base import Variable
 from django.templatetags import i18n as django_i18n
-from django.utils.safestring import SafeData, mark_safe
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.safestring import SafeData
+from django.utils.translation import get_language
 
 register = template.Library()
 register.tags.update(django_i18n.register.tags)
 register.filters.update(django_i18n.register.filters)
 
 
-# (language, message context, message id) → the rendered translation. A language's catalogue does not
+# (language, message context, message, autoescape) → the rendered translation. A catalogue does not
 # change while the process runs, so the keys are bounded by the templates' literal messages.
-_rendered: dict[tuple[str | None, str | None, str], str] = {}
+_rendered: dict[tuple[str | None, str | None, str, bool], str] = {}
 
 
 @receiver(setting_changed)
@@ -36,33 +34,25 @@ def _forget_translations(*, setting, **kwargs):
 
 
 class LiteralTranslateNode(django_i18n.TranslateNode):
-    """{% translate "literal" [context "…"] [as var] %}: the translation looked up without a lazy detour."""
+    """{% translate "literal" [context …] [as var] %}: Django's rendering, remembered per language."""
 
     def __init__(self, node: django_i18n.TranslateNode):
         super().__init__(node.filter_expression, node.noop, node.asvar, node.message_context)
-        literal = node.filter_expression.var.literal
-        # As Variable.resolve prepares a message id for translation.
-        msgid = literal.replace("%", "%%")
-        self.msgid = mark_safe(msgid) if isinstance(literal, SafeData) else msgid
+        self.literal = node.filter_expression.var.literal
+        # Django's own node for the same message, without `as`: it renders each value once.
+        self.plain = django_i18n.TranslateNode(node.filter_expression, node.noop, None, node.message_context)
 
     def render(self, context):
         message_context = self.message_context.resolve(context) if self.message_context else None
-        key = (get_language(), message_context, self.msgid)
+        key = (get_language(), message_context, self.literal, context.autoescape)
         try:
             value = _rendered[key]
         except KeyError:
-            value = _rendered[key] = self._translate(message_context)
+            value = _rendered[key] = self.plain.render(context)
         if self.asvar:
             context[self.asvar] = value
             return ""
         return value
-
-
-    def _translate(self, message_context):
-        value = pgettext(message_context, self.msgid) if message_context else gettext(self.msgid)
-        is_safe = isinstance(value, SafeData)
-        value = value.replace("%%", "%")
-        return mark_safe(value) if is_safe else value
 
 
 def _is_literal(node: django_i18n.TranslateNode) -> bool:

@@ -1,0 +1,53 @@
+"""The project's i18n library renders {% translate %} exactly like Django's, in every language."""
+
+import pytest
+from django.template import Context, Engine, Template
+from django.utils import translation
+
+DJANGO = Engine(libraries={"i18n": "django.templatetags.i18n"})
+
+SOURCES = [
+    '{% load i18n %}{% translate "Übersicht" %}|{% translate "Fälle" %}',
+    '{% load i18n %}{% translate "100% sicher & <b>fett</b>" %}',
+    "{% load i18n %}{% translate 'Kooperation' %}",
+    '{% load i18n %}{% translate "Monat" context "Kalender" %}|{% translate "Monat" context ctx %}',
+    '{% load i18n %}{% translate "Kooperation" as title %}[{{ title }}]',
+    '{% load i18n %}{% translate "Kooperation" noop %}|{% translate name %}|{% translate "Fälle"|upper %}',
+    '{% load i18n %}{% autoescape off %}{% translate "a & b" %}{% endautoescape %}',
+    '{% load i18n %}{% translate "Fälle" %}{% language "en" %}{% translate "Fälle" %}{% endlanguage %}',
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_translate_renders_like_django(source, language):
+    context = {"ctx": "Kalender", "name": "Übersicht"}
+    with translation.override(language):
+        ours = Template(source).render(Context(context))
+        ours_again = Template(source).render(Context(context))
+        django = DJANGO.from_string(source).render(Context(context))
+    assert ours == ours_again == django
+
+
+def test_translate_follows_the_active_language():
+    template = Template('{% load i18n %}{% translate "Übersicht" %}')
+    with translation.override("en"):
+        english = template.render(Context())
+    with translation.override("de"):
+        german = template.render(Context())
+    assert german == "Übersicht"
+    assert english != german
+
+
+@pytest.mark.parametrize("source", ['{% load icons %}{% icon "pencil" %}', "{% load icons %}{% icon name css %}"])
+def test_icon_literal_and_variable_arguments(source):
+    html = Template(source).render(Context({"name": "pencil", "css": ""}))
+    assert html == (
+        '<svg class="bi" aria-hidden="true" focusable="false">'
+        '<use href="/static/vendor/bootstrap-icons/bootstrap-icons.svg#pencil"></use></svg>'
+    )
+
+
+def test_icon_as_variable():
+    html = Template('{% load icons %}{% icon "x" "me-1" as i %}<b>{{ i }}</b>').render(Context())
+    assert html.startswith('<b><svg class="bi me-1"')
