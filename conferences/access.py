@@ -8,7 +8,7 @@ attempt on an existing object is logged as refused (conferences/audit.py).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db import connections, router
 from django.http import Http404
 
 from conferences.audit import access_entry, write_entries
@@ -34,26 +34,90 @@ from conferences.permissions import (
     team_institution_ids,
 )
 from kooperation.core.access import Verdict, require
+from kooperation.core.compiled import CompiledQuery
+from kooperation.network.models import Institution
 from kooperation.network.permissions import institution_ids, memberships
+
+
+def _consents(people: bool):
+    consents = Consent.objects.all()
+    return consents.select_related("recorded_by", "revocation_recorded_by") if people else consents
+
+
+def _team(people: bool):
+    team = CaseTeamMember.objects.all()
+    return team.select_related("user", "institution", "added_by") if people else team
+
+
+def _participations():
+    return CaseInstitution.objects.select_related("institution")
+
+
+def _consent_institutions():
+    """The rows of Consent.institutions with their institution, in the order the prefetch of the relation has."""
+    ordering = [
+        f"-institution__{name[1:]}" if name.startswith("-") else f"institution__{name}"
+        for name in Institution._meta.ordering
+    ]
+    return Consent.institutions.through.objects.select_related("institution").order_by(*ordering)
+
+
+def _of_case(build, field: str = "case_id") -> CompiledQuery:
+    return CompiledQuery(lambda case_id: build().filter(**{field: case_id}), lambda connection, case_id: [case_id])
+
+
+# The queries of with_case_access, compiled once per connection (kooperation/core/compiled.py): every page of a
+# case runs them, and building them through prefetch_related_objects cost more than the database.
+_ACCESS_QUERIES = {
+    people: (
+        _of_case(_participations),
+        _of_case(lambda people=people: _consents(people)),
+        _of_case(_consent_institutions, "consent__case_id"),
+        _of_case(lambda people=people: _team(people)),
+    )
+    for people in (True, False)
+}
+
+
+def _store_prefetched(instance, name: str, queryset, rows: list) -> None:
+    """Keep `rows` as the prefetched `instance.<name>.all()`, as prefetch_related_objects stores them."""
+    qs = getattr(instance, name)._apply_rel_filters(queryset)
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
 
 
 def with_case_access(case, *, people: bool = True):
     """Prefetch what the case checks read: participations, consents and the team with their institutions.
 
     `people=False`: the consents and the team without who recorded them and the members' accounts (the checks
-    read only ids), for pages that do not list them.
+    read only ids), for pages that do not list them. The same rows as
+    `prefetch_related_objects([case], Prefetch("participations", …), Prefetch("consents", …), Prefetch("team_members",
+    …))` stores, fetched with SQL compiled once per connection; what is prefetched already is kept.
     """
-
-    consents, team = Consent.objects.all(), CaseTeamMember.objects.all()
-    if people:
-        consents = consents.select_related("recorded_by", "revocation_recorded_by")
-        team = team.select_related("user", "institution", "added_by")
-    prefetch_related_objects(
-        [case],
-        Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-        Prefetch("consents", queryset=consents.prefetch_related("institutions")),
-        Prefetch("team_members", queryset=team),
-    )
+    cache = case.__dict__.get("_prefetched_objects_cache", {})
+    alias = case._state.db or router.db_for_read(Case, instance=case)
+    participations, consents, consent_institutions, team = _ACCESS_QUERIES[people]
+    if "participations" not in cache:
+        rows = participations.fetch(alias, case.pk)
+        for row in rows:
+            row.case = case
+        _store_prefetched(case, "participations", _participations(), rows)
+    if "consents" not in cache:
+        rows = consents.fetch(alias, case.pk)
+        by_consent: dict = {row.pk: [] for row in rows}
+        if rows:
+            for link in consent_institutions.fetch(alias, case.pk):
+                by_consent[link.consent_id].append(link.institution)
+        for row in rows:
+            row.case = case
+            _store_prefetched(row, "institutions", Institution.objects.all(), by_consent[row.pk])
+        _store_prefetched(case, "consents", _consents(people), rows)
+    if "team_members" not in cache:
+        rows = team.fetch(alias, case.pk)
+        for row in rows:
+            row.case = case
+        _store_prefetched(case, "team_members", _team(people), rows)
     return case
 
 
@@ -111,6 +175,23 @@ def _require(user, obj, case, verdict: Verdict, read: str | None) -> None:
         raise PermissionDenied(verdict.reason)
 
 
+_CASE = CompiledQuery(
+    lambda pk: Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).order_by(),
+    lambda connection, pk: [pk],
+)
+
+
+def _load_case(pk: int):
+    """`Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).first()`, its SQL compiled once."""
+    alias = router.db_for_read(Case)
+    low, high = connections[alias].ops.integer_field_range(Case._meta.pk.get_internal_type())
+    if not isinstance(pk, int) or not low <= pk <= high:
+        # Out of the column's range the ORM answers "no such row" without asking the database.
+        return Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).first()
+    rows = _CASE.fetch(alias, pk)
+    return rows[0] if rows else None
+
+
 def get_case_for(user, pk: int, *, read: str | None, check=None):
     """Load a case the user reads; 404 outside (also for Administration), 403 when not allowed.
 
@@ -119,7 +200,7 @@ def get_case_for(user, pk: int, *, read: str | None, check=None):
 
     # Visibility is decided on the rows the checks prefetch anyway (sees_case), not by a second copy
     # of Case.visible_to's subqueries in this query: building and compiling those cost more than the page.
-    case = Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).first()
+    case = _load_case(pk)
     if case is None:
         raise Http404
     with_case_access(case)
