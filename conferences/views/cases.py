@@ -24,7 +24,7 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
-from conferences.queries.access_log import case_log, log_lines
+from conferences.queries.access_log import case_log, case_log_total, log_lines
 from conferences.queries.disclosure import delete_after
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
 from kooperation.core.concurrency import ConflictError
@@ -297,7 +297,10 @@ def consent_document(request, pk: int):
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
     case = access.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
-    page = get_page(case_log(case).order_by("-timestamp", "-pk"), 50, request.GET.get("page"))
+    # The total from the index alone (case_log_total), not COUNT(*) OVER () over every entry of the case.
+    page = get_page(
+        case_log(case).order_by("-timestamp", "-pk"), 50, request.GET.get("page"), total=case_log_total(case)
+    )
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)
     return render(request, "conferences/case_access_log.html", {"case": case, "page_obj": page, "entries": entries})
