@@ -62,19 +62,30 @@ def _consent_institutions():
     return Consent.institutions.through.objects.select_related("institution").order_by(*ordering)
 
 
-def _of_case(build, field: str = "case_id") -> CompiledQuery:
-    return CompiledQuery(lambda case_id: build().filter(**{field: case_id}), lambda connection, case_id: [case_id])
+def _of_cases(build, field: str = "case_id"):
+    """The queryset of `build()` for the given case ids, compiled once per connection and number of ids."""
+    queries: dict[int, CompiledQuery] = {}
+
+    def query(count: int) -> CompiledQuery:
+        compiled = queries.get(count)
+        if compiled is None:
+            compiled = queries[count] = CompiledQuery(
+                lambda *ids: build().filter(**{f"{field}__in": ids}), lambda connection, *ids: list(ids)
+            )
+        return compiled
+
+    return query
 
 
 # The queries of with_case_access, compiled once per connection (kooperation/core/compiled.py): every page of a
 # case runs them, and building them through prefetch_related_objects cost more than the database.
 _ACCESS_QUERIES = {
-    people: (
-        _of_case(_participations),
-        _of_case(lambda people=people: _consents(people)),
-        _of_case(_consent_institutions, "consent__case_id"),
-        _of_case(lambda people=people: _team(people)),
-    )
+    people: {
+        "participations": _of_cases(_participations),
+        "consents": _of_cases(lambda people=people: _consents(people)),
+        "consent_institutions": _of_cases(_consent_institutions, "consent__case_id"),
+        "team_members": _of_cases(lambda people=people: _team(people)),
+    }
     for people in (True, False)
 }
 
@@ -87,37 +98,51 @@ def _store_prefetched(instance, name: str, queryset, rows: list) -> None:
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
 
 
+def prefetch_case_access(cases, *, people: bool = True, team: bool = True) -> None:
+    """Prefetch what the case checks read for these cases: participations, consents with their institutions, team.
+
+    The same rows as `prefetch_related_objects(cases, Prefetch("participations", queryset=_participations()),
+    Prefetch("consents", queryset=_consents(people).prefetch_related("institutions")),
+    Prefetch("team_members", queryset=_team(people)))` stores, with SQL compiled once per connection and number of
+    cases; what is prefetched already is kept. `team=False`: without the team (the case list).
+    """
+    queries = _ACCESS_QUERIES[people]
+    names = ("participations", "consents", "team_members") if team else ("participations", "consents")
+    for name in names:
+        todo = {case.pk: case for case in cases if name not in case.__dict__.get("_prefetched_objects_cache", {})}
+        if not todo:
+            continue
+        first = next(iter(todo.values()))
+        alias = first._state.db or router.db_for_read(Case, instance=first)
+        ids = list(todo)
+        rows = queries[name](len(ids)).fetch(alias, *ids)
+        if name == "consents":
+            by_consent: dict = {row.pk: [] for row in rows}
+            if rows:
+                for link in queries["consent_institutions"](len(ids)).fetch(alias, *ids):
+                    by_consent[link.consent_id].append(link.institution)
+            for row in rows:
+                _store_prefetched(row, "institutions", Institution.objects.all(), by_consent[row.pk])
+        by_case: dict = {pk: [] for pk in ids}
+        for row in rows:
+            row.case = todo[row.case_id]
+            by_case[row.case_id].append(row)
+        queryset = {
+            "participations": _participations,
+            "consents": lambda: _consents(people),
+            "team_members": lambda: _team(people),
+        }[name]()
+        for pk, case in todo.items():
+            _store_prefetched(case, name, queryset, by_case[pk])
+
+
 def with_case_access(case, *, people: bool = True):
     """Prefetch what the case checks read: participations, consents and the team with their institutions.
 
     `people=False`: the consents and the team without who recorded them and the members' accounts (the checks
-    read only ids), for pages that do not list them. The same rows as
-    `prefetch_related_objects([case], Prefetch("participations", …), Prefetch("consents", …), Prefetch("team_members",
-    …))` stores, fetched with SQL compiled once per connection; what is prefetched already is kept.
+    read only ids), for pages that do not list them.
     """
-    cache = case.__dict__.get("_prefetched_objects_cache", {})
-    alias = case._state.db or router.db_for_read(Case, instance=case)
-    participations, consents, consent_institutions, team = _ACCESS_QUERIES[people]
-    if "participations" not in cache:
-        rows = participations.fetch(alias, case.pk)
-        for row in rows:
-            row.case = case
-        _store_prefetched(case, "participations", _participations(), rows)
-    if "consents" not in cache:
-        rows = consents.fetch(alias, case.pk)
-        by_consent: dict = {row.pk: [] for row in rows}
-        if rows:
-            for link in consent_institutions.fetch(alias, case.pk):
-                by_consent[link.consent_id].append(link.institution)
-        for row in rows:
-            row.case = case
-            _store_prefetched(row, "institutions", Institution.objects.all(), by_consent[row.pk])
-        _store_prefetched(case, "consents", _consents(people), rows)
-    if "team_members" not in cache:
-        rows = team.fetch(alias, case.pk)
-        for row in rows:
-            row.case = case
-        _store_prefetched(case, "team_members", _team(people), rows)
+    prefetch_case_access([case], people=people)
     return case
 
 

@@ -23,7 +23,7 @@ from conferences.forms.cases import (
     ConsentForm,
     RevokeConsentForm,
 )
-from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
+from conferences.models import Case, CriterionCheck, Rating, TaskStatus
 from conferences.queries.access_log import case_log, case_log_total, log_lines
 from conferences.queries.disclosure import delete_after
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
@@ -53,13 +53,11 @@ def case_list(request):
                 "conferences__date", filter=Q(conferences__finalised_at__isnull=True, conferences__date__gte=today)
             ),
         )
-        .prefetch_related(
-            Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-            Prefetch("consents", queryset=Consent.objects.prefetch_related("institutions")),
-        )
         .order_by("-created_at", "-pk")
     )
     page = get_page(queryset, PAGE_SIZE, request.GET.get("page"))
+    # The participations and the consents with their institutions, as prefetch_related would fetch them.
+    access.prefetch_case_access(page.object_list, people=False, team=False)
     for case in page:
         case.blocked = perms.consent_block_reason(case)
     query = request.GET.copy()
