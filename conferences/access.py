@@ -62,8 +62,8 @@ def _consent_institutions():
     return Consent.institutions.through.objects.select_related("institution").order_by(*ordering)
 
 
-def _of_cases(build, field: str = "case_id"):
-    """The queryset of `build()` for the given case ids, compiled once per connection and number of ids."""
+def compiled_in(build, field: str = "case_id"):
+    """`count -> CompiledQuery` of `build().filter(<field>__in=ids)`, compiled once per connection and number of ids."""
     queries: dict[int, CompiledQuery] = {}
 
     def query(count: int) -> CompiledQuery:
@@ -81,16 +81,16 @@ def _of_cases(build, field: str = "case_id"):
 # case runs them, and building them through prefetch_related_objects cost more than the database.
 _ACCESS_QUERIES = {
     people: {
-        "participations": _of_cases(_participations),
-        "consents": _of_cases(lambda people=people: _consents(people)),
-        "consent_institutions": _of_cases(_consent_institutions, "consent__case_id"),
-        "team_members": _of_cases(lambda people=people: _team(people)),
+        "participations": compiled_in(_participations),
+        "consents": compiled_in(lambda people=people: _consents(people)),
+        "consent_institutions": compiled_in(_consent_institutions, "consent__case_id"),
+        "team_members": compiled_in(lambda people=people: _team(people)),
     }
     for people in (True, False)
 }
 
 
-def _store_prefetched(instance, name: str, queryset, rows: list) -> None:
+def store_prefetched(instance, name: str, queryset, rows: list) -> None:
     """Keep `rows` as the prefetched `instance.<name>.all()`, as prefetch_related_objects stores them."""
     qs = getattr(instance, name)._apply_rel_filters(queryset)
     qs._result_cache = rows
@@ -122,7 +122,7 @@ def prefetch_case_access(cases, *, people: bool = True, team: bool = True) -> No
                 for link in queries["consent_institutions"](len(ids)).fetch(alias, *ids):
                     by_consent[link.consent_id].append(link.institution)
             for row in rows:
-                _store_prefetched(row, "institutions", Institution.objects.all(), by_consent[row.pk])
+                store_prefetched(row, "institutions", Institution.objects.all(), by_consent[row.pk])
         by_case: dict = {pk: [] for pk in ids}
         for row in rows:
             row.case = todo[row.case_id]
@@ -133,7 +133,7 @@ def prefetch_case_access(cases, *, people: bool = True, team: bool = True) -> No
             "team_members": lambda: _team(people),
         }[name]()
         for pk, case in todo.items():
-            _store_prefetched(case, name, queryset, by_case[pk])
+            store_prefetched(case, name, queryset, by_case[pk])
 
 
 def with_case_access(case, *, people: bool = True):

@@ -3,12 +3,15 @@ same order, for one case and for a page of cases, and no query more when the pag
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db.models import Prefetch, prefetch_related_objects
 
 from conferences.access import _consents, _participations, _team, prefetch_case_access
-from conferences.models import Case
-from tests.conference_fixtures import join_team, open_case
+from conferences.models import Case, CriterionCheck, Task, TaskStatus
+from conferences.views.cases import case_conferences, case_open_tasks
+from tests.conference_fixtures import join_team, open_case, plan, today
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +83,42 @@ def test_what_is_prefetched_already_is_kept(agreement, coordinator, institution,
 def test_no_cases_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         prefetch_case_access([])
+
+
+def test_the_case_overview_queries_return_what_the_orm_returns(
+    agreement, coordinator, institution, partner_institution, django_assert_num_queries
+):
+    case = open_case(coordinator, agreement, institution, [partner_institution])
+    first, second = plan(case, coordinator), plan(case, coordinator)
+    for conference in (first, second):
+        for position in (2, 1):
+            CriterionCheck.objects.create(conference=conference, position=position, text=f"K{position}")
+    for status, days in ((TaskStatus.OFFEN, 3), (TaskStatus.OFFEN, 1), (TaskStatus.ERLEDIGT, 2)):
+        Task.objects.create(
+            case=case,
+            conference=first,
+            what="x",
+            responsible_institution=institution,
+            due_on=today() + timedelta(days=days),
+            status=status,
+        )
+    expected_conferences = list(
+        case.conferences.select_related("moderator")
+        .prefetch_related(Prefetch("checks", queryset=CriterionCheck.objects.order_by("position", "pk")))
+        .order_by("date", "start_time", "pk")
+    )
+    expected_tasks = list(
+        case.tasks.filter(status=TaskStatus.OFFEN)
+        .select_related("responsible_institution", "responsible_user", "conference")
+        .order_by("due_on", "pk")
+    )
+    assert len(expected_tasks) == 2
+    conferences, tasks = case_conferences(case), case_open_tasks(case)
+    with django_assert_num_queries(0):
+        assert [
+            (c.pk, c.case is case, c.moderator_id, [(k.pk, k.conference is c) for k in c.checks.all()])
+            for c in conferences
+        ] == [(c.pk, True, c.moderator_id, [(k.pk, True) for k in c.checks.all()]) for c in expected_conferences]
+        assert [(t.pk, t.case is case, t.responsible_institution.name, t.conference.pk) for t in tasks] == [
+            (t.pk, True, t.responsible_institution.name, t.conference.pk) for t in expected_tasks
+        ]
