@@ -8,7 +8,7 @@ attempt on an existing object is logged as refused (conferences/audit.py).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db import connections, router
 from django.http import Http404
 
 from conferences.audit import access_entry, write_entries
@@ -34,7 +34,106 @@ from conferences.permissions import (
     team_institution_ids,
 )
 from kooperation.core.access import Verdict, require
+from kooperation.core.compiled import CompiledQuery
+from kooperation.network.models import Institution
 from kooperation.network.permissions import institution_ids, memberships
+
+
+def _consents(people: bool):
+    consents = Consent.objects.all()
+    return consents.select_related("recorded_by", "revocation_recorded_by") if people else consents
+
+
+def _team(people: bool):
+    team = CaseTeamMember.objects.all()
+    return team.select_related("user", "institution", "added_by") if people else team
+
+
+def _participations():
+    return CaseInstitution.objects.select_related("institution")
+
+
+def _consent_institutions():
+    """The rows of Consent.institutions with their institution, in the order the prefetch of the relation has."""
+    ordering = [
+        f"-institution__{name[1:]}" if name.startswith("-") else f"institution__{name}"
+        for name in Institution._meta.ordering
+    ]
+    return Consent.institutions.through.objects.select_related("institution").order_by(*ordering)
+
+
+def compiled_in(build, field: str = "case_id"):
+    """`count -> CompiledQuery` of `build().filter(<field>__in=ids)`, compiled once per connection and number of ids."""
+    queries: dict[int, CompiledQuery] = {}
+
+    def query(count: int) -> CompiledQuery:
+        compiled = queries.get(count)
+        if compiled is None:
+            compiled = queries[count] = CompiledQuery(
+                lambda *ids: build().filter(**{f"{field}__in": ids}), lambda connection, *ids: list(ids)
+            )
+        return compiled
+
+    return query
+
+
+# The queries of with_case_access, compiled once per connection (kooperation/core/compiled.py): every page of a
+# case runs them, and building them through prefetch_related_objects cost more than the database.
+_ACCESS_QUERIES = {
+    people: {
+        "participations": compiled_in(_participations),
+        "consents": compiled_in(lambda people=people: _consents(people)),
+        "consent_institutions": compiled_in(_consent_institutions, "consent__case_id"),
+        "team_members": compiled_in(lambda people=people: _team(people)),
+    }
+    for people in (True, False)
+}
+
+
+def store_prefetched(instance, name: str, queryset, rows: list) -> None:
+    """Keep `rows` as the prefetched `instance.<name>.all()`, as prefetch_related_objects stores them."""
+    qs = getattr(instance, name)._apply_rel_filters(queryset)
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
+
+
+def prefetch_case_access(cases, *, people: bool = True, team: bool = True) -> None:
+    """Prefetch what the case checks read for these cases: participations, consents with their institutions, team.
+
+    The same rows as `prefetch_related_objects(cases, Prefetch("participations", queryset=_participations()),
+    Prefetch("consents", queryset=_consents(people).prefetch_related("institutions")),
+    Prefetch("team_members", queryset=_team(people)))` stores, with SQL compiled once per connection and number of
+    cases; what is prefetched already is kept. `team=False`: without the team (the case list).
+    """
+    queries = _ACCESS_QUERIES[people]
+    names = ("participations", "consents", "team_members") if team else ("participations", "consents")
+    for name in names:
+        todo = {case.pk: case for case in cases if name not in case.__dict__.get("_prefetched_objects_cache", {})}
+        if not todo:
+            continue
+        first = next(iter(todo.values()))
+        alias = first._state.db or router.db_for_read(Case, instance=first)
+        ids = list(todo)
+        rows = queries[name](len(ids)).fetch(alias, *ids)
+        if name == "consents":
+            by_consent: dict = {row.pk: [] for row in rows}
+            if rows:
+                for link in queries["consent_institutions"](len(ids)).fetch(alias, *ids):
+                    by_consent[link.consent_id].append(link.institution)
+            for row in rows:
+                store_prefetched(row, "institutions", Institution.objects.all(), by_consent[row.pk])
+        by_case: dict = {pk: [] for pk in ids}
+        for row in rows:
+            row.case = todo[row.case_id]
+            by_case[row.case_id].append(row)
+        queryset = {
+            "participations": _participations,
+            "consents": lambda: _consents(people),
+            "team_members": lambda: _team(people),
+        }[name]()
+        for pk, case in todo.items():
+            store_prefetched(case, name, queryset, by_case[pk])
 
 
 def with_case_access(case, *, people: bool = True):
@@ -43,17 +142,7 @@ def with_case_access(case, *, people: bool = True):
     `people=False`: the consents and the team without who recorded them and the members' accounts (the checks
     read only ids), for pages that do not list them.
     """
-
-    consents, team = Consent.objects.all(), CaseTeamMember.objects.all()
-    if people:
-        consents = consents.select_related("recorded_by", "revocation_recorded_by")
-        team = team.select_related("user", "institution", "added_by")
-    prefetch_related_objects(
-        [case],
-        Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-        Prefetch("consents", queryset=consents.prefetch_related("institutions")),
-        Prefetch("team_members", queryset=team),
-    )
+    prefetch_case_access([case], people=people)
     return case
 
 
@@ -111,6 +200,23 @@ def _require(user, obj, case, verdict: Verdict, read: str | None) -> None:
         raise PermissionDenied(verdict.reason)
 
 
+_CASE = CompiledQuery(
+    lambda pk: Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).order_by(),
+    lambda connection, pk: [pk],
+)
+
+
+def _load_case(pk: int):
+    """`Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).first()`, its SQL compiled once."""
+    alias = router.db_for_read(Case)
+    low, high = connections[alias].ops.integer_field_range(Case._meta.pk.get_internal_type())
+    if not isinstance(pk, int) or not low <= pk <= high:
+        # Out of the column's range the ORM answers "no such row" without asking the database.
+        return Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).first()
+    rows = _CASE.fetch(alias, pk)
+    return rows[0] if rows else None
+
+
 def get_case_for(user, pk: int, *, read: str | None, check=None):
     """Load a case the user reads; 404 outside (also for Administration), 403 when not allowed.
 
@@ -119,7 +225,7 @@ def get_case_for(user, pk: int, *, read: str | None, check=None):
 
     # Visibility is decided on the rows the checks prefetch anyway (sees_case), not by a second copy
     # of Case.visible_to's subqueries in this query: building and compiling those cost more than the page.
-    case = Case.objects.select_related("agreement", "owner_institution").filter(pk=pk).first()
+    case = _load_case(pk)
     if case is None:
         raise Http404
     with_case_access(case)

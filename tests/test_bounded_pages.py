@@ -126,7 +126,7 @@ def test_partner_search_without_javascript_shows_matches_and_saves_nothing(clien
 
 
 def test_case_log_uses_the_case_key_index(help_case):
-    sql, params = case_log(help_case).order_by("-timestamp").query.sql_with_params()
+    sql, params = case_log(help_case).order_by("-timestamp", "-pk")[:50].query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET enable_seqscan = off")
@@ -134,7 +134,10 @@ def test_case_log_uses_the_case_key_index(help_case):
         else:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = str(cursor.fetchall())
-    assert "auditlog_logentry_case_id_idx" in plan
+    assert "auditlog_logentry_case_time_idx" in plan
+    if connection.vendor == "sqlite":
+        # The index also gives the order (newest first): the page does not sort every entry of the case.
+        assert "TEMP B-TREE" not in plan
     assert case_log(help_case).exists()
 
 

@@ -61,9 +61,10 @@ class TaskQuerySet(models.QuerySet):
         """`visible_to` as the ORM builds it each time (the reference the tests compare `visible_to` with)."""
         if not user.is_authenticated:
             return self.none()
+        cases = Case.objects.visible_to_uncompiled(user).values("pk")
         return self.filter(
-            Q(case__in=visible_cases(user))
-            | Q(conference__in=visible_conferences(user))
+            Q(case__in=cases)
+            | Q(conference__in=Conference.objects.visible_to(user, visible_cases=cases).values("pk"))
             | Q(meeting__in=visible_meetings(user))
         )
 
@@ -95,10 +96,6 @@ def visibility_key(user) -> tuple:
 
 def visible_cases(user):
     return Case.objects.visible_to(user).values("pk")
-
-
-def visible_conferences(user):
-    return Conference.objects.visible_to(user).values("pk")
 
 
 def visible_meetings(user):

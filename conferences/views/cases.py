@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Count, Max, Min, Q
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,10 +23,11 @@ from conferences.forms.cases import (
     ConsentForm,
     RevokeConsentForm,
 )
-from conferences.models import Case, CaseInstitution, Consent, CriterionCheck, Rating, TaskStatus
-from conferences.queries.access_log import case_log, log_lines
+from conferences.models import Case, Conference, CriterionCheck, Rating, Task, TaskStatus
+from conferences.queries.access_log import case_log, case_log_total, log_lines
 from conferences.queries.disclosure import delete_after
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
+from kooperation.core.compiled import CompiledQuery
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
@@ -53,13 +54,11 @@ def case_list(request):
                 "conferences__date", filter=Q(conferences__finalised_at__isnull=True, conferences__date__gte=today)
             ),
         )
-        .prefetch_related(
-            Prefetch("participations", queryset=CaseInstitution.objects.select_related("institution")),
-            Prefetch("consents", queryset=Consent.objects.prefetch_related("institutions")),
-        )
         .order_by("-created_at", "-pk")
     )
     page = get_page(queryset, PAGE_SIZE, request.GET.get("page"))
+    # The participations and the consents with their institutions, as prefetch_related would fetch them.
+    access.prefetch_case_access(page.object_list, people=False, team=False)
     for case in page:
         case.blocked = perms.consent_block_reason(case)
     query = request.GET.copy()
@@ -150,20 +149,62 @@ def rating_badges() -> dict:
     return badges
 
 
+# The queries of the case overview, compiled once per connection (kooperation/core/compiled.py).
+_CONFERENCES = CompiledQuery(
+    lambda case_id: (
+        Conference.objects.select_related("moderator").filter(case_id=case_id).order_by("date", "start_time", "pk")
+    ),
+    lambda connection, case_id: [case_id],
+)
+_CHECKS = access.compiled_in(lambda: CriterionCheck.objects.order_by("position", "pk"), "conference_id")
+_OPEN_TASKS = CompiledQuery(
+    lambda case_id, status: (
+        Task.objects.filter(case_id=case_id, status=status)
+        .select_related("responsible_institution", "responsible_user", "conference")
+        .order_by("due_on", "pk")
+    ),
+    lambda connection, case_id, status: [case_id, status],
+)
+
+
+def case_conferences(case) -> list:
+    """`case.conferences.select_related("moderator").prefetch_related(Prefetch("checks", queryset=
+    CriterionCheck.objects.order_by("position", "pk"))).order_by("date", "start_time", "pk")`: the same
+    instances, related as the ORM relates them, from SQL compiled once."""
+    alias = case._state.db
+    conferences = _CONFERENCES.fetch(alias, case.pk)
+    for conference in conferences:
+        conference.case = case
+    if conferences:
+        by_conference: dict = {conference.pk: [] for conference in conferences}
+        ids = list(by_conference)
+        for check in _CHECKS(len(ids)).fetch(alias, *ids):
+            by_conference[check.conference_id].append(check)
+        queryset = CriterionCheck.objects.order_by("position", "pk")
+        for conference in conferences:
+            checks = by_conference[conference.pk]
+            for check in checks:
+                check.conference = conference
+            access.store_prefetched(conference, "checks", queryset, checks)
+    return conferences
+
+
+def case_open_tasks(case) -> list:
+    """`case.tasks.filter(status=OFFEN).select_related(...).order_by("due_on", "pk")`, from SQL compiled once."""
+    tasks = _OPEN_TASKS.fetch(case._state.db, case.pk, TaskStatus.OFFEN.value)
+    for task in tasks:
+        task.case = case
+    return tasks
+
+
 def case_detail(request, pk: int):
     """The case overview: institutions and consents, conferences over time, criteria, open tasks."""
     case = access.get_case_for(request.user, pk, read="Fallübersicht")
-    conferences = list(
-        case.conferences.select_related("moderator")
-        .prefetch_related(Prefetch("checks", queryset=CriterionCheck.objects.order_by("position", "pk")))
-        .order_by("date", "start_time", "pk")
-    )
+    conferences = case_conferences(case)
     columns, trend = criteria_trend(conferences)
-    open_tasks = (
-        case.tasks.filter(status=TaskStatus.OFFEN)
-        .select_related("responsible_institution", "responsible_user", "conference")
-        .order_by("due_on", "pk")
-    )
+    release = perms.case_release(request.user, case)
+    # Only fetched when shown (the template asked the lazy queryset only then).
+    open_tasks = case_open_tasks(case) if release["tasks"] else []
     covered = perms.consent_covered_institution_ids(case)
     return render(
         request,
@@ -182,7 +223,7 @@ def case_detail(request, pk: int):
             "can_document": perms.can_document_conference(request.user, case),
             "can_view_log": perms.can_view_access_log(request.user, case),
             "can_manage": perms.can_manage_case(request.user, case),
-            "release": perms.case_release(request.user, case),
+            "release": release,
             "delete_after": delete_after(case),
         },
     )
@@ -297,7 +338,10 @@ def consent_document(request, pk: int):
 def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
     case = access.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
-    page = get_page(case_log(case).order_by("-timestamp", "-pk"), 50, request.GET.get("page"))
+    # The total from the index alone (case_log_total), not COUNT(*) OVER () over every entry of the case.
+    page = get_page(
+        case_log(case).order_by("-timestamp", "-pk"), 50, request.GET.get("page"), total=case_log_total(case)
+    )
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)
     return render(request, "conferences/case_access_log.html", {"case": case, "page_obj": page, "entries": entries})

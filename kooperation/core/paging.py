@@ -11,13 +11,23 @@ Django's own way, so the page returned is the one `Paginator.get_page` would ret
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, Func, IntegerField, Subquery, Value, Window
 
 TOTAL = "_paging_total"
 
 
-def get_page(queryset, per_page: int, number) -> Page:
-    """`Paginator(queryset, per_page).get_page(number)` in one query where the page has rows."""
+def count_subquery(queryset) -> Subquery:
+    """The number of rows of `queryset` as a scalar subquery, for `get_page(..., total=...)`."""
+    counted = queryset.order_by().annotate(_count=Func(Value(1), function="COUNT", output_field=IntegerField()))
+    return Subquery(counted.values("_count"))
+
+
+def get_page(queryset, per_page: int, number, *, total=None) -> Page:
+    """`Paginator(queryset, per_page).get_page(number)` in one query where the page has rows.
+
+    `total`: the count as an expression (`count_subquery(queryset)`) instead of COUNT(*) OVER (): the window
+    reads every row of the queryset, a scalar COUNT(*) can be answered from an index (the access log of a case).
+    """
     paginator = Paginator(queryset, per_page)
     try:
         number = int(number)
@@ -27,7 +37,8 @@ def get_page(queryset, per_page: int, number) -> Page:
         # DISTINCT applies after the window: the count would be of rows before it.
         return paginator.get_page(number)
     bottom = (number - 1) * per_page
-    rows = list(queryset.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + per_page])
+    total = Window(Count("*")) if total is None else total
+    rows = list(queryset.annotate(**{TOTAL: total})[bottom : bottom + per_page])
     if not rows:
         return paginator.get_page(number)
     # Paginator.count is a cached property: set, it is not asked again.
