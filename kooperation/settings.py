@@ -92,7 +92,8 @@ ROOT_URLCONF = "kooperation.urls"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's backend; its library-name check knows our "i18n" library replaces Django's on purpose.
+        "BACKEND": "kooperation.core.template_engine.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {

@@ -51,3 +51,23 @@ def test_icon_literal_and_variable_arguments(source):
 def test_icon_as_variable():
     html = Template('{% load icons %}{% icon "x" "me-1" as i %}<b>{{ i }}</b>').render(Context())
     assert html.startswith('<b><svg class="bi me-1"')
+
+
+def test_system_checks_accept_the_intended_i18n_override_only():
+    """`check --deploy --fail-level WARNING` runs in CI: our "i18n" library must not warn, another clash must."""
+    from django.core import checks
+    from django.template import engines
+
+    from kooperation.core.template_engine import DjangoTemplates
+
+    engine = engines.all()[0]
+    assert isinstance(engine, DjangoTemplates)
+    assert engine._check_for_template_tags_with_the_same_name() == []
+    assert "templates.W003" not in {m.id for m in checks.run_checks(tags=[checks.Tags.templates])}
+    clash = {"libraries": {**engine.engine.libraries, "icons": "kooperation.templatetags.i18n_tags"}}
+    other = DjangoTemplates(
+        {"NAME": "clash", "DIRS": [], "APP_DIRS": True, "OPTIONS": {**clash, "context_processors": []}}
+    )
+    messages = other._check_for_template_tags_with_the_same_name()
+    assert [m.id for m in messages] == ["templates.W003"]
+    assert "'icons' is used for multiple template tag modules" in messages[0].msg
