@@ -41,17 +41,14 @@ DRAFTING = (Status.ENTWURF, Status.IN_ERARBEITUNG)
 
 def expectations(user) -> dict:
     """What the working structure expects of the user now (open questions, approvals)."""
-    # The SQL depends only on these inputs: compiled once per key and database (fetch_keyed).
-    key = (
-        user.pk,
-        tuple(sorted(institution_ids(user))),
-        tuple(sorted(institution_ids(user, Role.LEITUNG))),
-        timezone.localdate(),
-    )
+    # Each query's SQL depends only on its key: compiled once per key and database (fetch_keyed).
+    user_id, own, today = user.pk, tuple(sorted(institution_ids(user))), timezone.localdate()
+    leitung = tuple(sorted(institution_ids(user, Role.LEITUNG)))
     using = router.db_for_read(Partner)
-    open_answers, approvals, partners = (
-        fetch_keyed(("dashboard.expectations", name, *key), partial(build, *key), using)
-        for name, build in (("open_answers", _open_answers), ("approvals", _approvals), ("partners", _partners))
+    open_answers = fetch_keyed(("dashboard.open_answers", user_id, own), partial(_open_answers, user_id, own), using)
+    approvals = fetch_keyed(("dashboard.approvals", user_id, own), partial(_approvals, user_id, own), using)
+    partners = fetch_keyed(
+        ("dashboard.partners", user_id, own, leitung, today), partial(_partners, user_id, own, leitung, today), using
     )
     reflections = sorted(
         (partner for partner in partners if partner.agreement.status in DRAFTING),
@@ -66,7 +63,7 @@ def expectations(user) -> dict:
     }
 
 
-def _open_answers(user_id: int, own: tuple, leitung: tuple, today):
+def _open_answers(user_id: int, own: tuple):
     """The user's subgroups with draft answers, per subgroup, while the agreement is being drafted."""
     # A member who has left the subgroup's institution no longer works in it.
     own_groups = Subgroup.objects.filter(
@@ -90,7 +87,7 @@ def _open_answers(user_id: int, own: tuple, leitung: tuple, today):
     )
 
 
-def _approvals(user_id: int, own: tuple, leitung: tuple, today):
+def _approvals(user_id: int, own: tuple):
     """The user's board seats whose institution has not yet decided in the open round."""
     decided = Approval.objects.filter(
         round__agreement=OuterRef("agreement"), round__closed_at__isnull=True, institution=OuterRef("institution")

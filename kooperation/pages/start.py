@@ -39,18 +39,18 @@ def overview(user, tasks: dict | None = None) -> dict | None:
         return None
     today = timezone.localdate()
     soon = today + timedelta(days=90)
-    # The SQL depends only on these inputs: compiled once per key and database (fetch_keyed).
-    key = (tuple(sorted(own)), today)
+    # Each query's SQL depends only on its key: compiled once per key and database (fetch_keyed).
+    own = tuple(sorted(own))
     using = router.db_for_read(Agreement)
-    counts = {row["status"]: row["n"] for row in fetch_keyed(("start.counts", *key), partial(_counts, *key), using)}
+    counts = {row["status"]: row["n"] for row in fetch_keyed(("start.counts", own), partial(_counts, own), using)}
     by_status = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
-    rows = fetch_keyed(("start.rows", *key), partial(_rows, *key), using)
+    rows = fetch_keyed(("start.rows", own, today), partial(_rows, own, today), using)
     in_force = [row for row in rows if row.status in IN_FORCE]
     reviews = sorted(
         (row for row in in_force if row.review_due_on is not None and row.review_due_on <= soon),
         key=lambda row: (row.review_due_on, row.pk),
     )[:10]
-    waiting = fetch_keyed(("start.waiting", *key), partial(_waiting, *key), using)
+    waiting = fetch_keyed(("start.waiting", own, today), partial(_waiting, own, today), using)
     if tasks is None:
         tasks = task_summary(user, overdue_in_scope=True)
     return {
@@ -74,7 +74,7 @@ def _mine(own: tuple):
     return Agreement.objects.filter(partners__institution_id__in=own).values("pk")
 
 
-def _counts(own: tuple, today):
+def _counts(own: tuple):
     """The number of agreements by status."""
     return _agreements(own).values("status").annotate(n=Count("pk")).order_by()
 
