@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, router
 from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
+from kooperation.core.compiled import CompiledQuery
 from kooperation.network.models import Invitation, Membership, Role
 
 PREP_GROUP_TASKS = [
@@ -68,6 +69,31 @@ def _locked_by(step: Step) -> str:
 
 def _name(user) -> str:
     return user.get_full_name() or user.email
+
+
+def _agreement_param(connection, agreement_id):
+    return [Agreement._meta.pk.get_db_prep_value(agreement_id, connection)]
+
+
+def _compiled(build) -> CompiledQuery:
+    """`build(agreement_id)` as SQL compiled once per connection; the agreement's id is its only parameter."""
+    return CompiledQuery(build, _agreement_param)
+
+
+# The loader's fixed-shape queries (one agreement id each): compiled once per connection, since Django's
+# compilation of each costs several times what the database needs to run it.
+PREP_SEATS = _compiled(
+    lambda agreement_id: PrepGroupSeat.objects.filter(agreement_id=agreement_id).select_related("user", "arbeitsfeld")
+)
+BOARD = _compiled(
+    lambda agreement_id: BoardMember.objects.filter(agreement_id=agreement_id).select_related("user", "institution")
+)
+ANSWERS = _compiled(lambda agreement_id: SubgroupAnswer.objects.filter(subgroup__agreement_id=agreement_id))
+REFLECTIONS = _compiled(lambda agreement_id: Reflection.objects.filter(partner__agreement_id=agreement_id))
+
+
+def _fetch(query: CompiledQuery, model, agreement) -> list:
+    return query.fetch(router.db_for_read(model), agreement.pk)
 
 
 def _question_count() -> RawSQL:
@@ -169,11 +195,11 @@ class Structure:
 
     @cached_property
     def prep_seats(self) -> list[PrepGroupSeat]:
-        return list(PrepGroupSeat.objects.filter(agreement=self.agreement).select_related("user", "arbeitsfeld"))
+        return _fetch(PREP_SEATS, PrepGroupSeat, self.agreement)
 
     @cached_property
     def board(self) -> list[BoardMember]:
-        return list(BoardMember.objects.filter(agreement=self.agreement).select_related("user", "institution"))
+        return _fetch(BOARD, BoardMember, self.agreement)
 
     @cached_property
     def subgroups(self) -> list[Subgroup]:
@@ -189,11 +215,11 @@ class Structure:
 
     @cached_property
     def answers(self) -> list[SubgroupAnswer]:
-        return list(SubgroupAnswer.objects.filter(subgroup__agreement=self.agreement))
+        return _fetch(ANSWERS, SubgroupAnswer, self.agreement)
 
     @cached_property
     def reflections(self) -> list[Reflection]:
-        return list(Reflection.objects.filter(partner__agreement=self.agreement))
+        return _fetch(REFLECTIONS, Reflection, self.agreement)
 
     @cached_property
     def rounds(self) -> list[ApprovalRound]:
