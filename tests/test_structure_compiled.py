@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Prefetch
 
-from agreements.models import Agreement, BoardMember, PrepGroupSeat, Reflection, SubgroupAnswer
+from agreements.models import (
+    Agreement,
+    Approval,
+    ApprovalRound,
+    BoardMember,
+    Decision,
+    PrepGroupSeat,
+    Reflection,
+    Status,
+    SubgroupAnswer,
+)
 from agreements.queries import structure as queries
 from agreements.queries.structure import Structure
+from agreements.services import lifecycle
+from agreements.services import structure as service
 from kooperation.network.models import Role
 from tests.factories import InstitutionFactory
-from tests.structure_data import person, start_work, submit_everything
+from tests.structure_data import fill_sections, person, start_work, submit_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +94,45 @@ def test_the_structure_reads_its_parts_through_the_compiled_queries(staffed, dja
     with django_assert_num_queries(4):
         parts = (structure.prep_seats, structure.board, structure.answers, structure.reflections)
     assert all(parts)
+
+
+def _decide(agreement, institution, decision):
+    representative = agreement.board_members.filter(institution=institution).first().user
+    comment = "" if decision == Decision.APPROVED else "Bitte den Datenschutz genauer fassen."
+    service.decide(representative, agreement, institution.pk, decision, comment)
+
+
+def test_the_rounds_carry_the_approvals_the_prefetch_gives(
+    staffed, coordinator, institution, partner_institution, django_assert_num_queries
+):
+    fill_sections(staffed)
+    first = lifecycle.perform(coordinator, Agreement.objects.get(pk=staffed.pk), "start_approval")
+    _decide(first, institution, Decision.APPROVED)
+    _decide(first, partner_institution, Decision.RETURNED)
+    second = Agreement.objects.get(pk=staffed.pk)
+    if second.status != Status.IN_ABSTIMMUNG:
+        second = lifecycle.perform(coordinator, second, "start_approval")
+    _decide(second, partner_institution, Decision.APPROVED)
+    _decide(second, institution, Decision.APPROVED)
+    orm = list(
+        ApprovalRound.objects.filter(agreement=staffed).prefetch_related(
+            Prefetch("approvals", queryset=Approval.objects.select_related("institution", "decided_by"))
+        )
+    )
+    structure = Structure(Agreement.objects.get(pk=staffed.pk))
+    with django_assert_num_queries(2):
+        rounds = structure.rounds
+    assert len(rounds) == 2, "a returned text starts a second round"
+    _same(rounds, orm)
+    with django_assert_num_queries(0):
+        for compiled_round, orm_round in zip(rounds, orm, strict=True):
+            compiled_approvals, orm_approvals = list(compiled_round.approvals.all()), list(orm_round.approvals.all())
+            assert compiled_approvals, "each round has decisions"
+            _same(compiled_approvals, orm_approvals, ("institution", "decided_by", "round"))
+            assert all(approval.round is compiled_round for approval in compiled_approvals)
+
+
+def test_without_rounds_the_approvals_are_not_asked_for(staffed, django_assert_num_queries):
+    structure = Structure(Agreement.objects.get(pk=staffed.pk))
+    with django_assert_num_queries(1):
+        assert structure.rounds == []

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection, router
-from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -90,6 +89,13 @@ BOARD = _compiled(
 )
 ANSWERS = _compiled(lambda agreement_id: SubgroupAnswer.objects.filter(subgroup__agreement_id=agreement_id))
 REFLECTIONS = _compiled(lambda agreement_id: Reflection.objects.filter(partner__agreement_id=agreement_id))
+ROUNDS = _compiled(lambda agreement_id: ApprovalRound.objects.filter(agreement_id=agreement_id))
+# All rounds' approvals of the agreement at once, in the order the per-round prefetch reads them.
+APPROVALS = _compiled(
+    lambda agreement_id: Approval.objects.filter(round__agreement_id=agreement_id).select_related(
+        "institution", "decided_by"
+    )
+)
 
 
 def _fetch(query: CompiledQuery, model, agreement) -> list:
@@ -223,11 +229,24 @@ class Structure:
 
     @cached_property
     def rounds(self) -> list[ApprovalRound]:
-        return list(
-            ApprovalRound.objects.filter(agreement=self.agreement).prefetch_related(
-                Prefetch("approvals", queryset=self._approvals())
-            )
-        )
+        """The approval rounds, each with its approvals prefetched (`round.approvals.all()` reads them, as after
+        `prefetch_related(Prefetch("approvals", queryset=self._approvals()))`, each approval's `round` set)."""
+        rounds = _fetch(ROUNDS, ApprovalRound, self.agreement)
+        if not rounds:
+            return rounds
+        by_round: dict[int, list[Approval]] = defaultdict(list)
+        for approval in _fetch(APPROVALS, Approval, self.agreement):
+            by_round[approval.round_id].append(approval)
+        round_field = Approval._meta.get_field("round")
+        for approval_round in rounds:
+            approvals = by_round.get(approval_round.pk, [])
+            for approval in approvals:
+                round_field.set_cached_value(approval, approval_round)
+            queryset = approval_round.approvals._apply_rel_filters(self._approvals())
+            queryset._result_cache = approvals
+            queryset._prefetch_done = True
+            approval_round._prefetched_objects_cache = {"approvals": queryset}
+        return rounds
 
     @staticmethod
     def _approvals():
