@@ -136,3 +136,21 @@ def test_without_rounds_the_approvals_are_not_asked_for(staffed, django_assert_n
     structure = Structure(Agreement.objects.get(pk=staffed.pk))
     with django_assert_num_queries(1):
         assert structure.rounds == []
+
+
+def test_the_memberships_are_the_orm_rows_for_each_number_of_institutions(
+    staffed, institution, partner_institution, django_assert_num_queries
+):
+    inactive = person(partner_institution)
+    inactive.is_active = False
+    inactive.save()
+    ids = [p.institution_id for p in Structure(Agreement.objects.get(pk=staffed.pk)).partners]
+    for wanted in ([institution.pk], ids, [*ids, ids[0]], list(reversed(ids)), [0]):
+        orm = list(queries._memberships_query(wanted))
+        with django_assert_num_queries(1):
+            compiled = queries.fetch_memberships(wanted)
+        _same(compiled, orm, ("user",))
+    assert len(queries.fetch_memberships(ids)) > len(ids), "several people per institution"
+    assert inactive.pk not in {m.user_id for m in queries.fetch_memberships(ids)}
+    with django_assert_num_queries(0):
+        assert queries.fetch_memberships([]) == []

@@ -98,6 +98,35 @@ APPROVALS = _compiled(
 )
 
 
+def _memberships_query(institution_ids):
+    return (
+        Membership.objects.filter(institution_id__in=institution_ids, user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def _memberships_params(connection, institution_ids):
+    # `user__is_active=True` compiles to the bare column, without a parameter.
+    institution = Membership._meta.get_field("institution").target_field
+    return [institution.get_db_prep_value(pk, connection) for pk in institution_ids]
+
+
+# The memberships' SQL differs only in how many institutions it lists: compiled once per count and connection.
+_MEMBERSHIPS: dict[int, CompiledQuery] = {}
+
+
+def fetch_memberships(institution_ids: list[int]) -> list[Membership]:
+    """`_memberships_query(institution_ids)` as a list: current memberships of active accounts, by name."""
+    institution_ids = list(dict.fromkeys(institution_ids))  # the IN list without repeats, as Django builds it
+    if not institution_ids:
+        return []
+    query = _MEMBERSHIPS.get(len(institution_ids))
+    if query is None:
+        query = _MEMBERSHIPS.setdefault(len(institution_ids), CompiledQuery(_memberships_query, _memberships_params))
+    return query.fetch(router.db_for_read(Membership), institution_ids)
+
+
 def _fetch(query: CompiledQuery, model, agreement) -> list:
     return query.fetch(router.db_for_read(model), agreement.pk)
 
@@ -136,12 +165,7 @@ class Structure:
     @cached_property
     def memberships(self) -> list[Membership]:
         """The current memberships of active accounts in the partner institutions."""
-        ids = [p.institution_id for p in self.partners]
-        return list(
-            Membership.objects.filter(institution_id__in=ids, user__is_active=True)
-            .select_related("user")
-            .order_by("user__last_name", "user__first_name")
-        )
+        return fetch_memberships([p.institution_id for p in self.partners])
 
     @cached_property
     def people(self) -> dict[int, list]:
