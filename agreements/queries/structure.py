@@ -9,8 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
-from django.db.models import Prefetch
+from django.db import connection, router
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -29,6 +28,7 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
+from kooperation.core.compiled import CompiledQuery
 from kooperation.network.models import Invitation, Membership, Role
 
 PREP_GROUP_TASKS = [
@@ -70,6 +70,67 @@ def _name(user) -> str:
     return user.get_full_name() or user.email
 
 
+def _agreement_param(connection, agreement_id):
+    return [Agreement._meta.pk.get_db_prep_value(agreement_id, connection)]
+
+
+def _compiled(build) -> CompiledQuery:
+    """`build(agreement_id)` as SQL compiled once per connection; the agreement's id is its only parameter."""
+    return CompiledQuery(build, _agreement_param)
+
+
+# The loader's fixed-shape queries (one agreement id each): compiled once per connection, since Django's
+# compilation of each costs several times what the database needs to run it.
+PREP_SEATS = _compiled(
+    lambda agreement_id: PrepGroupSeat.objects.filter(agreement_id=agreement_id).select_related("user", "arbeitsfeld")
+)
+BOARD = _compiled(
+    lambda agreement_id: BoardMember.objects.filter(agreement_id=agreement_id).select_related("user", "institution")
+)
+ANSWERS = _compiled(lambda agreement_id: SubgroupAnswer.objects.filter(subgroup__agreement_id=agreement_id))
+REFLECTIONS = _compiled(lambda agreement_id: Reflection.objects.filter(partner__agreement_id=agreement_id))
+ROUNDS = _compiled(lambda agreement_id: ApprovalRound.objects.filter(agreement_id=agreement_id))
+# All rounds' approvals of the agreement at once, in the order the per-round prefetch reads them.
+APPROVALS = _compiled(
+    lambda agreement_id: Approval.objects.filter(round__agreement_id=agreement_id).select_related(
+        "institution", "decided_by"
+    )
+)
+
+
+def _memberships_query(institution_ids):
+    return (
+        Membership.objects.filter(institution_id__in=institution_ids, user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+def _memberships_params(connection, institution_ids):
+    # `user__is_active=True` compiles to the bare column, without a parameter.
+    institution = Membership._meta.get_field("institution").target_field
+    return [institution.get_db_prep_value(pk, connection) for pk in institution_ids]
+
+
+# The memberships' SQL differs only in how many institutions it lists: compiled once per count and connection.
+_MEMBERSHIPS: dict[int, CompiledQuery] = {}
+
+
+def fetch_memberships(institution_ids: list[int]) -> list[Membership]:
+    """`_memberships_query(institution_ids)` as a list: current memberships of active accounts, by name."""
+    institution_ids = list(dict.fromkeys(institution_ids))  # the IN list without repeats, as Django builds it
+    if not institution_ids:
+        return []
+    query = _MEMBERSHIPS.get(len(institution_ids))
+    if query is None:
+        query = _MEMBERSHIPS.setdefault(len(institution_ids), CompiledQuery(_memberships_query, _memberships_params))
+    return query.fetch(router.db_for_read(Membership), institution_ids)
+
+
+def _fetch(query: CompiledQuery, model, agreement) -> list:
+    return query.fetch(router.db_for_read(model), agreement.pk)
+
+
 def _question_count() -> RawSQL:
     """How many Leitfragen a subgroup has, as a correlated count (names from the models, no parameters)."""
     quote = connection.ops.quote_name
@@ -104,12 +165,7 @@ class Structure:
     @cached_property
     def memberships(self) -> list[Membership]:
         """The current memberships of active accounts in the partner institutions."""
-        ids = [p.institution_id for p in self.partners]
-        return list(
-            Membership.objects.filter(institution_id__in=ids, user__is_active=True)
-            .select_related("user")
-            .order_by("user__last_name", "user__first_name")
-        )
+        return fetch_memberships([p.institution_id for p in self.partners])
 
     @cached_property
     def people(self) -> dict[int, list]:
@@ -169,11 +225,11 @@ class Structure:
 
     @cached_property
     def prep_seats(self) -> list[PrepGroupSeat]:
-        return list(PrepGroupSeat.objects.filter(agreement=self.agreement).select_related("user", "arbeitsfeld"))
+        return _fetch(PREP_SEATS, PrepGroupSeat, self.agreement)
 
     @cached_property
     def board(self) -> list[BoardMember]:
-        return list(BoardMember.objects.filter(agreement=self.agreement).select_related("user", "institution"))
+        return _fetch(BOARD, BoardMember, self.agreement)
 
     @cached_property
     def subgroups(self) -> list[Subgroup]:
@@ -189,19 +245,32 @@ class Structure:
 
     @cached_property
     def answers(self) -> list[SubgroupAnswer]:
-        return list(SubgroupAnswer.objects.filter(subgroup__agreement=self.agreement))
+        return _fetch(ANSWERS, SubgroupAnswer, self.agreement)
 
     @cached_property
     def reflections(self) -> list[Reflection]:
-        return list(Reflection.objects.filter(partner__agreement=self.agreement))
+        return _fetch(REFLECTIONS, Reflection, self.agreement)
 
     @cached_property
     def rounds(self) -> list[ApprovalRound]:
-        return list(
-            ApprovalRound.objects.filter(agreement=self.agreement).prefetch_related(
-                Prefetch("approvals", queryset=self._approvals())
-            )
-        )
+        """The approval rounds, each with its approvals prefetched (`round.approvals.all()` reads them, as after
+        `prefetch_related(Prefetch("approvals", queryset=self._approvals()))`, each approval's `round` set)."""
+        rounds = _fetch(ROUNDS, ApprovalRound, self.agreement)
+        if not rounds:
+            return rounds
+        by_round: dict[int, list[Approval]] = defaultdict(list)
+        for approval in _fetch(APPROVALS, Approval, self.agreement):
+            by_round[approval.round_id].append(approval)
+        round_field = Approval._meta.get_field("round")
+        for approval_round in rounds:
+            approvals = by_round.get(approval_round.pk, [])
+            for approval in approvals:
+                round_field.set_cached_value(approval, approval_round)
+            queryset = approval_round.approvals._apply_rel_filters(self._approvals())
+            queryset._result_cache = approvals
+            queryset._prefetch_done = True
+            approval_round._prefetched_objects_cache = {"approvals": queryset}
+        return rounds
 
     @staticmethod
     def _approvals():
