@@ -7,18 +7,28 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import Case, Count, F, Prefetch, Value, When, Window
+from django.db import router
+from django.db.models import Case, Count, F, Func, IntegerField, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from agreements.models import Agreement, Partner, Status
+from kooperation.core.compiled import fetch_keyed
 from kooperation.core.paging import get_page
 from kooperation.network.models import Institution
+from kooperation.network.scope import institution_ids
 
 SIZE = 560
 RADIUS = 200
 # Above this many institutions a picture or matrix is unreadable: a page of pairs instead.
 MATRIX_LIMIT = 30
 PAIRS_PER_PAGE = 25
+# The number of distinct institutions as a plain column (not an aggregate, so no GROUP BY): one row.
+_COUNT_INSTITUTIONS = Func(
+    F("institution_id"),
+    function="COUNT",
+    template="%(function)s(DISTINCT %(expressions)s)",
+    output_field=IntegerField(),
+)
 
 
 @dataclass
@@ -39,6 +49,50 @@ def build(user, arbeitsfeld=None, include_ended: bool = False, institution=None,
     pairs (which two institutions share how many agreements) - what a person can read - in a fixed
     number of queries, whatever the size of the network.
     """
+    key = _key(user, include_ended, arbeitsfeld, institution)
+    using = router.db_for_read(Agreement)
+
+    def ids():
+        return _selection(user, include_ended, arbeitsfeld, institution)
+
+    counted = fetch_keyed(
+        ("network_picture.count", key),
+        lambda: Partner.objects.filter(agreement_id__in=ids()).order_by().values(n=_COUNT_INSTITUTIONS),
+        using,
+    )
+    institution_count = counted[0]["n"] if counted else 0
+    if institution_count > MATRIX_LIMIT:
+        return {
+            "large": True,
+            "institution_count": institution_count,
+            "pairs": _pairs(Partner.objects.filter(agreement_id__in=ids()), page),
+        }
+    agreements = fetch_keyed(
+        ("network_picture.agreements", key),
+        lambda: Agreement.objects.filter(pk__in=ids()).order_by("title", "pk"),
+        using,
+    )
+    if agreements:
+        _prefetch_partners(
+            agreements,
+            fetch_keyed(("network_picture.partners", key), lambda: _partners().filter(agreement_id__in=ids()), using),
+        )
+    return {"large": False, "institution_count": institution_count, **_picture(agreements)}
+
+
+def _key(user, include_ended, arbeitsfeld, institution) -> tuple:
+    """Every input the SQL of `_selection` is built from (fetch_keyed): whom visible_to lets the user see
+    (Administration or the user's institutions) and the filters."""
+    return (
+        True if user.is_administration else tuple(sorted(institution_ids(user))),
+        include_ended,
+        getattr(arbeitsfeld, "pk", None),
+        getattr(institution, "pk", None),
+    )
+
+
+def _selection(user, include_ended, arbeitsfeld, institution):
+    """The pks of the agreements shown, one per series, as a subquery."""
     scope = Agreement.objects.visible_to(user)
     if not include_ended:
         scope = scope.exclude(status=Status.BEENDET)
@@ -46,17 +100,28 @@ def build(user, arbeitsfeld=None, include_ended: bool = False, institution=None,
         scope = scope.filter(partners__institution__arbeitsfeld=arbeitsfeld)
     if institution is not None:
         scope = scope.filter(partners__institution=institution)
-    ids = one_per_series(scope)
-    partners = Partner.objects.filter(agreement_id__in=ids)
-    institution_count = partners.values("institution_id").distinct().count()
-    if institution_count > MATRIX_LIMIT:
-        return {"large": True, "institution_count": institution_count, "pairs": _pairs(partners, page)}
-    agreements = (
-        Agreement.objects.filter(pk__in=ids)
-        .prefetch_related(Prefetch("partners", queryset=Partner.objects.select_related("institution__arbeitsfeld")))
-        .order_by("title", "pk")
-    )
-    return {"large": False, "institution_count": institution_count, **_picture(list(agreements))}
+    return one_per_series(scope)
+
+
+def _partners():
+    return Partner.objects.select_related("institution__arbeitsfeld")
+
+
+def _prefetch_partners(agreements: list, partners: list) -> None:
+    """Fill `agreement.partners.all()` as `prefetch_related(Prefetch("partners", queryset=_partners()))` does:
+    the partners in their order, each one's `agreement` set."""
+    by_agreement = defaultdict(list)
+    for partner in partners:
+        by_agreement[partner.agreement_id].append(partner)
+    agreement_field = Partner._meta.get_field("agreement")
+    for agreement in agreements:
+        own = by_agreement.get(agreement.pk, [])
+        for partner in own:
+            agreement_field.set_cached_value(partner, agreement)
+        queryset = agreement.partners._apply_rel_filters(_partners())
+        queryset._result_cache = own
+        queryset._prefetch_done = True
+        agreement._prefetched_objects_cache = {"partners": queryset}
 
 
 def _pairs(partners, page):
