@@ -34,7 +34,7 @@ from conferences.permissions import (
     team_institution_ids,
 )
 from kooperation.core.access import Verdict, require
-from kooperation.core.compiled import CompiledQuery
+from kooperation.core.compiled import CompiledQuery, store_prefetched
 from kooperation.network.models import Institution
 from kooperation.network.permissions import institution_ids, memberships
 
@@ -88,14 +88,6 @@ _ACCESS_QUERIES = {
     }
     for people in (True, False)
 }
-
-
-def store_prefetched(instance, name: str, queryset, rows: list) -> None:
-    """Keep `rows` as the prefetched `instance.<name>.all()`, as prefetch_related_objects stores them."""
-    qs = getattr(instance, name)._apply_rel_filters(queryset)
-    qs._result_cache = rows
-    qs._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
 
 
 def prefetch_case_access(cases, *, people: bool = True, team: bool = True) -> None:

@@ -12,7 +12,7 @@ from django.db.models import Case, Count, F, Func, IntegerField, Value, When, Wi
 from django.db.models.functions import Coalesce, RowNumber
 
 from agreements.models import Agreement, Partner, Status
-from kooperation.core.compiled import fetch_keyed
+from kooperation.core.compiled import attach_prefetched, fetch_keyed
 from kooperation.core.paging import get_page
 from kooperation.network.models import Institution
 from kooperation.network.scope import institution_ids
@@ -108,20 +108,8 @@ def _partners():
 
 
 def _prefetch_partners(agreements: list, partners: list) -> None:
-    """Fill `agreement.partners.all()` as `prefetch_related(Prefetch("partners", queryset=_partners()))` does:
-    the partners in their order, each one's `agreement` set."""
-    by_agreement = defaultdict(list)
-    for partner in partners:
-        by_agreement[partner.agreement_id].append(partner)
-    agreement_field = Partner._meta.get_field("agreement")
-    for agreement in agreements:
-        own = by_agreement.get(agreement.pk, [])
-        for partner in own:
-            agreement_field.set_cached_value(partner, agreement)
-        queryset = agreement.partners._apply_rel_filters(_partners())
-        queryset._result_cache = own
-        queryset._prefetch_done = True
-        agreement._prefetched_objects_cache = {"partners": queryset}
+    """Fill `agreement.partners.all()` as `prefetch_related(Prefetch("partners", queryset=_partners()))` does."""
+    attach_prefetched(agreements, "partners", partners, Partner._meta.get_field("agreement"), _partners())
 
 
 def _pairs(partners, page):

@@ -29,6 +29,7 @@ from agreements.models import (
     Responsibility,
     TargetGroup,
 )
+from kooperation.core.compiled import store_prefetched
 
 
 def with_full_text(queryset: QuerySet) -> QuerySet:
@@ -140,17 +141,7 @@ def attach_section_rows(agreements: list[Agreement], using: str = "default") -> 
                 goals[obj.pk] = obj
             owned.setdefault(owner.pk, []).append(obj)
         for owner in goals.values() if model is Indicator else agreements:
-            _set_prefetched(owner, name, owned.get(owner.pk, []))
-
-
-def _set_prefetched(owner, name: str, objects: list) -> None:
-    """What `prefetch_related` leaves behind: the manager's queryset with its result cache filled."""
-    queryset = getattr(owner, name).get_queryset()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    if not hasattr(owner, "_prefetched_objects_cache"):
-        owner._prefetched_objects_cache = {}
-    owner._prefetched_objects_cache[name] = queryset
+            store_prefetched(owner, name, None, owned.get(owner.pk, []))
 
 
 def with_outline(queryset: QuerySet) -> QuerySet:

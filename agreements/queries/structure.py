@@ -28,7 +28,7 @@ from agreements.models import (
     Subgroup,
     SubgroupAnswer,
 )
-from kooperation.core.compiled import CompiledQuery
+from kooperation.core.compiled import CompiledQuery, attach_prefetched
 from kooperation.network.models import Invitation, Membership, Role
 
 PREP_GROUP_TASKS = [
@@ -258,18 +258,8 @@ class Structure:
         rounds = _fetch(ROUNDS, ApprovalRound, self.agreement)
         if not rounds:
             return rounds
-        by_round: dict[int, list[Approval]] = defaultdict(list)
-        for approval in _fetch(APPROVALS, Approval, self.agreement):
-            by_round[approval.round_id].append(approval)
-        round_field = Approval._meta.get_field("round")
-        for approval_round in rounds:
-            approvals = by_round.get(approval_round.pk, [])
-            for approval in approvals:
-                round_field.set_cached_value(approval, approval_round)
-            queryset = approval_round.approvals._apply_rel_filters(self._approvals())
-            queryset._result_cache = approvals
-            queryset._prefetch_done = True
-            approval_round._prefetched_objects_cache = {"approvals": queryset}
+        approvals = _fetch(APPROVALS, Approval, self.agreement)
+        attach_prefetched(rounds, "approvals", approvals, Approval._meta.get_field("round"), self._approvals())
         return rounds
 
     @staticmethod

@@ -27,7 +27,7 @@ from conferences.models import Case, Conference, CriterionCheck, Rating, Task, T
 from conferences.queries.access_log import case_log, case_log_total, log_lines
 from conferences.queries.disclosure import delete_after
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
-from kooperation.core.compiled import CompiledQuery
+from kooperation.core.compiled import CompiledQuery, store_prefetched
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
@@ -185,7 +185,7 @@ def case_conferences(case) -> list:
             checks = by_conference[conference.pk]
             for check in checks:
                 check.conference = conference
-            access.store_prefetched(conference, "checks", queryset, checks)
+            store_prefetched(conference, "checks", queryset, checks)
     return conferences
 
 

@@ -81,17 +81,8 @@ class _Compiled:
         self.converters = list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items())
 
     def run(self, connection, params: list) -> list:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
         instances = []
-        for raw in rows:
-            row = list(raw)
-            for position, (converters, expression) in self.converters:
-                value = row[position]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[position] = value
+        for row in _converted_rows(connection, self.sql, params, self.converters):
             instance = self.model.from_db(self.alias, self.init_list, row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, instance)
@@ -115,26 +106,65 @@ class _CompiledValues:
         )
 
     def run(self, connection, params: list) -> list:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        result = []
-        for raw in rows:
-            row = list(raw)
-            for position, (converters, expression) in self.converters:
-                value = row[position]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[position] = value
-            result.append(dict(zip(self.names, row, strict=True)))
-        return result
+        return [
+            dict(zip(self.names, row, strict=True))
+            for row in _converted_rows(connection, self.sql, params, self.converters)
+        ]
 
 
-# Keyed compilations (`fetch_keyed`): a worker keeps the most recently used ones, a few kB of SQL each.
-KEYED_SIZE = 1024
-_EMPTY = object()
-_keyed: OrderedDict = OrderedDict()
-_keyed_lock = Lock()
+def _converted_rows(connection, sql: str, params: list, converters: list):
+    """The rows of `sql`, each a list with the fields' database converters applied (as Django's compiler does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for raw in rows:
+        row = list(raw)
+        for position, (functions, expression) in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        yield row
+
+
+class KeyedCache:
+    """Compilations by key: a worker keeps the `size` most recently used ones (a few kB of SQL each).
+
+    The caller's key must name every input the compiled SQL is built from; what the database holds is
+    not an input (the SQL runs against the current rows every time).
+    """
+
+    EMPTY = object()  # a queryset that is empty without asking the database
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable, compile_entry: Callable[[], Any]) -> Any:
+        """The entry for `key`, compiled by `compile_entry()` the first time (EmptyResultSet gives EMPTY)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry
+        try:
+            entry = compile_entry()
+        except EmptyResultSet:
+            entry = self.EMPTY
+        with self._lock:
+            self._entries[key] = entry
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# Keyed compilations of `fetch_keyed`.
+_keyed = KeyedCache()
 
 
 def fetch_keyed(key: Hashable, build: Callable[[], Any], alias: str) -> list:
@@ -146,33 +176,47 @@ def fetch_keyed(key: Hashable, build: Callable[[], Any], alias: str) -> list:
     carry select_related and annotations; `.values()` querysets give dicts. Other iterables
     (values_list, prefetch_related) are refused.
     """
-    full_key = (alias, key)
-    with _keyed_lock:
-        entry = _keyed.get(full_key)
-        if entry is not None:
-            _keyed.move_to_end(full_key)
     connection = connections[alias]
-    if entry is None:
+
+    def compile_entry():
         queryset = build().using(alias)
-        try:
-            if queryset._iterable_class is ModelIterable:
-                entry = _Compiled(queryset, alias, connection, annotations=True)
-            elif queryset._iterable_class is ValuesIterable:
-                entry = _CompiledValues(queryset, alias, connection)
-            else:
-                raise ValueError(f"cannot compile a queryset with {queryset._iterable_class.__name__}")
-        except EmptyResultSet:
-            entry = _EMPTY
-        with _keyed_lock:
-            _keyed[full_key] = entry
-            while len(_keyed) > KEYED_SIZE:
-                _keyed.popitem(last=False)
-    if entry is _EMPTY:
+        if queryset._iterable_class is ModelIterable:
+            return _Compiled(queryset, alias, connection, annotations=True)
+        if queryset._iterable_class is ValuesIterable:
+            return _CompiledValues(queryset, alias, connection)
+        raise ValueError(f"cannot compile a queryset with {queryset._iterable_class.__name__}")
+
+    entry = _keyed.get((alias, key), compile_entry)
+    if entry is KeyedCache.EMPTY:
         return []
     return entry.run(connection, entry.params)
 
 
 def clear_keyed() -> None:
     """Forget every keyed compilation (tests)."""
-    with _keyed_lock:
-        _keyed.clear()
+    _keyed.clear()
+
+
+def store_prefetched(instance, name: str, queryset, rows: list) -> None:
+    """Keep `rows` as the prefetched `instance.<name>.all()`, as prefetch_related stores them.
+
+    `queryset` is the Prefetch queryset the rows stand for (None: the manager's own).
+    """
+    manager = getattr(instance, name)
+    qs = manager.get_queryset() if queryset is None else manager._apply_rel_filters(queryset)
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
+
+
+def attach_prefetched(parents: list, name: str, children: list, field, queryset) -> None:
+    """Group `children` by their foreign key `field` to `parents` and store them as each parent's prefetched
+    `<name>.all()`, each child's parent set — what `prefetch_related(Prefetch(name, queryset))` leaves behind."""
+    by_parent: dict = {}
+    for child in children:
+        by_parent.setdefault(getattr(child, field.attname), []).append(child)
+    for parent in parents:
+        own = by_parent.get(parent.pk, [])
+        for child in own:
+            field.set_cached_value(child, parent)
+        store_prefetched(parent, name, queryset, own)

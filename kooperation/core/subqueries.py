@@ -12,19 +12,13 @@ not an input (the SQL runs against the current rows every time).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models.expressions import RawSQL
 
-# Entries are a few kB of SQL each; a worker keeps the most recently used ones.
-SIZE = 1024
+from kooperation.core.compiled import KeyedCache
 
-_EMPTY = object()
-_cache: OrderedDict = OrderedDict()
-_lock = Lock()
+_cache = KeyedCache(size=1024)
 
 
 def compiled_subquery(key: Hashable, build: Callable, using: str) -> RawSQL | None:
@@ -34,25 +28,16 @@ def compiled_subquery(key: Hashable, build: Callable, using: str) -> RawSQL | No
     reuse the SQL and parameters. None stands for a queryset that is empty without asking the database
     (`.none()`, an empty `__in` list): the caller drops the condition that would use it.
     """
-    full_key = (using, key)
-    with _lock:
-        entry = _cache.get(full_key)
-        if entry is not None:
-            _cache.move_to_end(full_key)
-    if entry is None:
+
+    def compile_entry():
         query = build().query.clone()
         if query.is_sliced:
             raise ValueError("A sliced queryset keeps its ORDER BY; compile it as a subquery yourself.")
         query.clear_ordering(force=True)  # as Django does for an `__in` subquery: order means nothing there
-        try:
-            entry = query.get_compiler(using=using).as_sql()
-        except EmptyResultSet:
-            entry = _EMPTY
-        with _lock:
-            _cache[full_key] = entry
-            while len(_cache) > SIZE:
-                _cache.popitem(last=False)
-    if entry is _EMPTY:
+        return query.get_compiler(using=using).as_sql()
+
+    entry = _cache.get((using, key), compile_entry)
+    if entry is KeyedCache.EMPTY:
         return None
     sql, params = entry
     return RawSQL(sql, params)  # noqa: S611 - SQL text the ORM compiled, values stay parameters
@@ -60,5 +45,4 @@ def compiled_subquery(key: Hashable, build: Callable, using: str) -> RawSQL | No
 
 def clear() -> None:
     """Forget every compiled subquery (tests)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()
