@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from conferences.models import Body, Task, TaskStatus
-from conferences.queries.tasks import my_tasks_queryset, task_summary
+from conferences.queries.tasks import my_tasks_queryset, summary_queryset, task_summary
 from kooperation.core import subqueries
 from kooperation.network.models import Role
 from tests.conference_fixtures import join_team, make_meeting, open_case, plan, today
@@ -141,3 +141,67 @@ def test_the_start_page_figures_count_the_assigned_tasks(
             **expected,
             "overdue_in_scope": sum(task.due_on < today() for task in scope),
         }
+
+
+def _aggregate_form(user, overdue_in_scope: bool) -> dict:
+    """The figures as `aggregate()` computes them on the uncompiled rules (the reference)."""
+    from django.db.models import Count, Min, Q
+
+    from conferences.models.task import assigned
+
+    tasks = Task.objects.visible_to_uncompiled(user).filter(status=TaskStatus.OFFEN)
+    overdue = Q(due_on__lt=today())
+    if not overdue_in_scope:
+        return tasks.assigned_to(user).aggregate(
+            open=Count("pk"), overdue=Count("pk", filter=overdue), next_due=Min("due_on")
+        )
+    mine = assigned(user)
+    return tasks.filter(mine | overdue).aggregate(
+        open=Count("pk", filter=mine),
+        overdue=Count("pk", filter=mine & overdue),
+        next_due=Min("due_on", filter=mine),
+        overdue_in_scope=Count("pk", filter=overdue),
+    )
+
+
+def test_the_compiled_start_page_figures_equal_the_aggregate(
+    world, coordinator, member, partner_worker, colleague, outsider, admin_user
+):
+    world["case_task"].due_on = today() - timedelta(days=2)
+    world["case_task"].save()
+    for user in (coordinator, member, partner_worker, colleague, outsider, admin_user):
+        for in_scope in (False, True):
+            user._kooperation_memberships = None
+            expected = _aggregate_form(user, in_scope)
+            assert task_summary(user, overdue_in_scope=in_scope) == expected, (user, in_scope)
+            # Twice: the second call runs the SQL compiled by the first.
+            assert task_summary(user, overdue_in_scope=in_scope) == expected, (user, in_scope)
+
+
+def test_the_start_page_figures_follow_memberships_and_the_day(world, partner_worker, member, partner_institution):
+    # The member is not in the partner institution: its task is not the member's.
+    world["case_task"].responsible_institution = partner_institution
+    world["case_task"].save()
+    member._kooperation_memberships = None
+    before = task_summary(member)
+    MembershipFactory(user=member, institution=partner_institution, role=Role.MITGLIED)
+    member._kooperation_memberships = None
+    assert task_summary(member) == _aggregate_form(member, False)
+    assert task_summary(member)["open"] == before["open"] + 1
+    # A new day is a new key: the overdue boundary moves with it.
+    partner_worker._kooperation_memberships = None
+    assert task_summary(partner_worker)["overdue"] == 0
+    tomorrow_but_one = timezone.localdate() + timedelta(days=8)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow_but_one)
+        assert task_summary(partner_worker)["overdue"] == 1
+
+
+def test_the_summary_sql_names_its_inputs(coordinator, member):
+    """Different users and the in-scope figure give different SQL or parameters (they are in the key)."""
+    forms = set()
+    for user in (coordinator, member):
+        for in_scope in (False, True):
+            sql, params = summary_queryset(user, overdue_in_scope=in_scope).query.sql_with_params()
+            forms.add((sql, tuple(params)))
+    assert len(forms) == 4
