@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.contrib import messages
+from django.db import router
 from django.db.models import Count, Max, Min, Q
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,6 +25,7 @@ from conferences.forms.cases import (
     RevokeConsentForm,
 )
 from conferences.models import Case, Conference, CriterionCheck, Rating, Task, TaskStatus
+from conferences.models.task import visibility_key
 from conferences.queries.access_log import case_log, case_log_total, log_lines
 from conferences.queries.disclosure import delete_after
 from conferences.services.cases import create_case, record_consent, revoke_consent, set_case_institutions
@@ -31,7 +33,7 @@ from kooperation.core.compiled import CompiledQuery, store_prefetched
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
-from kooperation.core.paging import get_page
+from kooperation.core.paging import get_page, get_page_keyed
 from kooperation.core.uploads import kind_of_name, stored_file_response
 from kooperation.network.models import Role
 from kooperation.network.permissions import memberships
@@ -43,20 +45,26 @@ TREND_COLUMNS = 8
 def case_list(request):
     """The cases of the user's institutions, filterable and paginated."""
     form = CaseFilterForm(request.GET or None, user=request.user)
-    today = timezone.localdate()
-    queryset = (
-        form.filter_queryset(Case.objects.visible_to(request.user))
-        .select_related("agreement", "owner_institution")
-        .annotate(
-            open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OFFEN), distinct=True),
-            last_conference=Max("conferences__date", filter=Q(conferences__finalised_at__isnull=False)),
-            next_conference=Min(
-                "conferences__date", filter=Q(conferences__finalised_at__isnull=True, conferences__date__gte=today)
-            ),
+
+    def cases():
+        today = timezone.localdate()
+        return (
+            form.filter_queryset(Case.objects.visible_to(request.user))
+            .select_related("agreement", "owner_institution")
+            .annotate(
+                open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OFFEN), distinct=True),
+                last_conference=Max("conferences__date", filter=Q(conferences__finalised_at__isnull=False)),
+                next_conference=Min(
+                    "conferences__date", filter=Q(conferences__finalised_at__isnull=True, conferences__date__gte=today)
+                ),
+            )
+            .order_by("-created_at", "-pk")
         )
-        .order_by("-created_at", "-pk")
-    )
-    page = get_page(queryset, PAGE_SIZE, request.GET.get("page"))
+
+    # Compiled once per key: visibility_key names what Case.visible_to reads (user, institutions, the
+    # Koordination's, the day, which the next conference is counted from), filter_key the filter's values.
+    key = ("case_list", *visibility_key(request.user), form.filter_key())
+    page = get_page_keyed(key, cases, PAGE_SIZE, request.GET.get("page"), router.db_for_read(Case))
     # The participations and the consents with their institutions, as prefetch_related would fetch them.
     access.prefetch_case_access(page.object_list, people=False, team=False)
     for case in page:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import router
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,13 +13,14 @@ from django.utils.translation import gettext as _
 from conferences import access
 from conferences.forms.filters import TaskFilterForm
 from conferences.forms.tasks import TaskStatusForm, status_prefix
-from conferences.models import TaskStatus
+from conferences.models import Task, TaskStatus
+from conferences.models.task import visibility_key
 from conferences.queries.tasks import my_tasks_queryset
 from conferences.services.tasks import set_task_status
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict
-from kooperation.core.paging import get_page
+from kooperation.core.paging import get_page_keyed
 
 PAGE_SIZE = 25
 
@@ -32,7 +34,14 @@ def url_pattern(name: str):
 def my_tasks(request):
     """Every open task for me or my institution, by due date, overdue ones marked."""
     form = TaskFilterForm(request.GET or None, user=request.user)
-    page = get_page(form.filter_queryset(my_tasks_queryset(request.user)), PAGE_SIZE, request.GET.get("page"))
+    # Compiled once per key: my_tasks_queryset reads what visibility_key names, the filter what filter_key does.
+    page = get_page_keyed(
+        ("my_tasks", *visibility_key(request.user), form.filter_key()),
+        lambda: form.filter_queryset(my_tasks_queryset(request.user)),
+        PAGE_SIZE,
+        request.GET.get("page"),
+        router.db_for_read(Task),
+    )
     # Task texts of cases are case data: the loader logs each case task's read.
     tasks = access.read_tasks(request.user, page.object_list, "Meine Aufgaben")
     # The form of each open task is written out by the template from these (no form object and no

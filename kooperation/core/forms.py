@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
-from django.db import transaction
+from django.db import models, transaction
 from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -169,6 +169,24 @@ class FilterForm(forms.Form):
 
     def filter_queryset(self, queryset):
         raise NotImplementedError
+
+    def filter_key(self) -> tuple:
+        """What `filter_queryset` reads of the request, as a hashable key (for SQL compiled once per key).
+
+        The cleaned values of a valid form (model instances by their pk), or ("ungültig",) for an invalid
+        one, which `filter_queryset` treats as no filter. A subclass reading anything else adds it.
+        """
+        if not self.is_valid():
+            return ("ungültig",)
+        return tuple((name, _key_value(value)) for name, value in sorted(self.cleaned_data.items()))
+
+
+def _key_value(value):
+    if isinstance(value, models.Model):
+        return (value._meta.label, value.pk)
+    if isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "model"):  # a multiple choice
+        return tuple(sorted(_key_value(item) for item in value))
+    return value
 
 
 class BrowserValueRenderer(DjangoTemplates):

@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Func, IntegerField, Subquery, Value, Window
 
+from kooperation.core.compiled import fetch_keyed
+
 TOTAL = "_paging_total"
 
 
@@ -45,3 +47,33 @@ def get_page(queryset, per_page: int, number, *, total=None) -> Page:
     # Rows of .values() are dicts (the total is one of their keys), model rows carry it as an attribute.
     paginator.count = rows[0][TOTAL] if isinstance(rows[0], dict) else getattr(rows[0], TOTAL)
     return Page(rows, number, paginator)
+
+
+def get_page_keyed(key, build, per_page: int, number, alias: str, *, total=None) -> Page:
+    """`get_page(build(), per_page, number, total=total)` with the page's SQL compiled once per key and page.
+
+    `key` must name every input `build()` (and `total`) is made of — the user's scope, the filter's
+    values, the day —, as for `fetch_keyed`; the page number and size are added here. `build()` is only
+    called to compile, or when the page is empty (then Django's Paginator decides which page to show,
+    as `get_page` does). The queryset must not be DISTINCT or sliced.
+    """
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    if number >= 1:
+        bottom = (number - 1) * per_page
+
+        def page_rows():
+            queryset = build()
+            if queryset.query.distinct or queryset.query.is_sliced:
+                raise ValueError("get_page_keyed needs a queryset without DISTINCT and without a slice")
+            counted = Window(Count("*")) if total is None else total
+            return queryset.annotate(**{TOTAL: counted})[bottom : bottom + per_page]
+
+        rows = fetch_keyed(("page", key, number, per_page), page_rows, alias)
+        if rows:
+            paginator = Paginator(rows, per_page)
+            paginator.count = rows[0][TOTAL] if isinstance(rows[0], dict) else getattr(rows[0], TOTAL)
+            return Page(rows, number, paginator)
+    return Paginator(build(), per_page).get_page(number)
