@@ -36,3 +36,36 @@ def test_the_page_shows_the_number_of_pages(client_for, agreement, coordinator, 
     page = response.context["page_obj"]
     assert page.paginator.count == case_log(case).count() > 60
     assert page.paginator.num_pages == 2
+
+
+def test_compiled_log_pages_show_each_cases_own_entries(client_for, agreement, coordinator, institution):
+    """The page's SQL is compiled per case: a second case, and new entries, show up on the same worker."""
+    first = open_case(coordinator, agreement, institution)
+    second = open_case(coordinator, agreement, institution)
+    client = client_for(coordinator)
+    for case in (first, second, first):
+        response = client.get(reverse("case_access_log", args=[case.pk]))
+        page = response.context["page_obj"]
+        # The view's own read is logged before the page is read: the log shows it.
+        assert page.paginator.count == case_log(case).count()
+        assert {line.case for line in response.context["entries"]} <= {"", case.code}
+        expected = list(case_log(case).order_by("-timestamp", "-pk")[:50])
+        assert [line.timestamp for line in response.context["entries"]] == [entry.timestamp for entry in expected]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "UTC", "America/New_York"])
+def test_log_times_read_as_the_date_filter_writes_them(zone, agreement, coordinator, institution):
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from conferences.queries.access_log import log_csv, log_lines
+
+    case = open_case(coordinator, agreement, institution)
+    get_case_for(coordinator, case.pk, read="Fallübersicht")
+    with timezone.override(zone):
+        lines = log_lines(case_log(case).order_by("timestamp", "pk"))
+        assert lines
+        as_template = Template('{{ t|date:"d.m.Y H:i:s" }}')
+        for line in lines:
+            assert line.when == as_template.render(Context({"t": line.timestamp}))
+        assert lines[0].when in log_csv(lines)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from io import StringIO
 
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import IntegerField, Q
@@ -20,7 +21,8 @@ from kooperation.core.paging import count_subquery
 
 def case_log(case):
     """Every logged read and write of the case, newest first (uses the index of migration 0004)."""
-    entries = LogEntry.objects.select_related("actor", "content_type")
+    # The content types come from Django's per-process cache (log_lines), not from a join per entry.
+    entries = LogEntry.objects.select_related("actor")
     if connection.vendor == "sqlite":
         # Django puts the JSON path in a parameter there, which no expression index matches: spell it out.
         key = RawSQL("json_extract(auditlog_logentry.additional_data, '$.case_id')", ())
@@ -44,6 +46,7 @@ def case_log_total(case):
 @dataclass
 class LogLine:
     timestamp: object
+    when: str  # the timestamp as the page shows it, in the current time zone
     actor: object
     action: str
     what: str
@@ -67,10 +70,11 @@ def log_lines(entries, codes: dict | None = None) -> list[LogLine]:
     for entry in entries:
         kind = kinds.get(entry.content_type_id)
         if kind is None:
-            model = entry.content_type.model_class()
+            content_type = ContentType.objects.get_for_id(entry.content_type_id)
+            model = content_type.model_class()
             kind = kinds[entry.content_type_id] = (
                 model,
-                str(model._meta.verbose_name) if model else entry.content_type.model,
+                str(model._meta.verbose_name) if model else content_type.model,
             )
         model, verbose = kind
         data = entry.additional_data or {}
@@ -83,6 +87,8 @@ def log_lines(entries, codes: dict | None = None) -> list[LogLine]:
         lines.append(
             LogLine(
                 timestamp=entry.timestamp,
+                # As the template filter date:"d.m.Y H:i:s" writes it (no names of days or months), once per line.
+                when=timezone.localtime(entry.timestamp).strftime("%d.%m.%Y %H:%M:%S"),
                 actor=entry.actor,
                 action=actions.get(entry.action, ""),
                 what=f"{verbose}: {entry.object_repr}",
@@ -103,7 +109,7 @@ def institution_log(institution, start, end):
         LogEntry.objects.filter(additional_data__has_key="case_id")
         .filter(Q(additional_data__institution_id=institution.pk) | Q(additional_data__case_id__in=owned))
         .filter(timestamp__date__gte=start, timestamp__date__lte=end)
-        .select_related("actor", "content_type")
+        .select_related("actor")
         .order_by("timestamp", "pk")
     )
 
@@ -119,7 +125,7 @@ def log_csv(lines) -> str:
     for line in lines:
         writer.writerow(
             [
-                timezone.localtime(line.timestamp).strftime("%d.%m.%Y %H:%M:%S"),
+                line.when,
                 str(line.actor) if line.actor else "System",
                 line.institution,
                 line.case,

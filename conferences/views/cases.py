@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from auditlog.models import LogEntry
 from django.contrib import messages
 from django.db import router
 from django.db.models import Count, Max, Min, Q
@@ -33,7 +34,7 @@ from kooperation.core.compiled import CompiledQuery, store_prefetched
 from kooperation.core.concurrency import ConflictError
 from kooperation.core.errors import DomainError
 from kooperation.core.forms import rebind_after_conflict, save_with_conflict_check
-from kooperation.core.paging import get_page, get_page_keyed
+from kooperation.core.paging import get_page_keyed
 from kooperation.core.uploads import kind_of_name, stored_file_response
 from kooperation.network.models import Role
 from kooperation.network.permissions import memberships
@@ -347,8 +348,14 @@ def case_access_log(request, pk: int):
     """Who read or changed what in this case, and when (for the owning institution's Koordination)."""
     case = access.get_case_for(request.user, pk, read="Zugriffsprotokoll", check=perms.can_view_access_log)
     # The total from the index alone (case_log_total), not COUNT(*) OVER () over every entry of the case.
-    page = get_page(
-        case_log(case).order_by("-timestamp", "-pk"), 50, request.GET.get("page"), total=case_log_total(case)
+    # Compiled once per case and page: both queries read nothing but the case's key.
+    page = get_page_keyed(
+        ("case_access_log", case.pk),
+        lambda: case_log(case).order_by("-timestamp", "-pk"),
+        50,
+        request.GET.get("page"),
+        router.db_for_read(LogEntry),
+        total=case_log_total(case),
     )
     # Which fields changed, never their content: the log is not a second copy of the case.
     entries = log_lines(page.object_list)
