@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from conferences import access
@@ -146,15 +147,24 @@ def criteria_trend(conferences) -> tuple[list, list[TrendRow]]:
 NO_CHECK = mark_safe('<span class="text-body-secondary">–</span>')
 
 
+# The cells of the ratings per language: the same markup for every case (a few hundred bytes per language).
+_BADGES: dict = {}
+
+
 def rating_badges() -> dict:
-    """The cell of each rating in the trend table, from snippets/rating_badge.html once per rating (not per cell)."""
-    template = "conferences/snippets/rating_badge.html"
-    ratings = [(value, label) for value, label in Rating.choices] + [("", "")]
-    badges = {
-        value: render_to_string(template, {"check": SimpleNamespace(rating=value, get_rating_display=label)})
-        for value, label in ratings
-    }
-    badges[None] = badges[""]
+    """The cell of each rating in the trend table, from snippets/rating_badge.html once per rating and language
+    (not per cell, nor per request)."""
+    language = get_language()
+    badges = _BADGES.get(language)
+    if badges is None:
+        template = "conferences/snippets/rating_badge.html"
+        ratings = [(value, label) for value, label in Rating.choices] + [("", "")]
+        badges = {
+            value: render_to_string(template, {"check": SimpleNamespace(rating=value, get_rating_display=label)})
+            for value, label in ratings
+        }
+        badges[None] = badges[""]
+        _BADGES[language] = badges
     return badges
 
 
