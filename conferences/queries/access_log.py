@@ -18,7 +18,6 @@ from conferences.audit import REFUSED
 from kooperation.core.history import ACTIONS
 from kooperation.core.paging import count_subquery
 
-
 # What log_lines reads of an entry and its actor (the name): not the serialized object, the text form of the
 # changes, the address, nor the actor's password hash — less to fetch and convert per line.
 LINE_FIELDS = (
